@@ -1,0 +1,162 @@
+// Scenario: the typed form of a scenario JSON file, and its loader/validator.
+//
+// Every field has a unit in its name and a documented default (docs/scenario.md is the user
+// reference and must list exactly these keys). Loading validates everything before any
+// simulation starts: an unknown key, a wrong type or an out-of-range value throws
+// ScenarioError whose message names the JSON path (e.g. "network.latency.constant_ms"), the
+// offending value, and what was expected (for unknown keys: the allowed keys).
+//
+// This header includes no SimGrid header (the CLI and tests use it without the engine).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+namespace pipesim::sim {
+
+/// Thrown for any invalid scenario; what() is the full user-facing message, starting with the
+/// JSON path, e.g. `network.validators: value 0 is out of range, expected an integer >= 4`.
+class ScenarioError : public std::runtime_error {
+ public:
+  ScenarioError(std::string path, const std::string& message)
+      : std::runtime_error(path + ": " + message), path_(std::move(path)) {}
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+/// network.latency — one-way latency between two validators.
+struct LatencyConfig {
+  /// "constant" | "uniform" | "normal" | "lognormal" | "region_matrix"
+  std::string model = "region_matrix";
+  double constant_ms = 50.0;  // constant: every pair
+  double min_ms = 10.0;       // uniform: per-pair one-way latency ~ U[min_ms, max_ms]
+  double max_ms = 100.0;
+  double mean_ms = 50.0;  // normal: per pair ~ N(mean_ms, stddev_ms), clamped to >= floor_ms
+  double stddev_ms = 10.0;
+  double median_ms = 50.0;  // lognormal: per pair ~ exp(N(ln median_ms, sigma))
+  double sigma = 0.5;
+  double floor_ms = 0.1;  // lower clamp for normal/lognormal samples
+  /// region_matrix: region names, one-way latency matrix (row = from, column = to) in ms, and
+  /// node-to-region weights (fractions, normalised; nodes assigned deterministically in
+  /// proportion, by validator index). Either inline (`regions`) or loaded from `preset`.
+  std::string preset;  // "" or a named preset, e.g. "aws_p50" (see docs/scenario.md)
+  std::vector<std::string> region_names;
+  std::vector<std::vector<double>> one_way_ms;
+  std::vector<double> region_weights;
+  double jitter_ms = 0.0;  // per-message extra delay ~ U[0, jitter_ms] (seeded)
+};
+
+/// network.bandwidth — per-node access links (Mbit/s = 1e6 bit/s).
+struct BandwidthConfig {
+  double upload_mbps = 1000.0;
+  double download_mbps = 1000.0;
+};
+
+struct NetworkConfig {
+  std::uint32_t validators = 4;  // >= 4 (n = 3f + 1 needs f >= 1)
+  LatencyConfig latency;
+  BandwidthConfig bandwidth;
+};
+
+/// nodes — validator hardware (all validators identical for now).
+struct NodesConfig {
+  std::uint32_t cores = 16;    // CPU cores per validator (SimGrid host core count)
+  double speed_factor = 1.0;   // core speed relative to the cost model's reference core
+};
+
+/// consensus — chained HotStuff (MonadBFT-like).
+struct ConsensusConfig {
+  std::string protocol = "hotstuff";
+  double block_time_ms = 1000.0;     // minimum round duration (pacing)
+  double round_timeout_ms = 4000.0;  // pacemaker local timeout before sending a timeout message
+  double signature_verify_us = 50.0;  // per signature verification (vote, proposal, timeout)
+  double signature_sign_us = 20.0;    // per signature creation
+  double qc_verify_us = 1000.0;       // per aggregate (quorum/timeout certificate) verification
+};
+
+/// pipeline.cost_model — turns executor work into virtual seconds (see models/execution).
+struct CostModelConfig {
+  double cpu_ns_per_gas = 10.0;
+  double cold_read_us = 50.0;
+  double warm_read_us = 0.5;
+  bool async_io = false;  // reads overlap (true) or block the worker (false)
+  double sig_recover_us = 30.0;
+  double trie_node_hash_us = 1.5;
+  double task_overhead_us = 1.0;
+};
+
+/// pipeline — how consensus and execution interleave, and the executor.
+struct PipelineConfig {
+  std::string kind = "interleaved";   // "interleaved" (more in later pipelines)
+  std::string executor = "sequential";  // "sequential" | "block_stm" | "batch_occ"
+  std::uint32_t threads = 1;          // executor worker threads (<= nodes.cores)
+  bool lazy_beneficiary = true;       // Block-STM: apply beneficiary fee credits lazily
+  std::string commitment = "mpt";     // "mpt" | "flat_hash"
+  std::uint64_t block_gas_limit = 30'000'000;  // gas per block
+  std::uint64_t max_block_txs = 10'000;        // transactions per block
+  CostModelConfig cost_model;
+};
+
+/// workload — transaction arrival.
+struct WorkloadConfig {
+  std::string kind = "transfers";  // "transfers": native transfers between `accounts` accounts
+  double tps = 1000.0;             // Poisson arrival rate over the whole network (tx/s)
+  std::uint32_t accounts = 10'000;  // distinct sender/recipient accounts
+  double zipf_s = 0.0;             // account popularity: 0 = uniform, > 0 = Zipf exponent
+  bool gossip = true;              // submitted txs are gossiped to every mempool
+  std::uint32_t tx_size_bytes = 110;  // encoded size of a native transfer
+};
+
+/// faults — crashed validators (fail-stop).
+struct FaultsConfig {
+  std::vector<std::uint32_t> crashed;  // validator indices that crash
+  double crash_at_s = 0.0;             // simulated time of the crash
+};
+
+/// outputs — what a run writes into its folder.
+struct OutputsConfig {
+  std::string dir = "out";  // overridden by --out
+  bool trace = true;        // trace.json (Chrome trace event format)
+  bool blocks_csv = true;   // blocks.csv
+  bool txs_csv = false;     // txs.csv
+  double tx_sample_rate = 0.01;  // fraction of transactions in txs.csv
+  std::uint32_t trace_nodes = 8;  // trace only validators [0, trace_nodes) to keep traces small
+};
+
+struct Scenario {
+  std::string name = "unnamed";
+  std::uint64_t seed = 1;
+  double duration_s = 60.0;  // simulated seconds
+  NetworkConfig network;
+  NodesConfig nodes;
+  ConsensusConfig consensus;
+  PipelineConfig pipeline;
+  WorkloadConfig workload;
+  FaultsConfig faults;
+  OutputsConfig outputs;
+};
+
+/// Applies one `--set key.path=value` override to raw scenario JSON. `value` is parsed as JSON
+/// when it is valid JSON (numbers, true/false, arrays, quoted strings), else taken as a string.
+/// Intermediate objects are created. Throws ScenarioError for a malformed assignment.
+void apply_override(nlohmann::json& doc, const std::string& assignment);
+
+/// Validates raw JSON and converts it to a Scenario (defaults filled). Throws ScenarioError.
+/// `base_dir` resolves relative file paths inside the scenario (the scenario file's folder).
+Scenario parse_scenario(const nlohmann::json& doc, const std::string& base_dir = ".");
+
+/// Reads a file, applies overrides, then parse_scenario. Throws ScenarioError (path "" for an
+/// unreadable file or a JSON syntax error, with the line/column).
+Scenario load_scenario(const std::string& file, const std::vector<std::string>& overrides = {});
+
+/// The fully resolved scenario as JSON (every key, defaults included), for summary.json.
+nlohmann::json to_json(const Scenario& scenario);
+
+}  // namespace pipesim::sim
