@@ -13,6 +13,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json_fwd.hpp>
@@ -21,10 +22,12 @@ namespace pipesim::sim {
 
 /// Thrown for any invalid scenario; what() is the full user-facing message, starting with the
 /// JSON path, e.g. `network.validators: value 0 is out of range, expected an integer >= 4`.
+/// With an empty path (unreadable file, JSON syntax error) what() is the message alone.
 class ScenarioError : public std::runtime_error {
  public:
   ScenarioError(std::string path, const std::string& message)
-      : std::runtime_error(path + ": " + message), path_(std::move(path)) {}
+      : std::runtime_error(path.empty() ? message : path + ": " + message),
+        path_(std::move(path)) {}
   const std::string& path() const { return path_; }
 
  private:
@@ -51,34 +54,39 @@ struct LatencyConfig {
   std::vector<std::vector<double>> one_way_ms;
   std::vector<double> region_weights;
   double jitter_ms = 0.0;  // per-message extra delay ~ U[0, jitter_ms] (seeded)
+  friend bool operator==(const LatencyConfig&, const LatencyConfig&) = default;
 };
 
 /// network.bandwidth — per-node access links (Mbit/s = 1e6 bit/s).
 struct BandwidthConfig {
   double upload_mbps = 1000.0;
   double download_mbps = 1000.0;
+  friend bool operator==(const BandwidthConfig&, const BandwidthConfig&) = default;
 };
 
 struct NetworkConfig {
   std::uint32_t validators = 4;  // >= 4 (n = 3f + 1 needs f >= 1)
   LatencyConfig latency;
   BandwidthConfig bandwidth;
+  friend bool operator==(const NetworkConfig&, const NetworkConfig&) = default;
 };
 
 /// nodes — validator hardware (all validators identical for now).
 struct NodesConfig {
-  std::uint32_t cores = 16;    // CPU cores per validator (SimGrid host core count)
-  double speed_factor = 1.0;   // core speed relative to the cost model's reference core
+  std::uint32_t cores = 16;   // CPU cores per validator (SimGrid host core count)
+  double speed_factor = 1.0;  // core speed relative to the cost model's reference core
+  friend bool operator==(const NodesConfig&, const NodesConfig&) = default;
 };
 
 /// consensus — chained HotStuff (MonadBFT-like).
 struct ConsensusConfig {
   std::string protocol = "hotstuff";
-  double block_time_ms = 1000.0;     // minimum round duration (pacing)
-  double round_timeout_ms = 4000.0;  // pacemaker local timeout before sending a timeout message
+  double block_time_ms = 1000.0;      // minimum round duration (pacing)
+  double round_timeout_ms = 4000.0;   // pacemaker local timeout before sending a timeout message
   double signature_verify_us = 50.0;  // per signature verification (vote, proposal, timeout)
   double signature_sign_us = 20.0;    // per signature creation
   double qc_verify_us = 1000.0;       // per aggregate (quorum/timeout certificate) verification
+  friend bool operator==(const ConsensusConfig&, const ConsensusConfig&) = default;
 };
 
 /// pipeline.cost_model — turns executor work into virtual seconds (see models/execution).
@@ -90,44 +98,49 @@ struct CostModelConfig {
   double sig_recover_us = 30.0;
   double trie_node_hash_us = 1.5;
   double task_overhead_us = 1.0;
+  friend bool operator==(const CostModelConfig&, const CostModelConfig&) = default;
 };
 
 /// pipeline — how consensus and execution interleave, and the executor.
 struct PipelineConfig {
-  std::string kind = "interleaved";   // "interleaved" (more in later pipelines)
-  std::string executor = "sequential";  // "sequential" | "block_stm" | "batch_occ"
-  std::uint32_t threads = 1;          // executor worker threads (<= nodes.cores)
-  bool lazy_beneficiary = true;       // Block-STM: apply beneficiary fee credits lazily
-  std::string commitment = "mpt";     // "mpt" | "flat_hash"
+  std::string kind = "interleaved";            // "interleaved" (more in later pipelines)
+  std::string executor = "sequential";         // "sequential" | "block_stm" | "batch_occ"
+  std::uint32_t threads = 1;                   // executor worker threads (<= nodes.cores)
+  bool lazy_beneficiary = true;                // Block-STM: apply beneficiary fee credits lazily
+  std::string commitment = "mpt";              // "mpt" | "flat_hash"
   std::uint64_t block_gas_limit = 30'000'000;  // gas per block
   std::uint64_t max_block_txs = 10'000;        // transactions per block
   CostModelConfig cost_model;
+  friend bool operator==(const PipelineConfig&, const PipelineConfig&) = default;
 };
 
 /// workload — transaction arrival.
 struct WorkloadConfig {
-  std::string kind = "transfers";  // "transfers": native transfers between `accounts` accounts
-  double tps = 1000.0;             // Poisson arrival rate over the whole network (tx/s)
-  std::uint32_t accounts = 10'000;  // distinct sender/recipient accounts
-  double zipf_s = 0.0;             // account popularity: 0 = uniform, > 0 = Zipf exponent
-  bool gossip = true;              // submitted txs are gossiped to every mempool
+  std::string kind = "transfers";     // "transfers": native transfers between `accounts` accounts
+  double tps = 1000.0;                // Poisson arrival rate over the whole network (tx/s)
+  std::uint32_t accounts = 10'000;    // distinct sender/recipient accounts
+  double zipf_s = 0.0;                // account popularity: 0 = uniform, > 0 = Zipf exponent
+  bool gossip = true;                 // submitted txs are gossiped to every mempool
   std::uint32_t tx_size_bytes = 110;  // encoded size of a native transfer
+  friend bool operator==(const WorkloadConfig&, const WorkloadConfig&) = default;
 };
 
 /// faults — crashed validators (fail-stop).
 struct FaultsConfig {
   std::vector<std::uint32_t> crashed;  // validator indices that crash
   double crash_at_s = 0.0;             // simulated time of the crash
+  friend bool operator==(const FaultsConfig&, const FaultsConfig&) = default;
 };
 
 /// outputs — what a run writes into its folder.
 struct OutputsConfig {
-  std::string dir = "out";  // overridden by --out
-  bool trace = true;        // trace.json (Chrome trace event format)
-  bool blocks_csv = true;   // blocks.csv
-  bool txs_csv = false;     // txs.csv
-  double tx_sample_rate = 0.01;  // fraction of transactions in txs.csv
+  std::string dir = "out";        // overridden by --out
+  bool trace = true;              // trace.json (Chrome trace event format)
+  bool blocks_csv = true;         // blocks.csv
+  bool txs_csv = false;           // txs.csv
+  double tx_sample_rate = 0.01;   // fraction of transactions in txs.csv
   std::uint32_t trace_nodes = 8;  // trace only validators [0, trace_nodes) to keep traces small
+  friend bool operator==(const OutputsConfig&, const OutputsConfig&) = default;
 };
 
 struct Scenario {
@@ -141,6 +154,7 @@ struct Scenario {
   WorkloadConfig workload;
   FaultsConfig faults;
   OutputsConfig outputs;
+  friend bool operator==(const Scenario&, const Scenario&) = default;
 };
 
 /// Applies one `--set key.path=value` override to raw scenario JSON. `value` is parsed as JSON
