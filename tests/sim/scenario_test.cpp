@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <set>
 #include <string>
 #include <vector>
@@ -346,4 +347,59 @@ TEST_CASE("to_json lists every key, defaults included") {
   CHECK(j.size() == 10);  // name, seed, duration_s and 7 sections; no $schema/description
   CHECK(j["network"]["latency"].size() == 12);
   CHECK(j["pipeline"].size() == 8);
+}
+
+namespace {
+
+/// Dotted paths of every leaf of a JSON object (arrays are leaves).
+void leaf_paths(const json& j, const std::string& prefix, std::set<std::string>& out) {
+  for (const auto& item : j.items()) {
+    const std::string path = prefix.empty() ? item.key() : prefix + "." + item.key();
+    if (item.value().is_object()) {
+      leaf_paths(item.value(), path, out);
+    } else {
+      out.insert(path);
+    }
+  }
+}
+
+std::string read_text(const fs::path& file) {
+  std::ifstream in(file);
+  REQUIRE_MESSAGE(in.good(), "cannot open " << file);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+}  // namespace
+
+TEST_CASE("docs/scenario.md documents every key and its complete example loads") {
+  const std::string doc = read_text(kSource / "docs/scenario.md");
+  std::set<std::string> keys;
+  leaf_paths(to_json(parse_scenario(json::object())), "", keys);
+  CHECK(keys.size() == 56);
+  for (const auto& key : keys) {
+    CHECK_MESSAGE(doc.find("| `" + key + "` |") != std::string::npos,
+                  "docs/scenario.md has no table row for " << key);
+  }
+
+  // The last ```json block, after "## Complete example".
+  const auto section = doc.find("## Complete example");
+  REQUIRE(section != std::string::npos);
+  const auto start = doc.find("```json\n", section);
+  REQUIRE(start != std::string::npos);
+  const auto end = doc.find("\n```", start + 8);
+  REQUIRE(end != std::string::npos);
+  const json example = json::parse(doc.substr(start + 8, end - start - 8));
+  std::set<std::string> example_keys;
+  leaf_paths(example, "", example_keys);
+  for (const auto& key : keys) {
+    if (key == "network.latency.regions.one_way_ms") continue;  // comes from the preset
+    CHECK_MESSAGE(example_keys.count(key) == 1, "the complete example lacks " << key);
+  }
+  const Scenario s = parse_scenario(example);
+  CHECK(s.name == "complete-example");
+  CHECK(s.network.latency.region_names.size() == 3);
+  CHECK(s.network.latency.one_way_ms.size() == 3);
+  CHECK(s.pipeline.threads == 8);
+  CHECK(s.faults.crashed == std::vector<std::uint32_t>{15});
+  check_round_trip(s);
 }
