@@ -1,0 +1,405 @@
+#include "models/consensus/hotstuff.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+#include <string>
+
+namespace pipesim::consensus {
+
+namespace {
+
+PacemakerConfig pacemaker_config(const HotStuffConfig& c) {
+  PacemakerConfig p;
+  p.round_timeout_ms = c.round_timeout_ms;
+  p.timeout_backoff = c.timeout_backoff;
+  p.max_backoff_exponent = c.max_backoff_exponent;
+  return p;
+}
+
+// Small slack so that a pacing timer fired at exactly its deadline counts as "due".
+constexpr double kTimeEpsilonS = 1e-9;
+
+}  // namespace
+
+HotStuff::HotStuff(const HotStuffConfig& config, NodeId self, std::uint32_t n)
+    : config_(config),
+      self_(self),
+      n_(n),
+      pacemaker_(pacemaker_config(config), n == 0 ? 1 : n),
+      high_qc_(genesis_qc(n)),
+      committed_id_(genesis_header().id) {
+  if (n == 0) throw std::invalid_argument("HotStuff: n must be > 0");
+  if (self >= n)
+    throw std::invalid_argument("HotStuff: self " + std::to_string(self) + " >= n " +
+                                std::to_string(n));
+  if (config.block_time_ms < 0 || config.signature_verify_us < 0 || config.signature_sign_us < 0 ||
+      config.qc_verify_us < 0)
+    throw std::invalid_argument("HotStuff: block_time_ms and CPU costs must be >= 0");
+  Entry g;
+  g.header = genesis_header();
+  g.validation = Validation::kValid;
+  blocks_.emplace(g.header.id, std::move(g));
+  certified_.insert({0, genesis_header().id});
+}
+
+std::size_t HotStuff::orphan_count() const {
+  std::size_t c = 0;
+  for (const auto& [parent, children] : orphans_) c += children.size();
+  return c;
+}
+
+Effects HotStuff::finish(Ctx& ctx, const char* label) const {
+  if (ctx.cpu_us > 0.0) ctx.out.insert(ctx.out.begin(), Cpu{ctx.cpu_us * 1e-6, label});
+  return std::move(ctx.out);
+}
+
+bool HotStuff::qc_known(const QuorumCert& qc) const {
+  return certified_.contains({qc.round, qc.block_id});
+}
+
+// ---------------------------------------------------------------------------------------------
+// Public handlers
+
+Effects HotStuff::start(double now) {
+  Ctx ctx{now, {}, 0.0};
+  if (started_) return {};
+  started_ = true;
+  enter_round(ctx, 1, false);
+  return finish(ctx, "consensus.start");
+}
+
+Effects HotStuff::on_message(double now, NodeId from, const Message& msg) {
+  Ctx ctx{now, {}, 0.0};
+  if (!started_ || from >= n_ || from == self_) return {};
+  const char* label = "consensus.message";
+  if (const auto* p = std::get_if<Proposal>(&msg.body)) {
+    label = "consensus.proposal";
+    on_proposal(ctx, from, *p);
+  } else if (const auto* v = std::get_if<Vote>(&msg.body)) {
+    label = "consensus.vote";
+    if (v->voter == from) {
+      ctx.cpu_us += config_.signature_verify_us;
+      on_vote(ctx, *v);
+    }
+  } else if (const auto* t = std::get_if<Timeout>(&msg.body)) {
+    label = "consensus.timeout";
+    if (t->sender == from) {
+      ctx.cpu_us += config_.signature_verify_us;
+      if (!qc_known(t->high_qc)) ctx.cpu_us += config_.qc_verify_us;
+      process_qc(ctx, t->high_qc);
+      on_timeout(ctx, *t);
+    }
+  }
+  return finish(ctx, label);
+}
+
+Effects HotStuff::on_timer(double now, TimerId id) {
+  Ctx ctx{now, {}, 0.0};
+  if (!started_) return {};
+  const Round r = timer_round(id);
+  if (r != pacemaker_.current_round()) return {};  // stale
+  switch (timer_kind(id)) {
+    case TimerKind::kRoundTimeout:
+      local_timeout(ctx);
+      break;
+    case TimerKind::kPacing:
+      maybe_request_payload(ctx);
+      break;
+  }
+  return finish(ctx, "consensus.timer");
+}
+
+Effects HotStuff::on_payload_ready(double now, Round round, const Payload& payload) {
+  Ctx ctx{now, {}, 0.0};
+  if (!started_ || round != pacemaker_.current_round() || payload_requested_round_ != round ||
+      proposed_round_ >= round)
+    return {};
+  auto pit = blocks_.find(requested_qc_.block_id);
+  if (pit == blocks_.end()) return {};  // parent pruned (a conflicting block was committed)
+
+  BlockHeader h;
+  h.parent_id = requested_qc_.block_id;
+  h.round = round;
+  h.height = pit->second.header.height + 1;
+  h.proposer = self_;
+  h.justify = requested_qc_;
+  h.payload_id = payload.payload_id;
+  h.payload_size_bytes = payload.size_bytes;
+  h.state_root = payload.state_root;
+  h.tx_count = payload.tx_count;
+  h.gas_used = payload.gas_used;
+  h.id = compute_block_id(h);
+
+  std::optional<TimeoutCert> tc;
+  if (h.justify.round + 1 != round) {
+    // Entered `round` through TC(round - 1): the proposal must carry it (maybe_request_payload
+    // only requests when it is available).
+    if (!highest_tc_ || highest_tc_->round + 1 != round) return {};
+    tc = highest_tc_;
+  }
+  proposed_round_ = round;
+  ctx.cpu_us += config_.signature_sign_us;
+  ctx.out.push_back(Proposed{h});
+  ctx.out.push_back(Broadcast{make_message(Proposal{h, tc})});
+  attach(ctx, h, tc, /*own=*/true);
+  try_vote(ctx, h.id);
+  return finish(ctx, "consensus.propose");
+}
+
+Effects HotStuff::on_validated(double now, BlockId block, bool valid) {
+  Ctx ctx{now, {}, 0.0};
+  auto it = blocks_.find(block);
+  if (!started_ || it == blocks_.end() || it->second.validation != Validation::kPending) return {};
+  it->second.validation = valid ? Validation::kValid : Validation::kInvalid;
+  if (valid) try_vote(ctx, block);
+  return finish(ctx, "consensus.validated");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Message handling
+
+void HotStuff::on_proposal(Ctx& ctx, NodeId from, const Proposal& p) {
+  const BlockHeader& h = p.header;
+  ctx.cpu_us += config_.signature_verify_us;
+  note_round_seen(h.round, ctx.now);
+  // Structural checks (a crash-fault model never produces malformed proposals, but a runtime
+  // bug would; ignore rather than corrupt the tree).
+  if (h.proposer != from || leader_of(h.round, n_) != from || h.id != compute_block_id(h) ||
+      h.justify.block_id != h.parent_id || h.justify.round >= h.round)
+    return;
+  if (p.last_round_tc && p.last_round_tc->round + 1 != h.round) return;
+  if (!p.last_round_tc && h.justify.round + 1 != h.round) return;
+
+  if (!qc_known(h.justify)) ctx.cpu_us += config_.qc_verify_us;
+  process_qc(ctx, h.justify);
+  if (p.last_round_tc) {
+    if (!highest_tc_ || p.last_round_tc->round > highest_tc_->round)
+      ctx.cpu_us += config_.qc_verify_us;
+    process_tc(ctx, *p.last_round_tc);
+  }
+  attach(ctx, h, p.last_round_tc, /*own=*/false);
+}
+
+void HotStuff::on_vote(Ctx& ctx, const Vote& v) {
+  note_round_seen(v.round, ctx.now);
+  if (leader_of(v.round + 1, n_) != self_ || v.voter >= n_) return;
+  // A QC older than the previous round can no longer advance anybody.
+  if (v.round + 1 < pacemaker_.current_round()) return;
+  auto& c = votes_[{v.round, v.block_id}];
+  if (c.seen.empty()) {
+    c.seen.assign(n_, false);
+    c.height = v.height;
+  }
+  if (c.done || c.seen[v.voter]) return;
+  c.seen[v.voter] = true;
+  c.signers.push_back(v.voter);
+  if (c.signers.size() < quorum_size(n_)) return;
+  c.done = true;
+  QuorumCert qc;
+  qc.block_id = v.block_id;
+  qc.round = v.round;
+  qc.height = c.height;
+  qc.validators = n_;
+  qc.signers = c.signers;
+  std::sort(qc.signers.begin(), qc.signers.end());
+  ctx.out.push_back(QcFormed{qc});
+  process_qc(ctx, qc);
+}
+
+void HotStuff::on_timeout(Ctx& ctx, const Timeout& t) {
+  note_round_seen(t.round, ctx.now);
+  if (auto tc = pacemaker_.add_timeout(t)) {
+    ctx.out.push_back(TcFormed{*tc});
+    process_tc(ctx, *tc);
+    return;
+  }
+  const Round r = pacemaker_.current_round();
+  if (t.round == r && !pacemaker_.timed_out(r) && pacemaker_.timeout_count(r) >= max_faulty(n_) + 1)
+    local_timeout(ctx);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Certificates and rounds
+
+void HotStuff::process_qc(Ctx& ctx, const QuorumCert& qc) {
+  note_round_seen(qc.round, ctx.now);
+  if (qc.round > high_qc_.round) high_qc_ = qc;
+  if (qc.round >= committed_round_) {
+    const bool fresh = certified_.insert({qc.round, qc.block_id}).second;
+    if (fresh) {
+      auto it = blocks_.find(qc.block_id);
+      if (it != blocks_.end()) apply_commit_rule(ctx, it->second.header);
+    }
+  }
+  if (qc.round >= pacemaker_.current_round()) enter_round(ctx, qc.round + 1, false);
+}
+
+void HotStuff::process_tc(Ctx& ctx, const TimeoutCert& tc) {
+  note_round_seen(tc.round, ctx.now);
+  process_qc(ctx, tc.high_qc);
+  if (!highest_tc_ || tc.round > highest_tc_->round) highest_tc_ = tc;
+  if (tc.round >= pacemaker_.current_round()) enter_round(ctx, tc.round + 1, true);
+}
+
+void HotStuff::enter_round(Ctx& ctx, Round round, bool via_tc) {
+  if (!pacemaker_.advance(round, via_tc, ctx.now)) return;
+  note_round_seen(round, ctx.now);
+  first_seen_.erase(first_seen_.begin(), first_seen_.lower_bound(round - 1));
+  ctx.out.push_back(RoundEntered{round, via_tc ? RoundReason::kTc : RoundReason::kQc});
+  ctx.out.push_back(SetTimer{make_timer_id(TimerKind::kRoundTimeout, round),
+                             ctx.now + pacemaker_.timeout_duration_s()});
+  // Votes for rounds below round - 1 can no longer form a useful QC here.
+  votes_.erase(votes_.begin(), votes_.lower_bound({round > 0 ? round - 1 : 0, 0}));
+  maybe_request_payload(ctx);
+}
+
+void HotStuff::local_timeout(Ctx& ctx) {
+  const Round r = pacemaker_.current_round();
+  if (pacemaker_.timed_out(r)) return;
+  pacemaker_.mark_timed_out(r);
+  highest_voted_round_ = std::max(highest_voted_round_, r);  // never vote in r afterwards
+  ctx.cpu_us += config_.signature_sign_us;
+  Timeout t{r, self_, high_qc_};
+  ctx.out.push_back(Broadcast{make_message(t)});
+  on_timeout(ctx, t);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Proposing
+
+void HotStuff::maybe_request_payload(Ctx& ctx) {
+  const Round r = pacemaker_.current_round();
+  if (leader_of(r, n_) != self_ || payload_requested_round_ >= r) return;
+  const bool justified = high_qc_.round + 1 == r || (highest_tc_ && highest_tc_->round + 1 == r);
+  if (!justified) return;
+  auto pit = blocks_.find(high_qc_.block_id);
+  if (pit == blocks_.end()) return;  // wait for the certified block itself (attach retries)
+  std::optional<double> reference = pacemaker_.previous_entered_at();
+  if (auto it = first_seen_.find(r - 1); it != first_seen_.end()) reference = it->second;
+  if (reference) {
+    const double earliest = *reference + config_.block_time_ms * 1e-3;
+    if (ctx.now + kTimeEpsilonS < earliest) {
+      if (pacing_timer_round_ != r) {
+        pacing_timer_round_ = r;
+        ctx.out.push_back(SetTimer{make_timer_id(TimerKind::kPacing, r), earliest});
+      }
+      return;
+    }
+  }
+  payload_requested_round_ = r;
+  requested_qc_ = high_qc_;
+  ctx.out.push_back(RequestPayload{r, pit->second.header});
+}
+
+// ---------------------------------------------------------------------------------------------
+// Block tree, voting, commit
+
+void HotStuff::attach(Ctx& ctx, const BlockHeader& header, const std::optional<TimeoutCert>& tc,
+                      bool own) {
+  if (header.height <= committed_height_ || blocks_.contains(header.id)) return;
+  auto pit = blocks_.find(header.parent_id);
+  if (pit == blocks_.end()) {
+    auto& waiting = orphans_[header.parent_id];
+    for (const auto& w : waiting)
+      if (w.first.id == header.id) return;
+    waiting.emplace_back(header, tc);
+    return;
+  }
+  if (pit->second.header.height + 1 != header.height) return;  // malformed height
+
+  Entry e;
+  e.header = header;
+  e.tc = tc;
+  e.validation = own ? Validation::kValid : Validation::kPending;
+  blocks_.emplace(header.id, std::move(e));
+  if (!own && header.round == pacemaker_.current_round() && header.round > highest_voted_round_)
+    ctx.out.push_back(RequestValidation{header});
+
+  if (qc_known(QuorumCert{header.id, header.round, header.height, n_, {}}))
+    apply_commit_rule(ctx, header);
+
+  if (auto oit = orphans_.find(header.id); oit != orphans_.end()) {
+    auto children = std::move(oit->second);
+    orphans_.erase(oit);
+    for (const auto& [child, child_tc] : children) attach(ctx, child, child_tc, false);
+  }
+  if (header.id == high_qc_.block_id) maybe_request_payload(ctx);
+}
+
+void HotStuff::try_vote(Ctx& ctx, BlockId id) {
+  auto it = blocks_.find(id);
+  if (it == blocks_.end() || it->second.validation != Validation::kValid) return;
+  const BlockHeader& h = it->second.header;
+  const auto& tc = it->second.tc;
+  if (h.round != pacemaker_.current_round() || h.round <= highest_voted_round_) return;
+  const bool extends_previous_round = h.justify.round + 1 == h.round;
+  const bool extends_tc = tc && tc->round + 1 == h.round && h.justify.round >= tc->high_qc.round;
+  if (!extends_previous_round && !extends_tc) return;
+
+  highest_voted_round_ = h.round;
+  ctx.cpu_us += config_.signature_sign_us;
+  ctx.out.push_back(Voted{h.id, h.round});
+  const Vote v{h.id, h.round, h.height, self_};
+  const NodeId next_leader = leader_of(h.round + 1, n_);
+  if (next_leader == self_) {
+    on_vote(ctx, v);
+  } else {
+    ctx.out.push_back(Send{next_leader, make_message(v)});
+  }
+}
+
+void HotStuff::apply_commit_rule(Ctx& ctx, const BlockHeader& certified) {
+  // 2-chain: QC(B) with B.justify = QC(P) and B.round == P.round + 1 commits P.
+  if (certified.justify.round + 1 == certified.round) commit_to(ctx, certified.parent_id);
+}
+
+void HotStuff::commit_to(Ctx& ctx, BlockId id) {
+  auto it = blocks_.find(id);
+  if (it == blocks_.end()) return;  // pruned: at or below the committed height
+  if (it->second.header.height <= committed_height_) {
+    if (it->second.header.height == committed_height_ && id != committed_id_)
+      throw std::logic_error("HotStuff: conflicting commit at height " +
+                             std::to_string(committed_height_));
+    return;
+  }
+  std::vector<BlockHeader> chain;
+  const BlockHeader* cur = &it->second.header;
+  while (cur->height > committed_height_) {
+    chain.push_back(*cur);
+    auto pit = blocks_.find(cur->parent_id);
+    if (pit == blocks_.end()) throw std::logic_error("HotStuff: missing ancestor while committing");
+    cur = &pit->second.header;
+  }
+  if (cur->id != committed_id_)
+    throw std::logic_error("HotStuff: commit does not extend the committed chain at height " +
+                           std::to_string(committed_height_));
+  std::reverse(chain.begin(), chain.end());
+  committed_id_ = chain.back().id;
+  committed_height_ = chain.back().height;
+  committed_round_ = chain.back().round;
+  ctx.out.push_back(Committed{std::move(chain)});
+  prune();
+}
+
+void HotStuff::note_round_seen(Round round, double now) {
+  if (round + 1 >= pacemaker_.current_round()) first_seen_.try_emplace(round, now);
+}
+
+void HotStuff::prune() {
+  // Iteration order of blocks_ does not matter here: only erasures, no effects.
+  for (auto it = blocks_.begin(); it != blocks_.end();) {
+    const auto& h = it->second.header;
+    if (h.height < committed_height_ || (h.height == committed_height_ && h.id != committed_id_))
+      it = blocks_.erase(it);
+    else
+      ++it;
+  }
+  for (auto it = orphans_.begin(); it != orphans_.end();) {
+    auto& v = it->second;
+    std::erase_if(v, [&](const auto& w) { return w.first.height <= committed_height_; });
+    it = v.empty() ? orphans_.erase(it) : std::next(it);
+  }
+  certified_.erase(certified_.begin(), certified_.lower_bound({committed_round_, 0}));
+}
+
+}  // namespace pipesim::consensus
