@@ -1,0 +1,316 @@
+#include "models/execution/block_stm.hpp"
+
+#include <algorithm>
+#include <optional>
+#include <queue>
+#include <stdexcept>
+
+#include "models/execution/mv_memory.hpp"
+
+namespace pipesim::execution {
+
+namespace {
+
+enum class TaskKind : std::uint8_t { kExecution, kValidation };
+struct Task {
+  TaskKind kind;
+  Version version;
+};
+
+// The collaborative scheduler of the Block-STM paper (Algorithms 4-5), single-threaded: the
+// event loop makes every call atomic, so plain integers replace the paper's atomics.
+class Scheduler {
+ public:
+  explicit Scheduler(std::uint32_t n) : n_(n), status_(n), deps_(n) {}
+
+  bool done() const { return done_; }
+
+  std::optional<Task> next_task() {
+    if (validation_idx_ < execution_idx_) {
+      if (auto v = next_version_to_validate()) return Task{TaskKind::kValidation, *v};
+    } else {
+      if (auto v = next_version_to_execute()) return Task{TaskKind::kExecution, *v};
+    }
+    return std::nullopt;
+  }
+
+  // Returns false if `blocking` has already executed (the caller re-executes at once).
+  bool add_dependency(std::uint32_t tx, std::uint32_t blocking) {
+    if (status_[blocking].status == Status::kExecuted) return false;
+    status_[tx].status = Status::kAborting;
+    deps_[blocking].push_back(tx);
+    --active_;
+    return true;
+  }
+
+  std::optional<Task> finish_execution(std::uint32_t tx, std::uint32_t incarnation,
+                                       bool wrote_new_location) {
+    status_[tx].status = Status::kExecuted;
+    std::vector<std::uint32_t> deps = std::move(deps_[tx]);
+    deps_[tx].clear();
+    resume_dependencies(deps);
+    if (validation_idx_ > tx) {
+      if (wrote_new_location) {
+        decrease_validation_idx(tx);
+      } else {
+        return Task{TaskKind::kValidation, Version{tx, incarnation}};
+      }
+    }
+    --active_;
+    return std::nullopt;
+  }
+
+  bool try_validation_abort(std::uint32_t tx, std::uint32_t incarnation) {
+    if (status_[tx].incarnation == incarnation && status_[tx].status == Status::kExecuted) {
+      status_[tx].status = Status::kAborting;
+      return true;
+    }
+    return false;
+  }
+
+  std::optional<Task> finish_validation(std::uint32_t tx, bool aborted) {
+    if (aborted) {
+      set_ready_status(tx);
+      decrease_validation_idx(tx + 1);
+      if (execution_idx_ > tx) {
+        if (auto v = try_incarnate(tx)) return Task{TaskKind::kExecution, *v};
+        return std::nullopt;  // try_incarnate already decremented active_
+      }
+    }
+    --active_;
+    return std::nullopt;
+  }
+
+ private:
+  enum class Status : std::uint8_t { kReadyToExecute, kExecuting, kExecuted, kAborting };
+  struct TxStatusEntry {
+    std::uint32_t incarnation = 0;
+    Status status = Status::kReadyToExecute;
+  };
+
+  void decrease_execution_idx(std::uint32_t target) {
+    execution_idx_ = std::min(execution_idx_, target);
+  }
+  void decrease_validation_idx(std::uint32_t target) {
+    validation_idx_ = std::min(validation_idx_, target);
+  }
+  void check_done() {
+    if (std::min(execution_idx_, validation_idx_) >= n_ && active_ == 0) done_ = true;
+  }
+  std::optional<Version> try_incarnate(std::uint32_t tx) {
+    if (tx < n_ && status_[tx].status == Status::kReadyToExecute) {
+      status_[tx].status = Status::kExecuting;
+      return Version{tx, status_[tx].incarnation};
+    }
+    --active_;
+    return std::nullopt;
+  }
+  std::optional<Version> next_version_to_execute() {
+    if (execution_idx_ >= n_) {
+      check_done();
+      return std::nullopt;
+    }
+    ++active_;
+    return try_incarnate(execution_idx_++);
+  }
+  std::optional<Version> next_version_to_validate() {
+    if (validation_idx_ >= n_) {
+      check_done();
+      return std::nullopt;
+    }
+    ++active_;
+    const std::uint32_t idx = validation_idx_++;
+    if (status_[idx].status == Status::kExecuted) return Version{idx, status_[idx].incarnation};
+    --active_;
+    return std::nullopt;
+  }
+  void set_ready_status(std::uint32_t tx) {
+    ++status_[tx].incarnation;
+    status_[tx].status = Status::kReadyToExecute;
+  }
+  void resume_dependencies(const std::vector<std::uint32_t>& deps) {
+    if (deps.empty()) return;
+    for (std::uint32_t d : deps) set_ready_status(d);
+    decrease_execution_idx(*std::min_element(deps.begin(), deps.end()));
+  }
+
+  std::uint32_t n_;
+  std::uint32_t execution_idx_ = 0;
+  std::uint32_t validation_idx_ = 0;
+  std::int64_t active_ = 0;
+  bool done_ = false;
+  std::vector<TxStatusEntry> status_;
+  std::vector<std::vector<std::uint32_t>> deps_;
+};
+
+// Reads for one execution: multi-version memory first, then the pre-state.
+struct MvReader final : StateReader {
+  const MvMemory* mv = nullptr;
+  BlockStorage* storage = nullptr;
+  std::uint32_t tx = 0;
+  std::vector<ReadDescriptor> reads;
+  std::optional<std::uint32_t> blocking;
+  std::uint32_t cold = 0, warm = 0;
+
+  bool read(const StateKey& key, U256& value) override {
+    MvReadResult r = mv->read(key, tx);
+    switch (r.status) {
+      case MvReadResult::Status::kEstimate:
+        blocking = r.version.tx_index;
+        return false;
+      case MvReadResult::Status::kOk:
+        ++warm;
+        reads.push_back(ReadDescriptor{key, ReadDescriptor::Origin::kMv, r.version});
+        value = r.value;
+        return true;
+      case MvReadResult::Status::kNotFound:
+        break;
+    }
+    bool is_cold = false;
+    value = storage->read(key, is_cold);
+    ++(is_cold ? cold : warm);
+    reads.push_back(ReadDescriptor{key, ReadDescriptor::Origin::kStorage, Version{}});
+    return true;
+  }
+};
+
+// A task in flight on one worker: what it computed at its start, applied at its end.
+struct Running {
+  Task task{};
+  double end_s = 0;
+  // execution
+  std::optional<std::uint32_t> blocking;
+  TxResult result;
+  std::vector<ReadDescriptor> reads;
+  WriteList writes;
+  // validation
+  bool valid = false;
+};
+
+}  // namespace
+
+ExecutionOutcome BlockStmExecutor::execute(const Block& block,
+                                           std::shared_ptr<const StateLayer> pre_state,
+                                           const ExecutorConfig& cfg) {
+  if (!pre_state) throw std::invalid_argument("BlockStmExecutor: null pre_state");
+  if (cfg.threads == 0) throw std::invalid_argument("BlockStmExecutor: threads must be >= 1");
+  const auto n = static_cast<std::uint32_t>(block.txs.size());
+  const std::uint32_t workers = cfg.threads;
+  const BlockEnv env = make_block_env(block, cfg);
+  ExecutionOutcome out;
+  const double t0 = schedule_sig_recovery(n, workers, cfg.cost, out.schedule);
+
+  BlockStorage storage;
+  storage.reset(pre_state.get());
+  MvMemory mv(n);
+  Scheduler sched(n);
+  std::vector<TxResult> results(n);
+
+  std::vector<Running> running(workers);
+  std::vector<bool> busy(workers, false);
+  using Event = std::pair<double, std::uint32_t>;  // (end time, worker): min-heap
+  std::priority_queue<Event, std::vector<Event>, std::greater<Event>> events;
+  double now = t0;
+
+  auto start = [&](std::uint32_t w, const Task& task) {
+    Running& r = running[w];
+    r = Running{};
+    r.task = task;
+    const std::uint32_t tx = task.version.tx_index;
+    double d = 0;
+    SpanKind kind = SpanKind::kExecute;
+    if (task.kind == TaskKind::kExecution) {
+      MvReader reader;
+      reader.mv = &mv;
+      reader.storage = &storage;
+      reader.tx = tx;
+      r.result = vm_.execute(block.txs[tx], env, reader);
+      ++out.stats.incarnations;
+      out.stats.cold_reads += reader.cold;
+      out.stats.warm_reads += reader.warm;
+      if (r.result.status == TxStatus::kBlocked) {
+        r.blocking = reader.blocking;
+        d = cfg.cost.execute_s(0, reader.cold, reader.warm);
+      } else {
+        r.reads = std::move(reader.reads);
+        for (const TxAccess& a : vm_.accesses())
+          if (a.written) r.writes.emplace_back(a.key, a.current);
+        d = cfg.cost.execute_s(r.result.gas_used, reader.cold, reader.warm);
+      }
+    } else {
+      kind = SpanKind::kValidate;
+      r.valid = mv.validate_read_set(tx);
+      ++out.stats.validations;
+      d = cfg.cost.validate_s(static_cast<std::uint32_t>(mv.last_reads(tx).size()));
+    }
+    r.end_s = now + d;
+    out.schedule.push_back(Span{w, now, r.end_s, tx, task.version.incarnation, kind});
+    busy[w] = true;
+    events.emplace(r.end_s, w);
+  };
+
+  auto complete = [&](std::uint32_t w) -> std::optional<Task> {
+    Running& r = running[w];
+    busy[w] = false;
+    const Version v = r.task.version;
+    if (r.task.kind == TaskKind::kExecution) {
+      if (r.blocking) {
+        ++out.stats.dependency_waits;
+        if (!sched.add_dependency(v.tx_index, *r.blocking)) return r.task;  // re-execute now
+        return std::nullopt;
+      }
+      results[v.tx_index] = r.result;
+      const bool wrote_new = mv.record(v, std::move(r.reads), std::move(r.writes));
+      return sched.finish_execution(v.tx_index, v.incarnation, wrote_new);
+    }
+    const bool aborted = !r.valid && sched.try_validation_abort(v.tx_index, v.incarnation);
+    if (aborted) {
+      ++out.stats.aborts;
+      mv.convert_writes_to_estimates(v.tx_index);
+    }
+    return sched.finish_validation(v.tx_index, aborted);
+  };
+
+  while (true) {
+    for (std::uint32_t w = 0; w < workers; ++w) {
+      if (busy[w]) continue;
+      if (auto task = sched.next_task()) start(w, *task);
+    }
+    if (events.empty()) {
+      if (sched.done() || n == 0) break;
+      throw std::logic_error("BlockStmExecutor: no task in flight but the block is not done");
+    }
+    const auto [t, w] = events.top();
+    events.pop();
+    now = t;
+    if (auto follow = complete(w)) start(w, *follow);
+  }
+  out.stats.re_executions =
+      out.stats.incarnations - std::min<std::uint64_t>(out.stats.incarnations, n);
+
+  // Final state: the last incarnation of every transaction, applied in block order.
+  StateMap delta;
+  U256 fees;
+  bool any_included = false;
+  out.receipts.reserve(n);
+  for (std::uint32_t i = 0; i < n; ++i) {
+    const TxResult& r = results[i];
+    out.receipts.push_back(Receipt{r.status, r.gas_used});
+    if (is_included(r.status)) {
+      any_included = true;
+      fees += r.fee;
+    }
+    for (const ReadDescriptor& rd : mv.last_reads(i)) out.read_sets.keys.push_back(rd.key);
+    out.read_sets.close_tx();
+    for (const auto& [k, v] : mv.last_writes(i)) {
+      out.write_sets.keys.push_back(k);
+      delta.set(k, v);
+    }
+    out.write_sets.close_tx();
+  }
+  finish_outcome(out, block, env, pre_state, std::move(delta), fees, any_included, storage, cfg,
+                 now);
+  return out;
+}
+
+}  // namespace pipesim::execution

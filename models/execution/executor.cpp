@@ -1,0 +1,110 @@
+#include "models/execution/executor.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+#include <string>
+
+#include "models/execution/batch_occ.hpp"
+#include "models/execution/block_stm.hpp"
+#include "models/execution/sequential.hpp"
+
+namespace pipesim::execution {
+
+const char* to_string(SpanKind kind) {
+  switch (kind) {
+    case SpanKind::kSigRecover:
+      return "sig_recover";
+    case SpanKind::kExecute:
+      return "execute";
+    case SpanKind::kValidate:
+      return "validate";
+    case SpanKind::kCommit:
+      return "commit";
+  }
+  return "unknown";
+}
+
+std::vector<std::string> executor_names() {
+  return {"sequential", "block_stm", "batch_occ"};
+}
+
+std::unique_ptr<Executor> make_executor(std::string_view name) {
+  if (name == "sequential") return std::make_unique<SequentialExecutor>();
+  if (name == "block_stm") return std::make_unique<BlockStmExecutor>();
+  if (name == "batch_occ") return std::make_unique<BatchOccExecutor>();
+  throw std::invalid_argument("unknown executor '" + std::string(name) +
+                              "', expected one of: sequential, block_stm, batch_occ");
+}
+
+BlockEnv make_block_env(const Block& block, const ExecutorConfig& cfg) {
+  BlockEnv env;
+  env.number = block.number;
+  env.beneficiary = block.beneficiary;
+  env.lazy_beneficiary = cfg.lazy_beneficiary;
+  if (env.lazy_beneficiary) {
+    for (const Transaction& t : block.txs) {
+      if (t.references(block.beneficiary)) {
+        env.lazy_beneficiary = false;
+        break;
+      }
+    }
+  }
+  return env;
+}
+
+double schedule_sig_recovery(std::size_t n_txs, std::uint32_t threads, const CostModel& cost,
+                             std::vector<Span>& schedule) {
+  const double d = cost.sig_recover_s();
+  double end = 0;
+  for (std::size_t i = 0; i < n_txs; ++i) {
+    Span s;
+    s.worker = static_cast<std::uint32_t>(i % threads);
+    s.start_s = static_cast<double>(i / threads) * d;
+    s.end_s = s.start_s + d;
+    s.tx_index = static_cast<std::uint32_t>(i);
+    s.kind = SpanKind::kSigRecover;
+    end = std::max(end, s.end_s);
+    schedule.push_back(s);
+  }
+  return end;
+}
+
+void finish_outcome(ExecutionOutcome& out, const Block& block, const BlockEnv& env,
+                    const std::shared_ptr<const StateLayer>& pre_state, StateMap delta,
+                    const U256& lazy_fees, bool any_included, BlockStorage& storage,
+                    const ExecutorConfig& cfg, double commit_start_s) {
+  out.lazy_beneficiary = env.lazy_beneficiary;
+  if (env.lazy_beneficiary && any_included) {
+    const StateKey ben = StateKey::balance(block.beneficiary);
+    U256 base;
+    if (const U256* v = delta.find(ben)) {
+      base = *v;
+    } else {
+      bool cold = false;
+      base = storage.read(ben, cold);
+      ++(cold ? out.stats.cold_reads : out.stats.warm_reads);
+    }
+    delta.set(ben, base + lazy_fees);
+  }
+  out.post_state = StateLayer::make_child(pre_state, std::move(delta), cfg.compute_root);
+  out.state_root = out.post_state->root();
+  out.commit_stats = out.post_state->commit_stats();
+
+  Span c;
+  c.worker = 0;
+  c.start_s = commit_start_s;
+  c.end_s = commit_start_s + cfg.cost.root_s(out.commit_stats.nodes_hashed);
+  c.tx_index = static_cast<std::uint32_t>(block.txs.size());
+  c.kind = SpanKind::kCommit;
+  out.schedule.push_back(c);
+  std::stable_sort(out.schedule.begin(), out.schedule.end(), [](const Span& a, const Span& b) {
+    if (a.start_s != b.start_s) return a.start_s < b.start_s;
+    return a.worker < b.worker;
+  });
+  out.makespan_s = 0;
+  for (const Span& s : out.schedule) out.makespan_s = std::max(out.makespan_s, s.end_s);
+  out.gas_used = 0;
+  for (const Receipt& r : out.receipts) out.gas_used += r.gas_used;
+}
+
+}  // namespace pipesim::execution

@@ -1,0 +1,164 @@
+// Executor interface: runs a block on a pre-state and reports everything the pipelines need —
+// post-state layer, receipts, access sets, state root, statistics and the virtual-time schedule.
+//
+// Executors run for real (wall time) and are deterministic: the same block, pre-state and
+// config give the same outcome on any host (no OS threads; parallel workers are simulated in
+// virtual time). Every executor is serialisable: post-state and receipts equal Sequential's.
+//
+// Virtual-time schedule (units: seconds on the cost model's reference core, t = 0 when the
+// block is handed to the executor):
+//   1. signature recovery of every transaction, spread round-robin over `threads` workers
+//      (state-independent); execution starts when all are done;
+//   2. execution / validation tasks per the executor;
+//   3. one commit span on worker 0: applying the block's writes and hashing the trie
+//      (CommitStats::nodes_hashed x trie_node_hash_us; without a root, only the task overhead).
+// makespan_s is the end of the last span.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "models/execution/cost_model.hpp"
+#include "models/execution/state.hpp"
+#include "models/execution/transaction.hpp"
+#include "models/execution/vm.hpp"
+
+namespace pipesim::execution {
+
+struct ExecutorConfig {
+  std::uint32_t threads = 1;         // worker count (>= 1); Sequential executes on worker 0 only
+  bool lazy_beneficiary = true;      // credit fees once at block end (see make_block_env)
+  bool compute_root = true;          // update the commitment and compute the post-state root
+  std::uint32_t occ_batch_size = 0;  // Batch OCC: transactions per round (0 = threads)
+  CostModel cost;
+};
+
+struct Receipt {
+  TxStatus status = TxStatus::kSuccess;
+  std::uint64_t gas_used = 0;
+  friend bool operator==(const Receipt&, const Receipt&) = default;
+};
+
+enum class SpanKind : std::uint8_t { kSigRecover, kExecute, kValidate, kCommit };
+const char* to_string(SpanKind kind);
+
+/// One busy interval of one worker. tx_index/incarnation are meaningless for kCommit.
+struct Span {
+  std::uint32_t worker = 0;
+  double start_s = 0;
+  double end_s = 0;
+  std::uint32_t tx_index = 0;
+  std::uint32_t incarnation = 0;
+  SpanKind kind = SpanKind::kExecute;
+};
+
+/// Per-transaction key lists in one flat array: keys of tx i are keys[offsets[i] ..
+/// offsets[i+1]), in the VM's first-access order (deterministic).
+struct AccessLists {
+  std::vector<StateKey> keys;
+  std::vector<std::uint32_t> offsets{0};
+  std::size_t size() const { return offsets.size() - 1; }
+  std::span<const StateKey> operator[](std::size_t i) const {
+    return {keys.data() + offsets[i], keys.data() + offsets[i + 1]};
+  }
+  void clear() {
+    keys.clear();
+    offsets.assign(1, 0);
+  }
+  void close_tx() { offsets.push_back(static_cast<std::uint32_t>(keys.size())); }
+};
+
+struct ExecutionStats {
+  std::uint64_t incarnations = 0;      // execution tasks started (incl. ones stopped by ESTIMATE)
+  std::uint64_t re_executions = 0;     // incarnations beyond the first of each transaction
+  std::uint64_t validations = 0;       // validation tasks (Block-STM) / validated txs (OCC)
+  std::uint64_t aborts = 0;            // failed validations (Block-STM) / aborted txs (OCC)
+  std::uint64_t dependency_waits = 0;  // Block-STM: executions stopped by an ESTIMATE
+  std::uint64_t rounds = 0;            // Batch OCC: rounds
+  std::uint64_t cold_reads = 0;        // reads served from storage (first touch of a base key)
+  std::uint64_t warm_reads = 0;        // reads served from memory
+};
+
+struct ExecutionOutcome {
+  std::shared_ptr<const StateLayer> post_state;  // overlay with the block's writes on pre_state
+  std::vector<Receipt> receipts;                 // one per transaction, block order
+  AccessLists read_sets;                         // per transaction (final incarnation)
+  AccessLists write_sets;                        // per transaction (final incarnation)
+  std::optional<Hash32> state_root;  // post-state root (nullopt if skipped or no commitment)
+  CommitStats commit_stats;
+  ExecutionStats stats;
+  std::vector<Span> schedule;     // sorted by (start_s, worker)
+  double makespan_s = 0;          // virtual seconds (reference core)
+  std::uint64_t gas_used = 0;     // sum of receipts' gas_used
+  bool lazy_beneficiary = false;  // whether fees were credited lazily for this block
+};
+
+class Executor {
+ public:
+  virtual ~Executor() = default;
+  virtual std::string_view name() const = 0;
+  /// Executes `block` on `pre_state`. Throws std::invalid_argument if cfg.threads == 0 or
+  /// pre_state is null.
+  virtual ExecutionOutcome execute(const Block& block, std::shared_ptr<const StateLayer> pre_state,
+                                   const ExecutorConfig& cfg) = 0;
+};
+
+/// "sequential" | "block_stm" | "batch_occ"; throws std::invalid_argument listing these.
+std::unique_ptr<Executor> make_executor(std::string_view name);
+/// The names make_executor accepts.
+std::vector<std::string> executor_names();
+
+// ---- Shared building blocks of the executors -------------------------------------------------
+
+/// Block environment. Lazy crediting is used only if requested and no transaction references
+/// the beneficiary (otherwise a transaction could observe the beneficiary's balance mid-block,
+/// and the block falls back to eager credits for all executors alike).
+BlockEnv make_block_env(const Block& block, const ExecutorConfig& cfg);
+
+/// Pre-state reads with warm/cold accounting: the first read of a key found in the base layer
+/// (or absent) is cold, later reads and keys of in-memory overlays are warm.
+class BlockStorage {
+ public:
+  void reset(const StateLayer* pre) {
+    pre_ = pre;
+    cache_.clear();
+  }
+  U256 read(const StateKey& key, bool& cold) {
+    bool inserted = false;
+    Entry& e = cache_.emplace(key, Entry{}, &inserted);
+    if (!inserted) {
+      cold = false;
+      return e.value;
+    }
+    bool in_overlay = false;
+    e.value = pre_->get(key, &in_overlay);
+    cold = !in_overlay;
+    return e.value;
+  }
+
+ private:
+  struct Entry {
+    U256 value;
+  };
+  const StateLayer* pre_ = nullptr;
+  BasicStateMap<Entry> cache_;
+};
+
+/// Appends sig-recovery spans (tx i on worker i % threads) and returns when all are done.
+double schedule_sig_recovery(std::size_t n_txs, std::uint32_t threads, const CostModel& cost,
+                             std::vector<Span>& schedule);
+
+/// Finishes an outcome: credits lazy fees into `delta` (reading the beneficiary through
+/// `storage`), builds the post-state layer, computes the root if asked, appends the commit span
+/// at `commit_start_s`, sorts the schedule, sets makespan and gas_used.
+void finish_outcome(ExecutionOutcome& out, const Block& block, const BlockEnv& env,
+                    const std::shared_ptr<const StateLayer>& pre_state, StateMap delta,
+                    const U256& lazy_fees, bool any_included, BlockStorage& storage,
+                    const ExecutorConfig& cfg, double commit_start_s);
+
+}  // namespace pipesim::execution
