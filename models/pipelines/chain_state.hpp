@@ -1,0 +1,71 @@
+// ChainState: the execution side of a pipeline — executed blocks and their post-states.
+//
+// "Compute once, charge everywhere" (DESIGN.md, Execution cost in virtual time): honest nodes
+// executing the same block on the same parent state get the same outcome, so a block is executed
+// once (for real, by the configured executor) and its cost — the executor's schedule turned into
+// reference-core seconds by the cost model — is charged on every node that executes it.
+// Post-states are kept as overlay layers per executed payload so forks share their ancestors.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <vector>
+
+#include "models/common/bytes.hpp"
+#include "models/workload/poisson_transfers.hpp"
+#include "sim/runtime.hpp"
+#include "sim/scenario.hpp"
+
+namespace pipesim::pipelines {
+
+/// A busy interval of one execution worker, relative to the job start, in reference seconds.
+struct WorkerSpan {
+  std::uint32_t worker = 0;
+  double start_s = 0.0;
+  double end_s = 0.0;
+};
+
+/// The outcome of executing one payload on its parent's post-state.
+struct ExecutedBlock {
+  Hash32 state_root{};
+  std::uint64_t gas_used = 0;
+  std::uint64_t tx_count = 0;
+  std::uint64_t failed_txs = 0;    // receipts with a failure status (still charged gas)
+  sim::CpuJob job;                 // charge on a node's execution lane
+  std::vector<WorkerSpan> spans;   // merged per-worker busy intervals, for the trace
+  std::uint64_t incarnations = 0;  // executor statistics
+  std::uint64_t aborts = 0;
+};
+
+class ChainState {
+ public:
+  /// Builds the genesis state: `workload.accounts` accounts funded with a large balance, plus
+  /// one beneficiary account per validator. Throws std::invalid_argument for an unknown
+  /// executor or commitment name.
+  explicit ChainState(const sim::Scenario& scenario);
+  ~ChainState();
+  ChainState(const ChainState&) = delete;
+  ChainState& operator=(const ChainState&) = delete;
+
+  /// Payload id of the genesis state.
+  static constexpr std::uint64_t kGenesis = 0;
+  Hash32 genesis_root() const;
+
+  /// Executes `txs` (native transfers, in order) on the post-state of `parent_payload`, with
+  /// validator `proposer`'s beneficiary account, storing the result under `payload_id`.
+  /// Throws std::out_of_range if the parent payload is unknown.
+  const ExecutedBlock& execute(std::uint64_t payload_id, std::uint64_t parent_payload,
+                               const std::vector<const workload::TransferArrival*>& txs,
+                               std::uint32_t proposer);
+  /// The stored result of an executed payload, or nullptr.
+  const ExecutedBlock* find(std::uint64_t payload_id) const;
+  /// Marks `payload_id` final: its post-state becomes the base; abandoned siblings are dropped.
+  void finalize(std::uint64_t payload_id);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace pipesim::pipelines

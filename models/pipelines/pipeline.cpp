@@ -1,0 +1,23 @@
+#include "models/pipelines/pipeline.hpp"
+
+#include <stdexcept>
+
+#include "models/pipelines/interleaved.hpp"
+
+namespace pipesim::pipelines {
+
+const std::vector<std::string>& pipeline_kinds() {
+  static const std::vector<std::string> kinds{"interleaved"};
+  return kinds;
+}
+
+std::unique_ptr<sim::Application> make_pipeline(const sim::Scenario& scenario,
+                                                sim::Runtime& runtime) {
+  if (scenario.pipeline.kind == "interleaved") return make_interleaved(scenario, runtime);
+  std::string allowed;
+  for (const auto& k : pipeline_kinds()) allowed += (allowed.empty() ? "" : ", ") + k;
+  throw std::invalid_argument("pipeline.kind: unknown pipeline \"" + scenario.pipeline.kind +
+                              "\", expected one of: " + allowed);
+}
+
+}  // namespace pipesim::pipelines

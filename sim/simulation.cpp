@@ -1,0 +1,337 @@
+#include "sim/simulation.hpp"
+
+#include <xbt/log.h>
+#include <simgrid/s4u.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <limits>
+#include <queue>
+#include <stdexcept>
+
+#include "sim/latency.hpp"
+#include "sim/recorder.hpp"
+#include "sim/transport.hpp"
+
+namespace sg4 = simgrid::s4u;
+
+namespace pipesim::sim {
+namespace {
+
+/// 1 flop of a SimGrid host = 1 ns of a reference core: a host of speed factor s runs
+/// s * 1e9 flop/s, so a job of d reference-core seconds is d * 1e9 flops.
+constexpr double kFlopsPerReferenceSecond = 1e9;
+
+enum class EventKind : std::uint8_t { kDeliver, kTimer, kCallback };
+
+struct Event {
+  double time;
+  std::uint64_t seq;
+  EventKind kind;
+  std::uint16_t channel;
+  std::uint32_t node;
+  std::uint32_t from;
+  std::uint64_t arg;  // timer id, or callback slot
+  std::shared_ptr<const void> payload;
+};
+
+struct Later {
+  bool operator()(const Event& a, const Event& b) const {
+    return a.time > b.time || (a.time == b.time && a.seq > b.seq);
+  }
+};
+
+struct ExecLane {
+  bool busy = false;
+  std::deque<std::pair<CpuJob, std::function<void(double)>>> queue;
+};
+
+}  // namespace
+
+struct Simulation::Impl {
+  Scenario scenario;
+  std::unique_ptr<sg4::Engine> engine;
+  std::vector<sg4::Host*> hosts;
+  std::unique_ptr<Transport> transport;
+  std::unique_ptr<Recorder> recorder;
+  std::priority_queue<Event, std::vector<Event>, Later> heap;
+  std::vector<std::function<void()>> callbacks;
+  std::vector<std::uint64_t> free_callbacks;
+  std::vector<double> consensus_lane_free_s;
+  std::vector<ExecLane> exec_lanes;
+  std::vector<double> crash_time_s;
+  Application* app = nullptr;
+  sg4::MutexPtr mutex;
+  sg4::ConditionVariablePtr cv;
+  double now_s = 0.0;
+  std::uint64_t seq = 0;
+  std::uint64_t events = 0;
+  int active_jobs = 0;
+  double speed = 1.0;
+
+  void push(Event e) {
+    e.seq = seq++;
+    heap.push(std::move(e));
+  }
+
+  std::uint64_t store_callback(std::function<void()> fn) {
+    if (!free_callbacks.empty()) {
+      std::uint64_t slot = free_callbacks.back();
+      free_callbacks.pop_back();
+      callbacks[slot] = std::move(fn);
+      return slot;
+    }
+    callbacks.push_back(std::move(fn));
+    return callbacks.size() - 1;
+  }
+
+  bool crashed(NodeId node, double t) const { return t >= crash_time_s[node]; }
+
+  void start_job(NodeId node) {
+    ExecLane& lane = exec_lanes[node];
+    if (lane.busy || lane.queue.empty()) return;
+    lane.busy = true;
+    auto [job, on_done] = std::move(lane.queue.front());
+    lane.queue.pop_front();
+    // The dispatcher may be ahead of SimGrid's clock when no job was running: catch up first.
+    if (sg4::Engine::get_clock() < now_s) sg4::this_actor::sleep_until(now_s);
+    ++active_jobs;
+    auto done = std::make_shared<std::function<void(double)>>(std::move(on_done));
+    sg4::ActorPtr actor =
+        sg4::Actor::create("exec", hosts[node], [this, node, job = std::move(job), done]() mutable {
+          const double start = sg4::Engine::get_clock();
+          std::vector<sg4::ExecPtr> execs;
+          execs.reserve(job.worker_busy_s.size());
+          for (double busy : job.worker_busy_s) {
+            if (busy > 0)
+              execs.push_back(sg4::this_actor::exec_async(busy * kFlopsPerReferenceSecond));
+          }
+          for (auto& e : execs) e->wait();
+          const double min_end = start + job.makespan_s / speed;
+          if (sg4::Engine::get_clock() < min_end) sg4::this_actor::sleep_until(min_end);
+          const double end = sg4::Engine::get_clock();
+          Event ev{end, 0, EventKind::kCallback, 0, node, node, 0, nullptr};
+          ev.arg = store_callback([this, node, done, end]() {
+            exec_lanes[node].busy = false;
+            (*done)(end);
+            start_job(node);
+          });
+          push(std::move(ev));
+          --active_jobs;
+          cv->notify_all();
+        });
+    actor->daemonize();
+  }
+
+  void dispatch(Event& e) {
+    switch (e.kind) {
+      case EventKind::kCallback: {
+        std::function<void()> fn = std::move(callbacks[e.arg]);
+        callbacks[e.arg] = nullptr;
+        free_callbacks.push_back(e.arg);
+        fn();
+        break;
+      }
+      case EventKind::kDeliver:
+        if (crashed(e.node, e.time)) break;
+        app->on_deliver(e.node, e.from, e.channel, e.payload);
+        break;
+      case EventKind::kTimer:
+        if (crashed(e.node, e.time)) break;
+        app->on_timer(e.node, e.arg);
+        break;
+    }
+  }
+
+  void loop(const ProgressFn& progress) {
+    const auto wall_start = std::chrono::steady_clock::now();
+    auto last_report = wall_start;
+    const double duration = scenario.duration_s;
+    std::unique_lock<sg4::Mutex> lock(*mutex);
+    app->on_start();
+    double clock_reached = -1.0;  // a wait_until(t) that timed out means the clock is at t
+    while (true) {
+      if (heap.empty()) {
+        if (active_jobs == 0) break;
+        cv->wait(lock);
+        continue;
+      }
+      const double t = heap.top().time;
+      if (t > duration) {
+        now_s = duration;
+        break;
+      }
+      if (active_jobs > 0 && t > sg4::Engine::get_clock() && t != clock_reached) {
+        // A running job may finish before t and add an earlier event: let SimGrid advance.
+        if (cv->wait_until(lock, t) == std::cv_status::timeout) clock_reached = t;
+        continue;
+      }
+      Event e = heap.top();
+      heap.pop();
+      // Deliveries and timers wait for the node's consensus lane (one core, FIFO).
+      if (e.kind != EventKind::kCallback && consensus_lane_free_s[e.node] > e.time) {
+        e.time = consensus_lane_free_s[e.node];
+        push(std::move(e));
+        continue;
+      }
+      now_s = std::max(now_s, e.time);
+      ++events;
+      dispatch(e);
+      if (progress && (events & 0xfff) == 0) {
+        auto w = std::chrono::steady_clock::now();
+        if (w - last_report >= std::chrono::seconds(1)) {
+          last_report = w;
+          progress(now_s, duration, std::chrono::duration<double>(w - wall_start).count(), events);
+        }
+      }
+    }
+    app->on_finish();
+  }
+};
+
+Simulation::Simulation(const Scenario& scenario, const std::filesystem::path& run_dir)
+    : impl_(std::make_unique<Impl>()) {
+  Impl& s = *impl_;
+  s.scenario = scenario;
+  if (sg4::Engine::is_initialized()) {
+    throw std::runtime_error("a SimGrid engine already exists in this process (one per process)");
+  }
+  s.engine = std::make_unique<sg4::Engine>("pipesim");
+  xbt_log_control_set("root.thres:critical");
+  // LV08 (the default) multiplies latency by 13.01 and scales bandwidth; CM02 with unit
+  // factors delivers configured figures (see ../shared/docs/simgrid-guide.md).
+  sg4::Engine::set_config("network/model:CM02");
+  sg4::Engine::set_config("network/latency-factor:1");
+  sg4::Engine::set_config("network/bandwidth-factor:1");
+
+  const std::uint32_t n = scenario.network.validators;
+  s.speed = scenario.nodes.speed_factor;
+  auto* zone = sg4::create_star_zone("validators");
+  s.hosts.reserve(n);
+  for (std::uint32_t i = 0; i < n; ++i) {
+    std::string name = "v";
+    name += std::to_string(i);  // (not "v" + to_string: GCC 12 -Wrestrict false positive)
+    s.hosts.push_back(zone->create_host(name, s.speed * kFlopsPerReferenceSecond)
+                          ->set_core_count(static_cast<int>(scenario.nodes.cores))
+                          ->seal());
+  }
+  zone->seal();
+
+  s.transport = std::make_unique<Transport>(
+      n, make_latency_fn(scenario), scenario.network.latency.jitter_ms / 1000.0,
+      scenario.network.bandwidth.upload_mbps * 1e6 / 8.0,
+      scenario.network.bandwidth.download_mbps * 1e6 / 8.0, scenario.seed ^ 0x7472616e73706f72ULL);
+  s.consensus_lane_free_s.assign(n, 0.0);
+  s.exec_lanes.resize(n);
+  s.crash_time_s.assign(n, std::numeric_limits<double>::infinity());
+  for (std::uint32_t c : scenario.faults.crashed) s.crash_time_s[c] = scenario.faults.crash_at_s;
+  s.recorder = std::make_unique<Recorder>(scenario, run_dir);
+  s.mutex = sg4::Mutex::create();
+  s.cv = sg4::ConditionVariable::create();
+}
+
+Simulation::~Simulation() = default;
+
+RunStats Simulation::run(Application& app, const ProgressFn& progress) {
+  Impl& s = *impl_;
+  s.app = &app;
+  const auto wall_start = std::chrono::steady_clock::now();
+  sg4::Actor::create("dispatcher", s.hosts[0], [&s, &progress]() { s.loop(progress); });
+  s.engine->run();
+  std::vector<std::uint64_t> sent(validators()), received(validators());
+  for (NodeId i = 0; i < validators(); ++i) {
+    sent[i] = s.transport->bytes_sent(i);
+    received[i] = s.transport->bytes_received(i);
+  }
+  s.recorder->set_bytes(std::move(sent), std::move(received));
+  RunStats stats;
+  stats.simulated_s = s.now_s;
+  stats.wall_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+  stats.events = s.events;
+  stats.messages = s.transport->messages();
+  return stats;
+}
+
+double Simulation::now() const {
+  return impl_->now_s;
+}
+std::uint32_t Simulation::validators() const {
+  return impl_->scenario.network.validators;
+}
+bool Simulation::is_crashed(NodeId node) const {
+  return impl_->crashed(node, impl_->now_s);
+}
+const Scenario& Simulation::scenario() const {
+  return impl_->scenario;
+}
+Recorder& Simulation::recorder() {
+  return *impl_->recorder;
+}
+std::uint64_t Simulation::bytes_sent(NodeId node) const {
+  return impl_->transport->bytes_sent(node);
+}
+std::uint64_t Simulation::bytes_received(NodeId node) const {
+  return impl_->transport->bytes_received(node);
+}
+
+void Simulation::send(NodeId from, NodeId to, std::uint16_t channel,
+                      std::shared_ptr<const void> payload, std::uint64_t size_bytes,
+                      double depart_s) {
+  Impl& s = *impl_;
+  const double depart = std::max(s.now_s, depart_s);
+  if (s.crashed(from, depart)) return;
+  const double arrival = s.transport->schedule(from, to, size_bytes, depart);
+  s.push(Event{arrival, 0, EventKind::kDeliver, channel, to, from, 0, std::move(payload)});
+}
+
+void Simulation::broadcast(NodeId from, std::uint16_t channel, std::shared_ptr<const void> payload,
+                           std::uint64_t size_bytes, double depart_s) {
+  const std::uint32_t n = validators();
+  for (std::uint32_t k = 1; k < n; ++k) {
+    send(from, (from + k) % n, channel, payload, size_bytes, depart_s);
+  }
+}
+
+double Simulation::base_latency_s(NodeId from, NodeId to) const {
+  return impl_->transport->base_latency_s(from, to);
+}
+
+void Simulation::account_broadcast_bytes(NodeId from, std::uint64_t bytes_per_peer) {
+  Impl& s = *impl_;
+  if (s.crashed(from, s.now_s)) return;
+  const std::uint32_t n = validators();
+  for (std::uint32_t to = 0; to < n; ++to) {
+    if (to == from || s.crashed(to, s.now_s)) continue;
+    s.transport->count_sent(from, bytes_per_peer);
+    s.transport->count_received(to, bytes_per_peer);
+  }
+}
+
+void Simulation::set_timer(NodeId node, double at_s, std::uint64_t timer_id) {
+  Impl& s = *impl_;
+  s.push(Event{std::max(at_s, s.now_s), 0, EventKind::kTimer, 0, node, node, timer_id, nullptr});
+}
+
+void Simulation::at(double at_s, std::function<void()> fn) {
+  Impl& s = *impl_;
+  Event e{std::max(at_s, s.now_s), 0, EventKind::kCallback, 0, 0, 0, 0, nullptr};
+  e.arg = s.store_callback(std::move(fn));
+  s.push(std::move(e));
+}
+
+double Simulation::occupy_consensus_lane(NodeId node, double seconds_ref) {
+  Impl& s = *impl_;
+  double& free_at = s.consensus_lane_free_s[node];
+  free_at = std::max(free_at, s.now_s) + seconds_ref / s.speed;
+  return free_at;
+}
+
+void Simulation::run_execution(NodeId node, CpuJob job, std::function<void(double)> on_done) {
+  Impl& s = *impl_;
+  s.exec_lanes[node].queue.emplace_back(std::move(job), std::move(on_done));
+  s.start_job(node);
+}
+
+}  // namespace pipesim::sim
