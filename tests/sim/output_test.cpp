@@ -12,6 +12,8 @@
 
 #include "sim/output/atomic_file.hpp"
 #include "sim/output/chrome_trace.hpp"
+#include "sim/output/csv.hpp"
+#include "sim/output/stats.hpp"
 
 namespace fs = std::filesystem;
 using namespace pipesim::sim::output;
@@ -230,4 +232,157 @@ TEST_CASE("ChromeTraceWriter without commit leaves no file") {
     tr.process_name(1, "v0");
   }
   CHECK(t.file_count() == 0);
+}
+
+TEST_CASE("format_double and format_fixed are deterministic and locale-free") {
+  CHECK(format_double(0.1) == "0.1");
+  CHECK(format_double(1.0 / 3.0) == "0.333333333");
+  CHECK(format_double(1234567.891) == "1234567.89");
+  CHECK(format_double(123456789012.0) == "1.23456789e+11");
+  CHECK(format_double(1.5e-7) == "1.5e-07");
+  CHECK(format_double(42.0) == "42");
+  CHECK(format_double(-0.0) == "0");
+  CHECK(format_double(2.0 / 3.0, 3) == "0.667");
+  CHECK(format_double(std::nan("")) == "nan");
+  CHECK(format_double(-INFINITY) == "-inf");
+  CHECK_THROWS_AS(format_double(1.0, 0), std::invalid_argument);
+  CHECK(format_fixed(1.5) == "1.500000");
+  CHECK(format_fixed(1.0 / 3.0, 3) == "0.333");
+  CHECK(format_fixed(-1e-9) == "0.000000");
+  CHECK(format_fixed(-0.4, 0) == "0");
+  CHECK(format_fixed(-1.25, 1) == "-1.2");  // exact binary value, round half to even
+}
+
+TEST_CASE("csv_escape quotes only when needed") {
+  CHECK(csv_escape("plain") == "plain");
+  CHECK(csv_escape("") == "");
+  CHECK(csv_escape("a,b") == "\"a,b\"");
+  CHECK(csv_escape("say \"hi\"") == "\"say \"\"hi\"\"\"");
+  CHECK(csv_escape("two\nlines") == "\"two\nlines\"");
+  CHECK(csv_escape(" padded") == "\" padded\"");
+}
+
+TEST_CASE("CsvWriter writes header and rows, checks field counts") {
+  TempDir t;
+  const fs::path p = t.dir / "blocks.csv";
+  {
+    CsvWriter csv(p, {"height", "stage", "time_s", "gas", "ok", "note"});
+    csv.add(std::uint64_t{5}).add("committed").add_fixed(1.25).add(2.5e6).add(true).add("a,b");
+    csv.end_row();
+    csv.add(-1).add(std::string("voted")).add_fixed(0.1234567).add(0.1).add(false).add_empty();
+    csv.end_row();
+    CHECK(csv.rows() == 2);
+    CHECK_THROWS_AS(csv.add(1).end_row(), std::logic_error);  // too few fields
+    CHECK_THROWS_AS(csv.commit(), std::logic_error);          // unfinished row
+  }
+  CHECK(!fs::exists(p));  // never committed
+
+  CsvWriter csv(p, {"a", "b c", "d,e"});
+  csv.add(1).add(2).add(3).end_row();
+  CHECK_THROWS_AS(csv.add(1).add(2).add(3).add(4), std::logic_error);  // too many
+  csv.end_row();                                                       // the row has its 3 fields
+  csv.commit();
+  CHECK(read_all(p) == "a,b c,\"d,e\"\n1,2,3\n1,2,3\n");
+
+  const fs::path q = t.dir / "q.csv";
+  CsvWriter c2(q, {"height", "stage", "time_s", "gas", "ok", "note"});
+  c2.add(std::uint64_t{5}).add("committed").add_fixed(1.25).add(2.5e6).add(true).add("a,b");
+  c2.end_row();
+  c2.add(-1).add("voted").add_fixed(0.1234567).add(0.1).add(false).add_empty();
+  c2.end_row();
+  c2.commit();
+  CHECK(read_all(q) ==
+        "height,stage,time_s,gas,ok,note\n"
+        "5,committed,1.250000,2500000,1,\"a,b\"\n"
+        "-1,voted,0.123457,0.1,0,\n");
+  CHECK_THROWS_AS(CsvWriter(t.dir / "e.csv", {}), std::invalid_argument);
+}
+
+TEST_CASE("summarize: numpy-compatible mean, population stddev, linear percentiles") {
+  // Reference values from numpy 1.24: np.mean, np.std (ddof=0), np.percentile(.., [50, 90, 99]).
+  {
+    const std::vector<double> v{4, 1, 3, 2};
+    const Summary s = summarize(v);
+    CHECK(s.count == 4);
+    CHECK(s.mean == doctest::Approx(2.5));
+    CHECK(s.stddev == doctest::Approx(1.118033988749895));
+    CHECK(s.min == 1);
+    CHECK(s.max == 4);
+    CHECK(s.p50 == doctest::Approx(2.5));
+    CHECK(s.p90 == doctest::Approx(3.7));
+    CHECK(s.p99 == doctest::Approx(3.97));
+  }
+  {
+    const std::vector<double> v{50, 15, 40, 20, 35};
+    const Summary s = summarize(v);
+    CHECK(s.mean == doctest::Approx(32.0));
+    CHECK(s.stddev == doctest::Approx(12.884098726725126));
+    CHECK(s.p50 == doctest::Approx(35.0));
+    CHECK(s.p90 == doctest::Approx(46.0));
+    CHECK(s.p99 == doctest::Approx(49.6));
+  }
+  {
+    std::vector<double> v;
+    for (int i = 100; i >= 1; --i) v.push_back(i);
+    const Summary s = summarize_in_place(v);
+    CHECK(std::is_sorted(v.begin(), v.end()));
+    CHECK(s.mean == doctest::Approx(50.5));
+    CHECK(s.stddev == doctest::Approx(28.86607004772212));
+    CHECK(s.p50 == doctest::Approx(50.5));
+    CHECK(s.p90 == doctest::Approx(90.1));
+    CHECK(s.p99 == doctest::Approx(99.01));
+  }
+  {
+    const std::vector<double> one{3.0};
+    const Summary s = summarize(one);
+    CHECK(s.stddev == 0.0);
+    CHECK(s.p99 == 3.0);
+  }
+  const std::vector<double> sorted{1, 2, 3, 4};
+  CHECK(quantile_sorted(sorted, 0.0) == 1.0);
+  CHECK(quantile_sorted(sorted, 1.0) == 4.0);
+  CHECK(quantile_sorted(sorted, 1.0 / 3.0) == doctest::Approx(2.0));
+  CHECK_THROWS_AS(quantile_sorted(sorted, 1.5), std::invalid_argument);
+  CHECK_THROWS_AS(quantile_sorted(std::vector<double>{}, 0.5), std::invalid_argument);
+  CHECK_THROWS_AS(summarize(std::vector<double>{1.0, std::nan("")}), std::invalid_argument);
+}
+
+TEST_CASE("Summary to_json: fields, unit, nulls for an empty sample") {
+  const std::vector<double> v{0.1, 0.2, 0.3};
+  const auto j = to_json(summarize(v), "s");
+  CHECK(j["unit"] == "s");
+  CHECK(j["count"] == 3);
+  CHECK(j["mean"].get<double>() == doctest::Approx(0.2));
+  CHECK(j["p50"].get<double>() == doctest::Approx(0.2));
+  for (const char* k : {"stddev", "min", "max", "p90", "p99"}) CHECK(j.contains(k));
+  CHECK(j.size() == 9);
+  const auto e = to_json(summarize(std::vector<double>{}), "tx/s");
+  CHECK(e["count"] == 0);
+  CHECK(e["mean"].is_null());
+  CHECK(e["p99"].is_null());
+  CHECK(e.dump() == to_json(Summary{}, "tx/s").dump());
+}
+
+TEST_CASE("TimeSeries buckets sums and counts") {
+  TimeSeries ts(0.5);
+  ts.add(0.0, 10);
+  ts.add(0.49, 5);
+  ts.add(1.2);  // bucket 2
+  CHECK(ts.size() == 3);
+  CHECK(ts.sums() == std::vector<double>{15, 0, 1});
+  CHECK(ts.counts() == std::vector<std::uint64_t>{2, 0, 1});
+  CHECK(ts.rates() == std::vector<double>{30, 0, 2});
+  CHECK(ts.bucket_start_s(2) == 1.0);
+  ts.extend_to(2.1);  // [0, 2.1) needs 5 buckets
+  CHECK(ts.size() == 5);
+  ts.extend_to(1.0);  // never shrinks
+  CHECK(ts.size() == 5);
+  const auto j = ts.to_json("tx");
+  CHECK(j["bucket_s"] == 0.5);
+  CHECK(j["sum"].size() == 5);
+  CHECK(j["count"][0] == 2);
+  CHECK_THROWS_AS(ts.add(-1.0), std::invalid_argument);
+  CHECK_THROWS_AS(ts.add(1.0, std::nan("")), std::invalid_argument);
+  CHECK_THROWS_AS(ts.add(1e12), std::length_error);
+  CHECK_THROWS_AS(TimeSeries(0.0), std::invalid_argument);
 }
