@@ -39,7 +39,8 @@ void write_file_atomic(const std::filesystem::path& path, std::string_view conte
 /// Errors: the constructor throws std::runtime_error (path + errno text) if the temporary cannot
 /// be created; write() throws on a failed write; errors raised through stream() (which cannot
 /// throw) are remembered and thrown by commit(). Destroying an uncommitted writer removes the
-/// temporary file and never throws. Movable, not copyable. Not thread-safe.
+/// temporary file and never throws. Movable, not copyable (a moved-from writer may only be
+/// destroyed or assigned to). Not thread-safe.
 class AtomicFileWriter {
  public:
   explicit AtomicFileWriter(std::filesystem::path path, bool fsync = false);

@@ -100,7 +100,9 @@ class ChromeTraceWriter {
   void thread_sort_index(std::uint32_t pid, std::uint32_t tid, std::int64_t index);
 
   // --- events (times in simulated seconds) ---
-  /// A span [start_s, start_s + duration_s] on a thread track ("ph":"X").
+  /// A span [start_s, start_s + duration_s] on a thread track ("ph":"X"). Spans on one
+  /// (pid, tid) must be disjoint or properly nested (Perfetto drops partially overlapping ones):
+  /// give concurrent activities (execution workers) their own tids.
   void complete(std::uint32_t pid, std::uint32_t tid, std::string_view name, double start_s,
                 double duration_s, std::string_view category = {}, TraceArgs args = {});
   void complete(std::uint32_t pid, std::uint32_t tid, std::string_view name, double start_s,

@@ -1,5 +1,8 @@
 // Tests of the run-output writers: atomic files, Chrome trace, CSV, statistics.
+#include <sys/resource.h>
 #include <unistd.h>
+
+#include <csignal>
 
 #include <filesystem>
 #include <fstream>
@@ -116,6 +119,40 @@ TEST_CASE("AtomicFileWriter streams more than its buffer, mixing write() and str
   AtomicFileWriter moved = std::move(w);
   moved.commit();
   CHECK(read_all(p) == expected);
+}
+
+TEST_CASE("AtomicFileWriter reports write errors (file size limit) and keeps the old file") {
+  TempDir t;
+  const fs::path p = t.dir / "limited.txt";
+  write_file_atomic(p, "old");
+  // A file size limit of 100 kB makes write(2) fail with EFBIG (SIGXFSZ ignored).
+  rlimit saved{};
+  REQUIRE(::getrlimit(RLIMIT_FSIZE, &saved) == 0);
+  auto* old_handler = std::signal(SIGXFSZ, SIG_IGN);
+  rlimit limited = saved;
+  limited.rlim_cur = 100000;
+  REQUIRE(::setrlimit(RLIMIT_FSIZE, &limited) == 0);
+  std::string error_via_write, error_via_stream;
+  try {
+    AtomicFileWriter w(p);
+    w.write(std::string(300000, 'x'));
+  } catch (const std::runtime_error& e) {
+    error_via_write = e.what();
+  }
+  try {
+    AtomicFileWriter w(p);
+    for (int i = 0; i < 100000; ++i) w.stream() << "0123456789";  // errors are deferred...
+    w.commit();                                                   // ...to commit()
+  } catch (const std::runtime_error& e) {
+    error_via_stream = e.what();
+  }
+  ::setrlimit(RLIMIT_FSIZE, &saved);
+  std::signal(SIGXFSZ, old_handler);
+  CHECK(error_via_write.find("File too large") != std::string::npos);
+  CHECK(error_via_write.find(atomic_temp_path(p).string()) != std::string::npos);
+  CHECK(error_via_stream.find("File too large") != std::string::npos);
+  CHECK(read_all(p) == "old");
+  CHECK(t.file_count() == 1);
 }
 
 TEST_CASE("ChromeTraceWriter output parses as a Chrome trace with metadata and events") {
