@@ -1,0 +1,194 @@
+// Executors: factory, schedules in virtual time, statistics, lazy/eager beneficiary, speedup.
+#include "models/execution/executor.hpp"
+
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <stdexcept>
+#include <string>
+
+#include "models/workload/block_generator.hpp"
+
+namespace pipesim::execution {
+namespace {
+
+using workload::BlockGenerator;
+using workload::BlockGeneratorConfig;
+
+ExecutorConfig config(std::uint32_t threads, bool lazy = true) {
+  ExecutorConfig c;
+  c.threads = threads;
+  c.lazy_beneficiary = lazy;
+  c.compute_root = false;
+  return c;
+}
+
+// Independent native transfers: distinct senders and recipients.
+Block independent_block(std::uint32_t n) {
+  Block b;
+  b.number = 1;
+  b.beneficiary = BlockGenerator::beneficiary();
+  for (std::uint32_t i = 0; i < n; ++i)
+    b.txs.push_back(Transaction::native_transfer(BlockGenerator::account(2 * i),
+                                                 BlockGenerator::account(2 * i + 1), U256{1}, 0));
+  return b;
+}
+
+// Fully dependent: every transaction sends from the same account (nonce chain).
+Block dependent_block(std::uint32_t n) {
+  Block b;
+  b.number = 1;
+  b.beneficiary = BlockGenerator::beneficiary();
+  for (std::uint32_t i = 0; i < n; ++i)
+    b.txs.push_back(Transaction::native_transfer(BlockGenerator::account(0),
+                                                 BlockGenerator::account(1 + i % 5), U256{1}, i));
+  return b;
+}
+
+std::shared_ptr<const StateLayer> genesis(std::uint32_t accounts) {
+  BlockGeneratorConfig g;
+  g.accounts = accounts;
+  return BlockGenerator(g).genesis(std::nullopt);
+}
+
+TEST_CASE("make_executor: known names, and the error lists them") {
+  for (const std::string& n : executor_names()) CHECK(make_executor(n)->name() == n);
+  try {
+    make_executor("dag");
+    FAIL("expected std::invalid_argument");
+  } catch (const std::invalid_argument& e) {
+    const std::string what = e.what();
+    CHECK(what.find("'dag'") != std::string::npos);
+    CHECK(what.find("sequential, block_stm, batch_occ") != std::string::npos);
+  }
+  auto pre = genesis(4);
+  ExecutorConfig zero = config(1);
+  zero.threads = 0;
+  for (const std::string& n : executor_names()) {
+    CHECK_THROWS_AS(make_executor(n)->execute(Block{}, pre, zero), std::invalid_argument);
+    CHECK_THROWS_AS(make_executor(n)->execute(Block{}, nullptr, config(1)), std::invalid_argument);
+  }
+}
+
+TEST_CASE("sequential schedule: sig recovery in parallel, execution serial, then commit") {
+  auto pre = genesis(400);
+  Block b = independent_block(100);
+  ExecutorConfig c = config(4);
+  auto out = make_executor("sequential")->execute(b, pre, c);
+  REQUIRE(out.receipts.size() == 100);
+  CHECK(out.gas_used == 100 * 21'000);
+  CHECK(out.stats.incarnations == 100);
+  CHECK(out.read_sets.size() == 100);
+  CHECK(out.write_sets.size() == 100);
+  CHECK(out.write_sets[0].size() == 3);  // nonce, sender, recipient (lazy beneficiary)
+  int sig = 0, exec = 0, commit = 0;
+  for (const Span& s : out.schedule) {
+    CHECK(s.end_s >= s.start_s);
+    sig += s.kind == SpanKind::kSigRecover;
+    exec += s.kind == SpanKind::kExecute;
+    commit += s.kind == SpanKind::kCommit;
+    if (s.kind == SpanKind::kExecute) CHECK(s.worker == 0);
+  }
+  CHECK(sig == 100);
+  CHECK(exec == 100);
+  CHECK(commit == 1);
+  const double sig_phase = 25 * c.cost.sig_recover_s();
+  // Each transfer: overhead + 21000 gas + 3 cold reads (nonce, balance, recipient) + 2 warm
+  // (the sender balance again for the refund is served by the VM, not the reader).
+  const double per_tx = c.cost.execute_s(21'000, 3, 0);
+  CHECK(out.makespan_s == doctest::Approx(sig_phase + 100 * per_tx + c.cost.root_s(0)));
+  // Lazy: the beneficiary received all fees once.
+  CHECK(out.post_state->get(StateKey::balance(b.beneficiary)) == U256{100 * 21'000});
+  CHECK(out.lazy_beneficiary);
+}
+
+TEST_CASE("Block-STM and OCC: speedup on independent transfers, none on a dependent chain") {
+  auto pre = genesis(2000);
+  const Block ind = independent_block(512);
+  const Block dep = dependent_block(128);
+  auto seq = make_executor("sequential");
+  for (const char* name : {"block_stm", "batch_occ"}) {
+    auto ex = make_executor(name);
+    CAPTURE(name);
+    double base = seq->execute(ind, pre, config(1)).makespan_s;
+    double last_speedup = 0;
+    for (std::uint32_t t : {1u, 2u, 4u, 8u, 16u}) {
+      auto out = ex->execute(ind, pre, config(t));
+      const double speedup = base / out.makespan_s;
+      CAPTURE(t);
+      CHECK(speedup > last_speedup);
+      last_speedup = speedup;
+      CHECK(out.stats.aborts == 0);
+      CHECK(out.stats.re_executions == 0);
+    }
+    CHECK(last_speedup > 6.0);  // 16 workers on fully independent work
+
+    auto seq_dep = seq->execute(dep, pre, config(1));
+    auto out = ex->execute(dep, pre, config(8));
+    CHECK(out.receipts == seq_dep.receipts);
+    CHECK(out.post_state->writes().sorted() == seq_dep.post_state->writes().sorted());
+    CHECK(out.stats.incarnations > 128);  // conflicts forced re-execution
+    CHECK(seq_dep.makespan_s / out.makespan_s < 1.3);
+  }
+}
+
+TEST_CASE("Block-STM: eager beneficiary credits serialise the block, lazy ones do not") {
+  auto pre = genesis(2000);
+  const Block ind = independent_block(256);
+  auto stm = make_executor("block_stm");
+  auto seq = make_executor("sequential");
+  auto lazy = stm->execute(ind, pre, config(8, true));
+  auto eager = stm->execute(ind, pre, config(8, false));
+  auto seq_eager = seq->execute(ind, pre, config(1, false));
+  CHECK_FALSE(eager.lazy_beneficiary);
+  CHECK(eager.receipts == seq_eager.receipts);
+  CHECK(eager.post_state->writes().sorted() == seq_eager.post_state->writes().sorted());
+  CHECK(lazy.post_state->get(StateKey::balance(ind.beneficiary)) ==
+        eager.post_state->get(StateKey::balance(ind.beneficiary)));
+  CHECK(eager.stats.incarnations > lazy.stats.incarnations);
+  CHECK(eager.makespan_s > 2 * lazy.makespan_s);
+  // A block that names the beneficiary falls back to eager crediting.
+  Block touches = ind;
+  touches.txs.push_back(
+      Transaction::native_transfer(BlockGenerator::account(1999), ind.beneficiary, U256{1}, 0));
+  CHECK_FALSE(stm->execute(touches, pre, config(4, true)).lazy_beneficiary);
+}
+
+TEST_CASE("executors are deterministic: identical outcome on repeated runs") {
+  BlockGeneratorConfig g;
+  g.accounts = 50;
+  g.mix = workload::TxMix::parse("transfer=1,erc20=1,swap=1,nft_mint=1,trace=1");
+  BlockGenerator gen(g);
+  auto pre = gen.genesis(std::nullopt);
+  Block b = gen.next_block(300);
+  for (const std::string& n : executor_names()) {
+    auto a = make_executor(n)->execute(b, pre, config(7));
+    auto c = make_executor(n)->execute(b, pre, config(7));
+    REQUIRE(a.schedule.size() == c.schedule.size());
+    for (std::size_t i = 0; i < a.schedule.size(); ++i) {
+      CHECK(a.schedule[i].start_s == c.schedule[i].start_s);
+      CHECK(a.schedule[i].worker == c.schedule[i].worker);
+      CHECK(a.schedule[i].tx_index == c.schedule[i].tx_index);
+    }
+    CHECK(a.makespan_s == c.makespan_s);
+    CHECK(a.stats.incarnations == c.stats.incarnations);
+    // Spans never overlap on one worker.
+    std::vector<double> busy_until(8, 0.0);
+    for (const Span& s : a.schedule) {
+      CHECK(s.start_s >= busy_until[s.worker] - 1e-12);
+      busy_until[s.worker] = s.end_s;
+    }
+  }
+}
+
+TEST_CASE("cost model: async I/O overlaps reads; cold reads dominate a cold block") {
+  CostModel c;
+  CHECK(c.execute_s(21'000, 3, 0) == doctest::Approx(1e-6 + 21'000 * 10e-9 + 3 * 50e-6));
+  c.async_io = true;
+  CHECK(c.execute_s(21'000, 3, 2) == doctest::Approx(1e-6 + 21'000 * 10e-9 + 50e-6));
+  CHECK(c.execute_s(21'000, 0, 2) == doctest::Approx(1e-6 + 21'000 * 10e-9 + 0.5e-6));
+  CHECK(c.root_s(100) == doctest::Approx(1e-6 + 150e-6));
+}
+
+}  // namespace
+}  // namespace pipesim::execution
