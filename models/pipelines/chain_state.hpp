@@ -55,13 +55,23 @@ class ChainState {
   /// Executes `txs` (native transfers, in order) on the post-state of `parent_payload`, with
   /// validator `proposer`'s beneficiary account, storing the result under `payload_id`.
   /// Throws std::out_of_range if the parent payload is unknown.
-  const ExecutedBlock& execute(std::uint64_t payload_id, std::uint64_t parent_payload,
-                               const std::vector<const workload::TransferArrival*>& txs,
-                               std::uint32_t proposer);
-  /// The stored result of an executed payload, or nullptr.
-  const ExecutedBlock* find(std::uint64_t payload_id) const;
-  /// Marks `payload_id` final: its post-state becomes the base; abandoned siblings are dropped.
+  /// Results are shared so that a job in flight keeps its result alive after a prune.
+  std::shared_ptr<const ExecutedBlock> execute(
+      std::uint64_t payload_id, std::uint64_t parent_payload,
+      const std::vector<const workload::TransferArrival*>& txs, std::uint32_t proposer);
+  /// The stored result of an executed payload, or nullptr (unknown or pruned).
+  std::shared_ptr<const ExecutedBlock> find(std::uint64_t payload_id) const;
+  /// Marks `payload_id` final. Payloads that do not descend from it (abandoned forks and
+  /// finalized ancestors) are pruned; when the overlay chain gets deeper than
+  /// kMaxOverlayDepth, the final post-state is flattened into a new base layer.
   void finalize(std::uint64_t payload_id);
+  /// Overlay depth above which finalize() flattens (bounds the cost of a state read).
+  static constexpr std::size_t kMaxOverlayDepth = 16;
+  /// Payloads currently held (executed and not pruned).
+  std::size_t held() const;
+  /// Address of workload account `index` and of validator `node`'s beneficiary.
+  static Address account_address(std::uint32_t index);
+  static Address beneficiary_address(std::uint32_t node);
 
  private:
   struct Impl;

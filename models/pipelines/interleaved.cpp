@@ -215,28 +215,27 @@ class Interleaved final : public sim::Application {
       record.txs.push_back(tx.id);
     }
     const std::uint64_t payload_id = next_payload_id_++;
-    const ExecutedBlock& result = chain_.execute(payload_id, parent.payload_id, picked, node);
+    const auto result = chain_.execute(payload_id, parent.payload_id, picked, node);
     payloads_.emplace(payload_id, std::move(record));
 
     consensus::Payload payload;
     payload.payload_id = payload_id;
     payload.size_bytes = picked.size() * scenario_.workload.tx_size_bytes;
-    payload.state_root = result.state_root;
-    payload.tx_count = result.tx_count;
-    payload.gas_used = result.gas_used;
+    payload.state_root = result->state_root;
+    payload.tx_count = result->tx_count;
+    payload.gas_used = result->gas_used;
     charge_execution(node, result, start_s, [this, node, round, payload](double done) {
       apply(node, nodes_[node].hotstuff->on_payload_ready(done, round, payload));
     });
   }
 
   /// Queues `result`'s execution job on `node` and reports it to the recorder and trace.
-  void charge_execution(NodeId node, const ExecutedBlock& result, double queued_at,
+  void charge_execution(NodeId node, std::shared_ptr<const ExecutedBlock> r, double queued_at,
                         std::function<void(double)> then) {
     double busy = 0;
-    for (double b : result.job.worker_busy_s) busy += b;
+    for (double b : r->job.worker_busy_s) busy += b;
     rec_.cpu_busy(node, "execution", busy / speed_);
-    const ExecutedBlock* r = &result;
-    rt_.run_execution(node, result.job, [this, node, r, queued_at, then](double done) {
+    rt_.run_execution(node, r->job, [this, node, r, queued_at, then](double done) {
       const double duration = r->job.makespan_s / speed_;
       const double start = std::max(queued_at, done - duration);
       rec_.execution_job(done - start, block_time_s_);
@@ -258,7 +257,7 @@ class Interleaved final : public sim::Application {
   // ---- validation (every validator) ----
   void validate(NodeId node, const BlockHeader& header) {
     rec_.block_stage(node, ref(header), "received", rt_.now());
-    const ExecutedBlock* result = chain_.find(header.payload_id);
+    std::shared_ptr<const ExecutedBlock> result = chain_.find(header.payload_id);
     auto it = payloads_.find(header.payload_id);
     if (result == nullptr || it == payloads_.end() ||
         it->second.parent_payload != header_payload(header.parent_id)) {
@@ -266,7 +265,7 @@ class Interleaved final : public sim::Application {
       apply(node, nodes_[node].hotstuff->on_validated(rt_.now(), header.id, false));
       return;
     }
-    charge_execution(node, *result, rt_.now(), [this, node, header, result](double done) {
+    charge_execution(node, result, rt_.now(), [this, node, header, result](double done) {
       nodes_[node].executed_at_s[header.id] = done;
       rec_.block_stage(node, ref(header), "executed", done);
       // The validator's own execution yields result->state_root (compute once: honest nodes
@@ -291,9 +290,10 @@ class Interleaved final : public sim::Application {
     auto pit = payloads_.find(h.payload_id);
     if (pit == payloads_.end()) return;
     PayloadRecord& p = pit->second;
-    const ExecutedBlock* result = chain_.find(h.payload_id);
+    std::shared_ptr<const ExecutedBlock> result = chain_.find(h.payload_id);
     if (!p.finalized) {
       p.finalized = true;
+      if (result) committed_roots_[h.payload_id] = result->state_root;
       chain_.finalize(h.payload_id);
       for (std::uint64_t tx : p.txs) {
         tx_committed_[tx] = 1;
@@ -337,8 +337,8 @@ class Interleaved final : public sim::Application {
           detail = fmt::format("node {} height {} differs", i, c[k].height);
           break;
         }
-        const ExecutedBlock* r = chain_.find(c[k].payload_id);
-        if (r == nullptr || r->state_root != c[k].state_root ||
+        auto r = committed_roots_.find(c[k].payload_id);
+        if (r == committed_roots_.end() || r->second != c[k].state_root ||
             c[k].state_root != (*longest)[k].state_root) {
           roots = false;
         }
@@ -389,6 +389,7 @@ class Interleaved final : public sim::Application {
   std::size_t first_pending_ = 0;
   std::map<std::uint64_t, PayloadRecord> payloads_;
   std::map<BlockId, std::uint64_t> payload_of_block_;
+  std::map<std::uint64_t, Hash32> committed_roots_;  // executed root of each final payload
   std::uint64_t next_payload_id_ = 1;
   std::uint64_t rounds_via_tc_ = 0;
 };

@@ -1,0 +1,168 @@
+#include "models/pipelines/chain_state.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "models/execution/executor.hpp"
+#include "models/execution/state.hpp"
+#include "models/execution/state_commitment.hpp"
+#include "models/execution/transaction.hpp"
+
+namespace pipesim::pipelines {
+namespace {
+
+namespace ex = pipesim::execution;
+
+/// Genesis balance of every workload account: 10^24 wei (one million ether), enough that no
+/// transfer or fee of a simulated run can exhaust it.
+const ex::U256 kGenesisBalance = ex::U256::mul64(1'000'000'000'000ULL, 1'000'000'000'000ULL);
+/// Value moved by each native transfer (wei) and its gas price (wei per gas).
+constexpr std::uint64_t kTransferValueWei = 1;
+constexpr std::uint64_t kGasPriceWei = 1;
+
+Address tagged_address(std::uint8_t tag, std::uint32_t index) {
+  Address a{};
+  a[0] = tag;
+  a[16] = static_cast<std::uint8_t>(index >> 24);
+  a[17] = static_cast<std::uint8_t>(index >> 16);
+  a[18] = static_cast<std::uint8_t>(index >> 8);
+  a[19] = static_cast<std::uint8_t>(index);
+  return a;
+}
+
+/// Merges per-transaction spans into per-worker busy intervals (for the trace and CpuJob).
+void summarise_schedule(const ex::ExecutionOutcome& out, std::uint32_t threads, ExecutedBlock& r) {
+  r.job.worker_busy_s.assign(threads, 0.0);
+  r.job.makespan_s = out.makespan_s;
+  std::vector<std::vector<WorkerSpan>> per_worker(threads);
+  for (const ex::Span& s : out.schedule) {
+    const std::uint32_t w = std::min(s.worker, threads - 1);
+    r.job.worker_busy_s[w] += s.end_s - s.start_s;
+    auto& v = per_worker[w];
+    if (!v.empty() && s.start_s - v.back().end_s < 1e-9) {
+      v.back().end_s = std::max(v.back().end_s, s.end_s);
+    } else {
+      v.push_back(WorkerSpan{w, s.start_s, s.end_s});
+    }
+  }
+  for (auto& v : per_worker) r.spans.insert(r.spans.end(), v.begin(), v.end());
+}
+
+}  // namespace
+
+struct ChainState::Impl {
+  struct Entry {
+    std::uint64_t parent = 0;
+    ex::StateLayer::Ptr post_state;
+    std::shared_ptr<const ExecutedBlock> result;
+  };
+  std::unique_ptr<ex::Executor> executor;
+  ex::ExecutorConfig config;
+  std::uint64_t block_gas_limit = 0;
+  std::map<std::uint64_t, Entry> entries;  // payload id -> entry (ids grow with build time)
+};
+
+ChainState::ChainState(const sim::Scenario& scenario) : impl_(std::make_unique<Impl>()) {
+  Impl& s = *impl_;
+  s.executor = ex::make_executor(scenario.pipeline.executor);
+  s.config.threads = scenario.pipeline.threads;
+  s.config.lazy_beneficiary = scenario.pipeline.lazy_beneficiary;
+  s.config.compute_root = true;
+  const auto& c = scenario.pipeline.cost_model;
+  s.config.cost =
+      ex::CostModel{c.cpu_ns_per_gas, c.cold_read_us,      c.warm_read_us,    c.async_io,
+                    c.sig_recover_us, c.trie_node_hash_us, c.task_overhead_us};
+  s.block_gas_limit = scenario.pipeline.block_gas_limit;
+
+  ex::StateBuilder genesis;
+  for (std::uint32_t i = 0; i < scenario.workload.accounts; ++i) {
+    genesis.set_balance(account_address(i), kGenesisBalance);
+  }
+  for (std::uint32_t v = 0; v < scenario.network.validators; ++v) {
+    genesis.set_balance(beneficiary_address(v), ex::U256{1});
+  }
+  auto base = ex::StateLayer::make_base(genesis.take(),
+                                        ex::parse_commitment_kind(scenario.pipeline.commitment));
+  auto result = std::make_shared<ExecutedBlock>();
+  result->state_root = base->root().value_or(Hash32{});
+  s.entries.emplace(kGenesis, Impl::Entry{kGenesis, std::move(base), std::move(result)});
+}
+
+ChainState::~ChainState() = default;
+
+Address ChainState::account_address(std::uint32_t index) {
+  return tagged_address(0xac, index);
+}
+Address ChainState::beneficiary_address(std::uint32_t node) {
+  return tagged_address(0xbe, node);
+}
+
+Hash32 ChainState::genesis_root() const {
+  auto it = impl_->entries.find(kGenesis);
+  return it == impl_->entries.end() ? Hash32{} : it->second.result->state_root;
+}
+
+std::shared_ptr<const ExecutedBlock> ChainState::execute(
+    std::uint64_t payload_id, std::uint64_t parent_payload,
+    const std::vector<const workload::TransferArrival*>& txs, std::uint32_t proposer) {
+  Impl& s = *impl_;
+  auto parent = s.entries.find(parent_payload);
+  if (parent == s.entries.end()) {
+    throw std::out_of_range("chain state: parent payload " + std::to_string(parent_payload) +
+                            " is unknown or pruned");
+  }
+  ex::Block block;
+  block.number = payload_id;
+  block.beneficiary = beneficiary_address(proposer);
+  block.gas_limit = s.block_gas_limit;
+  block.txs.reserve(txs.size());
+  for (const workload::TransferArrival* t : txs) {
+    block.txs.push_back(
+        ex::Transaction::native_transfer(account_address(t->sender), account_address(t->recipient),
+                                         ex::U256{kTransferValueWei}, t->nonce, kGasPriceWei));
+  }
+  ex::ExecutionOutcome out = s.executor->execute(block, parent->second.post_state, s.config);
+  auto r = std::make_shared<ExecutedBlock>();
+  r->state_root = out.state_root.value_or(Hash32{});
+  r->gas_used = out.gas_used;
+  r->tx_count = block.txs.size();
+  for (const auto& receipt : out.receipts) {
+    if (receipt.status != ex::TxStatus::kSuccess) ++r->failed_txs;
+  }
+  r->incarnations = out.stats.incarnations;
+  r->aborts = out.stats.aborts;
+  summarise_schedule(out, s.config.threads, *r);
+  s.entries[payload_id] = Impl::Entry{parent_payload, std::move(out.post_state), r};
+  return r;
+}
+
+std::shared_ptr<const ExecutedBlock> ChainState::find(std::uint64_t payload_id) const {
+  auto it = impl_->entries.find(payload_id);
+  return it == impl_->entries.end() ? nullptr : it->second.result;
+}
+
+std::size_t ChainState::held() const {
+  return impl_->entries.size();
+}
+
+void ChainState::finalize(std::uint64_t payload_id) {
+  Impl& s = *impl_;
+  auto final_it = s.entries.find(payload_id);
+  if (final_it == s.entries.end()) return;
+  // Keep the final payload and its descendants (ids ascend from parent to child).
+  std::map<std::uint64_t, Impl::Entry> kept;
+  kept.emplace(payload_id, std::move(final_it->second));
+  for (auto& [id, e] : s.entries) {
+    if (id > payload_id && kept.count(e.parent)) kept.emplace(id, std::move(e));
+  }
+  Impl::Entry& fin = kept.at(payload_id);
+  if (fin.post_state->depth() > kMaxOverlayDepth) {
+    fin.post_state = fin.post_state->flatten();
+    for (auto& [id, e] : kept) {
+      if (id != payload_id) e.post_state = e.post_state->rebase(kept.at(e.parent).post_state);
+    }
+  }
+  s.entries = std::move(kept);
+}
+
+}  // namespace pipesim::pipelines

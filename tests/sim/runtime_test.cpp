@@ -1,0 +1,139 @@
+// The SimGrid runtime (sim::Simulation). SimGrid allows one engine per process, so CTest runs
+// each test case of this file in its own process (tests/sim/CMakeLists.txt).
+#include <doctest/doctest.h>
+
+#include <vector>
+
+#include "sim/recorder.hpp"
+#include "sim/simulation.hpp"
+
+using namespace pipesim::sim;
+
+namespace {
+
+Scenario base(std::uint32_t n) {
+  Scenario s;
+  s.network.validators = n;
+  s.network.latency.model = "constant";
+  s.network.latency.constant_ms = 50;
+  s.duration_s = 100;
+  s.outputs.trace = false;
+  return s;
+}
+
+/// An application that runs a script at start and logs deliveries and timers.
+class Script final : public Application {
+ public:
+  explicit Script(std::function<void()> start) : start_(std::move(start)) {}
+  void on_start() override { start_(); }
+  void on_deliver(NodeId node, NodeId from, std::uint16_t,
+                  const std::shared_ptr<const void>&) override {
+    deliveries.push_back({node, from, now ? now() : 0});
+  }
+  void on_timer(NodeId node, std::uint64_t id) override { timers.push_back({node, id, now()}); }
+  void on_finish() override { finished = true; }
+  struct Delivery {
+    NodeId node, from;
+    double t;
+  };
+  struct Timer {
+    NodeId node;
+    std::uint64_t id;
+    double t;
+  };
+  std::vector<Delivery> deliveries;
+  std::vector<Timer> timers;
+  std::function<double()> now;
+  bool finished = false;
+
+ private:
+  std::function<void()> start_;
+};
+
+}  // namespace
+
+TEST_CASE("runtime: 50 ms constant latency is delivered at 50 ms, 1 MB adds its bandwidth term") {
+  Scenario s = base(4);
+  s.network.bandwidth.upload_mbps = 8;  // 1 MB/s
+  s.network.bandwidth.download_mbps = 8;
+  Simulation sim(s);
+  Script app([&] {
+    sim.send(0, 1, 1, nullptr, 0);
+    sim.send(2, 3, 1, nullptr, 1'000'000);
+  });
+  app.now = [&] { return sim.now(); };
+  sim.run(app);
+  REQUIRE(app.deliveries.size() == 2);
+  CHECK(app.deliveries[0].t == doctest::Approx(0.050).epsilon(1e-12));
+  CHECK(app.deliveries[1].t == doctest::Approx(1.050).epsilon(1e-9));
+  CHECK(app.finished);
+  CHECK(sim.bytes_sent(2) == 1'000'000);
+}
+
+TEST_CASE("runtime: timers fire in time order, crashed nodes receive nothing") {
+  Scenario s = base(4);
+  s.faults.crashed = {3};
+  s.faults.crash_at_s = 0.5;
+  Simulation sim(s);
+  Script app([&] {
+    sim.set_timer(1, 2.0, 7);
+    sim.set_timer(0, 1.0, 5);
+    sim.set_timer(3, 0.4, 1);  // before the crash: fires
+    sim.set_timer(3, 0.6, 2);  // after: dropped
+    sim.at(1.0, [&] { sim.send(0, 3, 1, nullptr, 0); });
+  });
+  app.now = [&] { return sim.now(); };
+  sim.run(app);
+  REQUIRE(app.timers.size() == 3);
+  CHECK(app.timers[0].id == 1);
+  CHECK(app.timers[1].id == 5);
+  CHECK(app.timers[1].t == doctest::Approx(1.0));
+  CHECK(app.timers[2].id == 7);
+  CHECK(app.deliveries.empty());
+}
+
+TEST_CASE("runtime: execution jobs take makespan / speed on SimGrid and queue per node") {
+  Scenario s = base(4);
+  s.nodes.cores = 4;
+  s.nodes.speed_factor = 2.0;
+  Simulation sim(s);
+  std::vector<double> done;
+  Script app([&] {
+    // 4 workers x 2 reference seconds on 4 cores at speed 2: 1 s.
+    sim.run_execution(0, CpuJob{{2, 2, 2, 2}, 2.0}, [&](double t) { done.push_back(t); });
+    // Same node: queued behind the first job, then 1 s of work with a 3 s makespan (waits).
+    sim.run_execution(0, CpuJob{{2}, 6.0}, [&](double t) { done.push_back(t); });
+    // Another node at the same time: independent.
+    sim.run_execution(1, CpuJob{{1}, 1.0}, [&](double t) { done.push_back(t); });
+  });
+  app.now = [&] { return sim.now(); };
+  sim.run(app);
+  REQUIRE(done.size() == 3);
+  CHECK(done[0] == doctest::Approx(0.5));  // node 1
+  CHECK(done[1] == doctest::Approx(1.0));  // node 0, first job
+  CHECK(done[2] == doctest::Approx(4.0));  // node 0, second job: 1.0 + 6 / 2
+}
+
+TEST_CASE("runtime: more workers than cores share the cores (SimGrid CPU model)") {
+  Scenario s = base(4);
+  s.nodes.cores = 2;
+  Simulation sim(s);
+  double done = -1;
+  Script app([&] { sim.run_execution(0, CpuJob{{1, 1, 1, 1}, 1.0}, [&](double t) { done = t; }); });
+  app.now = [&] { return sim.now(); };
+  sim.run(app);
+  CHECK(done == doctest::Approx(2.0));  // 4 reference seconds on 2 cores
+}
+
+TEST_CASE("runtime: the consensus lane delays deliveries while busy") {
+  Scenario s = base(4);
+  Simulation sim(s);
+  Script app([&] {
+    sim.send(0, 1, 1, nullptr, 0);                            // arrives at 0.05
+    sim.at(0.0, [&] { sim.occupy_consensus_lane(1, 0.2); });  // node 1 busy until 0.2
+  });
+  app.now = [&] { return sim.now(); };
+  sim.run(app);
+  REQUIRE(app.deliveries.size() == 1);
+  CHECK(app.deliveries[0].t == doctest::Approx(0.2));
+}
