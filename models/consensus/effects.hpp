@@ -62,7 +62,9 @@ struct RequestValidation {
   BlockHeader header;
 };
 /// Newly committed blocks, in height order, each reported exactly once per node (ancestors
-/// committed implicitly are included). Genesis is never reported.
+/// committed implicitly are included). Genesis is never reported. A committed block may never
+/// have been validated by this node (it arrived after its round ended): the pipeline must be
+/// ready to process any committed header.
 struct Committed {
   std::vector<BlockHeader> blocks;
 };

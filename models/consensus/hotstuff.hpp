@@ -49,7 +49,16 @@
 // aggregate BLS12-381 verification (two pairings ~1 ms with blst, plus public-key aggregation).
 //
 // Crash faults: a crashed node receives and emits nothing (runtime); with <= f crashed nodes the
-// protocol stays live through timeouts and TCs.
+// protocol stays live through timeouts and TCs: a crashed leader costs the timeout of its own
+// round and of the round before (whose votes it should have aggregated). A commit needs three
+// consecutive live leaders (r proposes, r + 1 aggregates QC(r) and proposes, r + 2 aggregates
+// QC(r + 1)); with round-robin leaders, f crashed validators spread one every third index (e.g.
+// n = 100, crashed 0, 3, ..., 96) stall commits for most of the rotation. Leader reputation
+// (DiemBFT v4 / Aptos) would avoid that; it is not modelled.
+//
+// Delivery assumption: every message sent to a live node eventually arrives (the runtime never
+// drops messages; it only delays them). There is no block-sync protocol: a proposal whose
+// parent never arrives stays buffered (pruned once the committed height passes it).
 //
 // [1] Gelashvili, Kokoris-Kogias, Sonnino, Spiegelman, Xiang, "Jolteon and Ditto:
 //     Network-Adaptive Efficient Consensus with Asynchronous Fallback", FC 2022.
