@@ -97,10 +97,12 @@ void finish_outcome(ExecutionOutcome& out, const Block& block, const BlockEnv& e
   c.tx_index = static_cast<std::uint32_t>(block.txs.size());
   c.kind = SpanKind::kCommit;
   out.schedule.push_back(c);
-  std::stable_sort(out.schedule.begin(), out.schedule.end(), [](const Span& a, const Span& b) {
+  auto before = [](const Span& a, const Span& b) {
     if (a.start_s != b.start_s) return a.start_s < b.start_s;
     return a.worker < b.worker;
-  });
+  };
+  if (!std::is_sorted(out.schedule.begin(), out.schedule.end(), before))
+    std::stable_sort(out.schedule.begin(), out.schedule.end(), before);
   out.makespan_s = 0;
   for (const Span& s : out.schedule) out.makespan_s = std::max(out.makespan_s, s.end_s);
   out.gas_used = 0;

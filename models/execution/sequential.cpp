@@ -22,29 +22,32 @@ ExecutionOutcome SequentialExecutor::execute(const Block& block,
   double t = schedule_sig_recovery(n, cfg.threads, cfg.cost, out.schedule);
 
   cache_.clear();
-  BlockStorage storage;
+  BlockStorage storage;  // only for the lazy beneficiary credit at block end
   storage.reset(pre_state.get());
 
-  // The reader serves the block's own writes first, then the pre-state (through `storage`,
-  // which tracks cold/warm).
+  // One block-local map serves both the block's own writes (dirty) and cached pre-state reads:
+  // a miss reads the pre-state (cold if it falls through to the base layer) and caches it.
   struct Reader final : StateReader {
     BasicStateMap<Cached>* cache;
-    BlockStorage* storage;
+    const StateLayer* pre;
     std::uint32_t cold = 0, warm = 0;
     bool read(const StateKey& key, U256& value) override {
-      if (const Cached* c = cache->find(key)) {
+      bool inserted = false;
+      Cached& c = cache->emplace(key, Cached{}, &inserted);
+      if (!inserted) {
         ++warm;
-        value = c->value;
+        value = c.value;
         return true;
       }
-      bool is_cold = false;
-      value = storage->read(key, is_cold);
-      ++(is_cold ? cold : warm);
+      bool in_overlay = false;
+      c.value = pre->get(key, &in_overlay);
+      ++(in_overlay ? warm : cold);
+      value = c.value;
       return true;
     }
   } reader;
   reader.cache = &cache_;
-  reader.storage = &storage;
+  reader.pre = pre_state.get();
 
   U256 fees;
   bool any_included = false;

@@ -116,7 +116,26 @@ struct StateKey {
   }
 
   friend bool operator==(const StateKey& a, const StateKey& b) {
-    return std::memcmp(&a, &b, sizeof(StateKey)) == 0;
+    // Word compares (inlined; memcmp of 53 bytes would be a libc call on the hot path).
+    auto w64 = [](const std::uint8_t* p) {
+      std::uint64_t v;
+      std::memcpy(&v, p, 8);
+      return v;
+    };
+    auto w32 = [](const std::uint8_t* p) {
+      std::uint32_t v;
+      std::memcpy(&v, p, 4);
+      return v;
+    };
+    const std::uint8_t* x = a.address.data();
+    const std::uint8_t* y = b.address.data();
+    if (((w64(x) ^ w64(y)) | (w64(x + 8) ^ w64(y + 8)) | (w32(x + 16) ^ w32(y + 16))) != 0 ||
+        a.kind != b.kind)
+      return false;
+    const std::uint8_t* s = a.slot.data();
+    const std::uint8_t* t = b.slot.data();
+    return ((w64(s) ^ w64(t)) | (w64(s + 8) ^ w64(t + 8)) | (w64(s + 16) ^ w64(t + 16)) |
+            (w64(s + 24) ^ w64(t + 24))) == 0;
   }
   friend std::strong_ordering operator<=>(const StateKey& a, const StateKey& b) {
     int c = std::memcmp(&a, &b, sizeof(StateKey));  // field order = comparison order

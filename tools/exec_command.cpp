@@ -1,0 +1,232 @@
+#include "tools/exec_command.hpp"
+
+#include <fmt/core.h>
+
+#include <cstdint>
+#include <cstdio>
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "models/execution/executor.hpp"
+#include "models/workload/block_generator.hpp"
+
+namespace pipesim {
+
+namespace {
+
+using execution::ExecutionOutcome;
+using execution::ExecutorConfig;
+
+constexpr const char* kUsage =
+    "usage: pipesim exec [--executor NAME] [--threads N] [--accounts N] [--txs N]\n"
+    "                    [--mix transfer=1,erc20=0,approve=0,transfer_from=0,swap=0,nft_mint=0,"
+    "trace=0]\n"
+    "                    [--seed N] [--eager] [--async-io] [--root] [--batch N] [--sweep]\n"
+    "  --executor   sequential | block_stm | batch_occ (default block_stm)\n"
+    "  --threads    executor workers (default 8)\n"
+    "  --accounts   distinct accounts; fewer = more conflicts (default 1000)\n"
+    "  --txs        transactions in the block (default 1000)\n"
+    "  --mix        relative weights of the transaction kinds (default transfer=1)\n"
+    "  --seed       generator seed (default 1)\n"
+    "  --eager      credit the beneficiary in every transaction (default: lazily at block end)\n"
+    "  --async-io   storage reads overlap (default: they block the worker)\n"
+    "  --root       compute the MPT state root (default: skipped)\n"
+    "  --batch      Batch OCC transactions per round (default = threads)\n"
+    "  --sweep      table over threads {1,2,4,8,16,32} x accounts {2,10,100,1000,10000}\n"
+    "Speedup = Sequential makespan (1 worker) / executor makespan, in virtual time.\n";
+
+struct Options {
+  std::string executor = "block_stm";
+  std::uint32_t threads = 8;
+  std::uint32_t accounts = 1000;
+  std::uint32_t txs = 1000;
+  std::string mix = "transfer=1";
+  std::uint64_t seed = 1;
+  bool eager = false;
+  bool async_io = false;
+  bool root = false;
+  std::uint32_t batch = 0;
+  bool sweep = false;
+};
+
+std::uint64_t parse_uint(const std::string& flag, const std::string& v, std::uint64_t min) {
+  std::size_t used = 0;
+  unsigned long long x = 0;
+  try {
+    x = std::stoull(v, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used != v.size() || v.empty() || v[0] == '-' || x < min)
+    throw std::invalid_argument(flag + ": '" + v + "' is not an integer >= " + std::to_string(min));
+  return x;
+}
+
+Options parse(int argc, char** argv) {
+  Options o;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    std::string value;
+    bool has_value = false;
+    if (auto eq = arg.find('='); arg.rfind("--", 0) == 0 && eq != std::string::npos) {
+      value = arg.substr(eq + 1);
+      arg = arg.substr(0, eq);
+      has_value = true;
+    }
+    auto next = [&]() -> std::string {
+      if (has_value) return value;
+      if (i + 1 >= argc) throw std::invalid_argument(arg + ": missing value");
+      return argv[++i];
+    };
+    if (arg == "--executor")
+      o.executor = next();
+    else if (arg == "--threads")
+      o.threads = static_cast<std::uint32_t>(parse_uint(arg, next(), 1));
+    else if (arg == "--accounts")
+      o.accounts = static_cast<std::uint32_t>(parse_uint(arg, next(), 2));
+    else if (arg == "--txs")
+      o.txs = static_cast<std::uint32_t>(parse_uint(arg, next(), 1));
+    else if (arg == "--mix")
+      o.mix = next();
+    else if (arg == "--seed")
+      o.seed = parse_uint(arg, next(), 0);
+    else if (arg == "--batch")
+      o.batch = static_cast<std::uint32_t>(parse_uint(arg, next(), 1));
+    else if (arg == "--eager")
+      o.eager = true;
+    else if (arg == "--async-io")
+      o.async_io = true;
+    else if (arg == "--root")
+      o.root = true;
+    else if (arg == "--sweep")
+      o.sweep = true;
+    else
+      throw std::invalid_argument("unknown option '" + arg + "'");
+  }
+  execution::make_executor(o.executor);  // validates the name
+  return o;
+}
+
+workload::BlockGeneratorConfig generator_config(const Options& o, std::uint32_t accounts) {
+  workload::BlockGeneratorConfig g;
+  g.accounts = accounts;
+  g.seed = o.seed;
+  g.mix = workload::TxMix::parse(o.mix);
+  return g;
+}
+
+ExecutorConfig executor_config(const Options& o, std::uint32_t threads) {
+  ExecutorConfig c;
+  c.threads = threads;
+  c.lazy_beneficiary = !o.eager;
+  c.compute_root = o.root;
+  c.occ_batch_size = o.batch;
+  c.cost.async_io = o.async_io;
+  return c;
+}
+
+void print_outcome(const char* label, const ExecutionOutcome& out, double seq_makespan,
+                   std::size_t n) {
+  fmt::print(
+      "{:<11} makespan {:9.3f} ms  speedup {:6.2f}x  incarnations/tx {:5.2f}  aborts {:6}  "
+      "validations {:6}  gas {}\n",
+      label, out.makespan_s * 1e3, seq_makespan / out.makespan_s,
+      n ? static_cast<double>(out.stats.incarnations) / static_cast<double>(n) : 0.0,
+      out.stats.aborts, out.stats.validations, out.gas_used);
+}
+
+int run_one(const Options& o) {
+  workload::BlockGenerator gen(generator_config(o, o.accounts));
+  auto kind = o.root ? std::optional(execution::CommitmentKind::kMerklePatriciaTrie) : std::nullopt;
+  auto pre = gen.genesis(kind);
+  const execution::Block block = gen.next_block(o.txs);
+  fmt::print("block: {} txs, {} accounts, mix {}, seed {}, {} beneficiary, {} I/O\n", o.txs,
+             o.accounts, o.mix, o.seed, o.eager ? "eager" : "lazy",
+             o.async_io ? "async" : "blocking");
+  const auto seq =
+      execution::make_executor("sequential")->execute(block, pre, executor_config(o, 1));
+  print_outcome("sequential", seq, seq.makespan_s, block.txs.size());
+  const auto out =
+      execution::make_executor(o.executor)->execute(block, pre, executor_config(o, o.threads));
+  print_outcome(o.executor.c_str(), out, seq.makespan_s, block.txs.size());
+  if (out.receipts != seq.receipts ||
+      out.post_state->writes().sorted() != seq.post_state->writes().sorted()) {
+    fmt::print(stderr, "error: {} disagrees with sequential\n", o.executor);
+    return 1;
+  }
+  if (out.state_root) fmt::print("state root 0x{}\n", to_hex(*out.state_root));
+  return 0;
+}
+
+int run_sweep(const Options& o) {
+  const std::uint32_t kThreads[] = {1, 2, 4, 8, 16, 32};
+  const std::uint32_t kAccounts[] = {2, 10, 100, 1000, 10000};
+  struct Cell {
+    double speedup = 0;
+    double incarnations_per_tx = 0;
+  };
+  std::map<std::string, std::map<std::pair<std::uint32_t, std::uint32_t>, Cell>> cells;
+  for (std::uint32_t a : kAccounts) {
+    workload::BlockGenerator gen(generator_config(o, a));
+    auto pre = gen.genesis(std::nullopt);
+    const execution::Block block = gen.next_block(o.txs);
+    const double seq = execution::make_executor("sequential")
+                           ->execute(block, pre, executor_config(o, 1))
+                           .makespan_s;
+    for (const char* name : {"block_stm", "batch_occ"}) {
+      auto ex = execution::make_executor(name);
+      for (std::uint32_t t : kThreads) {
+        const auto out = ex->execute(block, pre, executor_config(o, t));
+        cells[name][{t, a}] =
+            Cell{seq / out.makespan_s, static_cast<double>(out.stats.incarnations) /
+                                           static_cast<double>(block.txs.size())};
+      }
+    }
+  }
+  fmt::print("sweep: {} txs per block, mix {}, seed {}, {} beneficiary, {} I/O\n", o.txs, o.mix,
+             o.seed, o.eager ? "eager" : "lazy", o.async_io ? "async" : "blocking");
+  for (const char* name : {"block_stm", "batch_occ"}) {
+    fmt::print("\n{}: speedup over sequential (incarnations/tx)\n", name);
+    fmt::print("{:>8}", "threads");
+    for (std::uint32_t a : kAccounts) fmt::print(" | {:>15}", fmt::format("{} accounts", a));
+    fmt::print("\n");
+    for (std::uint32_t t : kThreads) {
+      fmt::print("{:>8}", t);
+      for (std::uint32_t a : kAccounts) {
+        const Cell& c = cells[name][{t, a}];
+        fmt::print(" | {:>15}", fmt::format("{:.2f}x ({:.2f})", c.speedup, c.incarnations_per_tx));
+      }
+      fmt::print("\n");
+    }
+  }
+  return 0;
+}
+
+}  // namespace
+
+int exec_main(int argc, char** argv) {
+  Options o;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "--help" || a == "-h") {
+      fmt::print("{}", kUsage);
+      return 0;
+    }
+  }
+  try {
+    o = parse(argc, argv);
+  } catch (const std::invalid_argument& e) {
+    fmt::print(stderr, "pipesim exec: {}\n{}", e.what(), kUsage);
+    return 2;
+  }
+  try {
+    return o.sweep ? run_sweep(o) : run_one(o);
+  } catch (const std::invalid_argument& e) {
+    fmt::print(stderr, "pipesim exec: {}\n", e.what());
+    return 2;
+  }
+}
+
+}  // namespace pipesim

@@ -1,0 +1,12 @@
+// `pipesim exec`: runs one executor over a generated block (no network) and prints its speedup
+// over Sequential, incarnations per transaction, aborts and makespan; `--sweep` prints tables
+// over threads x accounts for every parallel executor.
+#pragma once
+
+namespace pipesim {
+
+/// argv[0] is the subcommand name ("exec"); options follow (see `pipesim exec --help`).
+/// Returns 0 on success, 2 on a usage error (message on stderr).
+int exec_main(int argc, char** argv);
+
+}  // namespace pipesim
