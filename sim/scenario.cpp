@@ -411,13 +411,15 @@ void visit(V& v, CostModelConfig& c) {
 
 template <class V>
 void visit(V& v, PipelineConfig& c) {
-  v.choice("kind", c.kind, {"interleaved"});
+  v.choice("kind", c.kind, {"interleaved", "async_execution"});
   v.choice("executor", c.executor, {"sequential", "block_stm", "batch_occ"});
   v.uint("threads", c.threads, 1);
   v.boolean("lazy_beneficiary", c.lazy_beneficiary);
   v.choice("commitment", c.commitment, {"mpt", "flat_hash"});
   v.uint("block_gas_limit", c.block_gas_limit, 1);
   v.uint("max_block_txs", c.max_block_txs, 1);
+  v.uint("d_lag", c.d_lag, 0);
+  v.choice("speculative_execution", c.speculative_execution, {"none", "on_proposal", "on_vote"});
   v.object("cost_model", [&](auto& s) { visit(s, c.cost_model); });
 }
 
@@ -426,15 +428,21 @@ void visit(V& v, WorkloadConfig& c) {
   v.choice("kind", c.kind, {"transfers"});
   v.number("tps", c.tps, kNonNegative);
   v.uint("accounts", c.accounts, 2);
-  v.number("zipf_s", c.zipf_s, kNonNegative);
+  v.number("zipf_exponent", c.zipf_exponent, kNonNegative);
   v.boolean("gossip", c.gossip);
   v.uint("tx_size_bytes", c.tx_size_bytes, 1);
+  v.uint("initial_balance_wei", c.initial_balance_wei, 0);
+  v.uint("transfer_value_wei", c.transfer_value_wei, 0);
+  v.uint("tx_gas_limit", c.tx_gas_limit, 21000);
+  v.uint("max_fee_per_gas_wei", c.max_fee_per_gas_wei, 0);
 }
 
 template <class V>
 void visit(V& v, FaultsConfig& c) {
   v.uints("crashed", c.crashed);
   v.number("crash_at_s", c.crash_at_s, kNonNegative);
+  v.uints("divergent", c.divergent);
+  v.uint("diverge_at_height", c.diverge_at_height, 1);
 }
 
 template <class V>
@@ -621,6 +629,32 @@ void check_cross_fields(Scenario& s) {
          fmt::format("{} crashed validators exceed the fault tolerance, expected at most "
                      "f = (n-1)/3 = {} for n = {} validators",
                      s.faults.crashed.size(), f, n));
+  }
+  for (std::size_t i = 0; i < s.faults.divergent.size(); ++i) {
+    const std::uint32_t v = s.faults.divergent[i];
+    const std::string path = index_path("faults.divergent", i);
+    if (v >= n) {
+      fail(path, fmt::format("value {} is out of range, expected a validator index < "
+                             "network.validators ({})",
+                             v, n));
+    }
+    if (!seen.insert(v).second) {
+      fail(path, fmt::format("value {} is also listed in faults.crashed or twice, expected "
+                             "distinct validator indices",
+                             v));
+    }
+  }
+  if (s.faults.crashed.size() + s.faults.divergent.size() > f) {
+    fail("faults.divergent",
+         fmt::format("{} faulty validators (crashed + divergent) exceed the fault tolerance, "
+                     "expected at most f = (n-1)/3 = {} for n = {} validators",
+                     s.faults.crashed.size() + s.faults.divergent.size(), f, n));
+  }
+  if (!s.faults.divergent.empty() && s.pipeline.kind != "async_execution") {
+    fail("faults.divergent",
+         fmt::format("divergent execution faults are modelled by the async_execution pipeline "
+                     "only, expected an empty list for pipeline.kind \"{}\"",
+                     s.pipeline.kind));
   }
   if (!s.faults.crashed.empty() && s.faults.crash_at_s >= s.duration_s) {
     fail("faults.crash_at_s",

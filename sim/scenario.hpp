@@ -103,13 +103,20 @@ struct CostModelConfig {
 
 /// pipeline — how consensus and execution interleave, and the executor.
 struct PipelineConfig {
-  std::string kind = "interleaved";            // "interleaved" (more in later pipelines)
+  std::string kind = "interleaved";            // "interleaved" | "async_execution"
   std::string executor = "sequential";         // "sequential" | "block_stm" | "batch_occ"
   std::uint32_t threads = 1;                   // executor worker threads (<= nodes.cores)
   bool lazy_beneficiary = true;                // Block-STM: apply beneficiary fee credits lazily
   std::string commitment = "mpt";              // "mpt" | "flat_hash"
   std::uint64_t block_gas_limit = 30'000'000;  // gas per block
   std::uint64_t max_block_txs = 10'000;        // transactions per block
+  /// async_execution: the header of block N carries the state root of block N - d_lag
+  /// (blocks; Monad's D). 0 = the proposer executes before proposing, validators check one
+  /// block late (docs/pipelines.md).
+  std::uint32_t d_lag = 3;
+  /// async_execution: "none" (execute blocks once finalized) | "on_proposal" | "on_vote"
+  /// (start speculatively; work on abandoned blocks is wasted).
+  std::string speculative_execution = "none";
   CostModelConfig cost_model;
   friend bool operator==(const PipelineConfig&, const PipelineConfig&) = default;
 };
@@ -119,9 +126,13 @@ struct WorkloadConfig {
   std::string kind = "transfers";     // "transfers": native transfers between `accounts` accounts
   double tps = 1000.0;                // Poisson arrival rate over the whole network (tx/s)
   std::uint32_t accounts = 10'000;    // distinct sender/recipient accounts
-  double zipf_s = 0.0;                // account popularity: 0 = uniform, > 0 = Zipf exponent
+  double zipf_exponent = 0.0;         // account popularity: 0 = uniform, > 0 = Zipf exponent
   bool gossip = true;                 // submitted txs are gossiped to every mempool
   std::uint32_t tx_size_bytes = 110;  // encoded size of a native transfer
+  std::uint64_t initial_balance_wei = 1'000'000'000'000'000'000ULL;  // per account (1 ether)
+  std::uint64_t transfer_value_wei = 1;  // value moved by each transfer
+  std::uint64_t tx_gas_limit = 21'000;   // gas limit of each transfer (>= 21000)
+  std::uint64_t max_fee_per_gas_wei = 1;  // fee cap; transfers pay it in full (legacy pricing)
   friend bool operator==(const WorkloadConfig&, const WorkloadConfig&) = default;
 };
 
@@ -129,6 +140,10 @@ struct WorkloadConfig {
 struct FaultsConfig {
   std::vector<std::uint32_t> crashed;  // validator indices that crash
   double crash_at_s = 0.0;             // simulated time of the crash
+  /// async_execution: validators whose execution diverges (one corrupted write) from block
+  /// height `diverge_at_height` on; caught when their root of N is compared at N + d_lag.
+  std::vector<std::uint32_t> divergent;
+  std::uint64_t diverge_at_height = 10;
   friend bool operator==(const FaultsConfig&, const FaultsConfig&) = default;
 };
 

@@ -49,7 +49,7 @@ class Interleaved final : public sim::Application {
         rt_(rt),
         rec_(rt.recorder()),
         chain_(scenario),
-        workload_({scenario.workload.tps, scenario.workload.accounts, scenario.workload.zipf_s},
+        workload_({scenario.workload.tps, scenario.workload.accounts, scenario.workload.zipf_exponent},
                   scenario.seed ^ 0x776f726b6c6f6164ULL) {
     const std::uint32_t n = rt.validators();
     consensus::HotStuffConfig cfg;

@@ -9,12 +9,12 @@ PoissonTransfers::PoissonTransfers(const PoissonTransferParams& params, std::uin
     : params_(params), rng_(seed), next_nonce_(params.accounts, 0) {
   if (!(params.tps > 0)) throw std::invalid_argument("poisson transfers: tps must be > 0");
   if (params.accounts < 2) throw std::invalid_argument("poisson transfers: accounts must be >= 2");
-  if (params.zipf_s < 0) throw std::invalid_argument("poisson transfers: zipf_s must be >= 0");
+  if (params.zipf_exponent < 0) throw std::invalid_argument("poisson transfers: zipf_exponent must be >= 0");
   gap_ = std::exponential_distribution<double>(params.tps);
-  if (params.zipf_s > 0) {
+  if (params.zipf_exponent > 0) {
     std::vector<double> w(params.accounts);
     for (std::uint32_t k = 0; k < params.accounts; ++k) {
-      w[k] = 1.0 / std::pow(static_cast<double>(k + 1), params.zipf_s);
+      w[k] = 1.0 / std::pow(static_cast<double>(k + 1), params.zipf_exponent);
     }
     zipf_ = std::discrete_distribution<std::uint32_t>(w.begin(), w.end());
   }
@@ -22,7 +22,7 @@ PoissonTransfers::PoissonTransfers(const PoissonTransferParams& params, std::uin
 }
 
 std::uint32_t PoissonTransfers::pick_account() {
-  if (params_.zipf_s > 0) return zipf_(rng_);
+  if (params_.zipf_exponent > 0) return zipf_(rng_);
   return std::uniform_int_distribution<std::uint32_t>(0, params_.accounts - 1)(rng_);
 }
 

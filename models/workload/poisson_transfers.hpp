@@ -2,7 +2,7 @@
 //
 // Transactions arrive as a Poisson process of rate `tps` (exponential inter-arrival times) over
 // the whole network. Each picks a sender and a distinct recipient among `accounts` accounts,
-// uniformly (zipf_s = 0) or by Zipf popularity (rank k has weight 1 / k^zipf_s), and carries the
+// uniformly (zipf_exponent = 0) or by Zipf popularity (rank k has weight 1 / k^zipf_exponent), and carries the
 // sender's next nonce. Everything is drawn from one std::mt19937_64 seeded by the caller, so the
 // stream is a pure function of (parameters, seed).
 #pragma once
@@ -25,12 +25,12 @@ struct TransferArrival {
 struct PoissonTransferParams {
   double tps = 1000.0;            // arrival rate (tx/s), > 0
   std::uint32_t accounts = 1000;  // >= 2
-  double zipf_s = 0.0;            // >= 0; 0 = uniform popularity
+  double zipf_exponent = 0.0;            // >= 0; 0 = uniform popularity
 };
 
 class PoissonTransfers {
  public:
-  /// Throws std::invalid_argument for tps <= 0, accounts < 2 or zipf_s < 0.
+  /// Throws std::invalid_argument for tps <= 0, accounts < 2 or zipf_exponent < 0.
   PoissonTransfers(const PoissonTransferParams& params, std::uint64_t seed);
 
   /// Appends every arrival with submit time in [current, until_s) to `out` (in time order).
@@ -42,7 +42,7 @@ class PoissonTransfers {
   PoissonTransferParams params_;
   std::mt19937_64 rng_;
   std::exponential_distribution<double> gap_;
-  std::discrete_distribution<std::uint32_t> zipf_;  // used when zipf_s > 0
+  std::discrete_distribution<std::uint32_t> zipf_;  // used when zipf_exponent > 0
   std::vector<std::uint64_t> next_nonce_;
   double next_time_s_ = 0.0;
   std::uint64_t next_id_ = 0;

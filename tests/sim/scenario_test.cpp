@@ -346,7 +346,7 @@ TEST_CASE("to_json lists every key, defaults included") {
   CHECK(j["outputs"]["trace_nodes"] == 8);
   CHECK(j.size() == 10);  // name, seed, duration_s and 7 sections; no $schema/description
   CHECK(j["network"]["latency"].size() == 12);
-  CHECK(j["pipeline"].size() == 8);
+  CHECK(j["pipeline"].size() == 10);
 }
 
 namespace {
@@ -375,7 +375,7 @@ TEST_CASE("docs/scenario.md documents every key and its complete example loads")
   const std::string doc = read_text(kSource / "docs/scenario.md");
   std::set<std::string> keys;
   leaf_paths(to_json(parse_scenario(json::object())), "", keys);
-  CHECK(keys.size() == 56);
+  CHECK(keys.size() == 64);
   for (const auto& key : keys) {
     CHECK_MESSAGE(doc.find("| `" + key + "` |") != std::string::npos,
                   "docs/scenario.md has no table row for " << key);
