@@ -24,6 +24,11 @@ class Scheduler {
   explicit Scheduler(std::uint32_t n) : n_(n), status_(n), deps_(n) {}
 
   bool done() const { return done_; }
+  /// Changes whenever execution_idx or validation_idx moves: a worker whose next_task() came
+  /// back empty retries at once while this changes (the paper's workers loop on next_task).
+  std::uint64_t progress() const {
+    return (static_cast<std::uint64_t>(execution_idx_) << 32) | validation_idx_;
+  }
 
   std::optional<Task> next_task() {
     if (validation_idx_ < execution_idx_) {
@@ -225,7 +230,6 @@ ExecutionOutcome BlockStmExecutor::execute(const Block& block,
       reader.storage = &storage;
       reader.tx = tx;
       r.result = vm_.execute(block.txs[tx], env, reader);
-      ++out.stats.incarnations;
       out.stats.cold_reads += reader.cold;
       out.stats.warm_reads += reader.warm;
       if (r.result.status == TxStatus::kBlocked) {
@@ -236,6 +240,7 @@ ExecutionOutcome BlockStmExecutor::execute(const Block& block,
         for (const TxAccess& a : vm_.accesses())
           if (a.written) r.writes.emplace_back(a.key, a.current);
         d = cfg.cost.execute_s(r.result.gas_used, reader.cold, reader.warm);
+        ++out.stats.incarnations;
       }
     } else {
       kind = SpanKind::kValidate;
@@ -274,7 +279,14 @@ ExecutionOutcome BlockStmExecutor::execute(const Block& block,
   while (true) {
     for (std::uint32_t w = 0; w < workers; ++w) {
       if (busy[w]) continue;
-      if (auto task = sched.next_task()) start(w, *task);
+      while (true) {
+        const std::uint64_t before = sched.progress();
+        if (auto task = sched.next_task()) {
+          start(w, *task);
+          break;
+        }
+        if (sched.progress() == before) break;
+      }
     }
     if (events.empty()) {
       if (sched.done() || n == 0) break;

@@ -74,11 +74,11 @@ struct AccessLists {
 };
 
 struct ExecutionStats {
-  std::uint64_t incarnations = 0;      // execution tasks started (incl. ones stopped by ESTIMATE)
+  std::uint64_t incarnations = 0;      // executions run to completion (>= transactions)
   std::uint64_t re_executions = 0;     // incarnations beyond the first of each transaction
   std::uint64_t validations = 0;       // validation tasks (Block-STM) / validated txs (OCC)
   std::uint64_t aborts = 0;            // failed validations (Block-STM) / aborted txs (OCC)
-  std::uint64_t dependency_waits = 0;  // Block-STM: executions stopped by an ESTIMATE
+  std::uint64_t dependency_waits = 0;  // Block-STM: executions stopped early by an ESTIMATE
   std::uint64_t rounds = 0;            // Batch OCC: rounds
   std::uint64_t cold_reads = 0;        // reads served from storage (first touch of a base key)
   std::uint64_t warm_reads = 0;        // reads served from memory
