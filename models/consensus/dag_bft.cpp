@@ -1,0 +1,391 @@
+#include "models/consensus/dag_bft.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+#include <string>
+#include <type_traits>
+#include <utility>
+
+namespace pipesim::consensus {
+
+namespace {
+
+std::uint64_t splitmix(std::uint64_t x) {
+  x += 0x9e3779b97f4a7c15ULL;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+
+constexpr double kTimeEpsilonS = 1e-9;
+
+// Constructs the effect in place (a push_back of a temporary variant trips GCC 12's
+// -Wmaybe-uninitialized false positive on the variant's move).
+template <class T>
+void emit(DagEffects& out, T&& effect) {
+  out.emplace_back(std::in_place_type<std::decay_t<T>>, std::forward<T>(effect));
+}
+
+}  // namespace
+
+NodeId dag_coin(std::uint64_t seed, std::uint64_t wave, std::uint32_t n) {
+  return static_cast<NodeId>(splitmix(splitmix(seed) ^ wave) % n);
+}
+
+DagBft::DagBft(const DagBftConfig& config, NodeId self, std::uint32_t n)
+    : config_(config), self_(self), n_(n), quorum_(quorum_size(n)), support_(quorum_size(n)) {
+  if (n == 0) throw std::invalid_argument("DagBft: n must be > 0");
+  if (self >= n)
+    throw std::invalid_argument("DagBft: self " + std::to_string(self) + " >= n " +
+                                std::to_string(n));
+  if (config.wave_length_rounds < 2)
+    throw std::invalid_argument("DagBft: wave_length_rounds must be >= 2, got " +
+                                std::to_string(config.wave_length_rounds));
+  if (config.round_time_ms < 0 || config.signature_verify_us < 0 || config.signature_sign_us < 0 ||
+      config.certificate_verify_us < 0)
+    throw std::invalid_argument("DagBft: round_time_ms and CPU costs must be >= 0");
+  if (config.wave_length_rounds == 2) support_ = max_faulty(n) + 1;
+}
+
+Round DagBft::highest_dag_round() const {
+  return round_count_.empty() ? 0 : round_count_.rbegin()->first;
+}
+
+const DagBft::DagVertex* DagBft::find(Round round, NodeId source) const {
+  auto it = dag_.find({round, source});
+  return it == dag_.end() ? nullptr : &it->second;
+}
+
+DagEffects DagBft::finish(Ctx& ctx, const char* label) const {
+  if (ctx.cpu_us > 0.0) ctx.out.insert(ctx.out.begin(), Cpu{ctx.cpu_us * 1e-6, label});
+  return std::move(ctx.out);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Public handlers
+
+DagEffects DagBft::start(double now) {
+  if (started_) return {};
+  started_ = true;
+  Ctx ctx{now, {}, 0.0};
+  last_proposal_s = now;
+  batch_requested_round_ = 1;
+  emit(ctx.out, RequestBatch{1});
+  return finish(ctx, "consensus.start");
+}
+
+DagEffects DagBft::on_message(double now, NodeId from, const DagMessage& msg) {
+  if (!started_ || from >= n_ || from == self_) return {};
+  Ctx ctx{now, {}, 0.0};
+  const char* label = "consensus.message";
+  if (const auto* v = std::get_if<VertexMsg>(&msg.body)) {
+    label = "consensus.vertex";
+    on_vertex(ctx, from, v->header);
+  } else if (const auto* a = std::get_if<AckMsg>(&msg.body)) {
+    label = "consensus.ack";
+    if (a->signer == from) on_ack(ctx, *a);
+  } else if (const auto* c = std::get_if<CertificateMsg>(&msg.body)) {
+    label = "consensus.certificate";
+    on_certificate(ctx, *c);
+  }
+  return finish(ctx, label);
+}
+
+DagEffects DagBft::on_timer(double now, TimerId id) {
+  if (!started_ || id != timer_round_) return {};
+  Ctx ctx{now, {}, 0.0};
+  timer_round_ = 0;
+  try_propose(ctx);
+  return finish(ctx, "consensus.timer");
+}
+
+DagEffects DagBft::on_batch_ready(double now, Round round, const DagBatch& batch) {
+  if (!started_ || round != batch_requested_round_ || next_batch_) return {};
+  Ctx ctx{now, {}, 0.0};
+  next_batch_ = batch;
+  try_propose(ctx);
+  return finish(ctx, "consensus.batch");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reliable broadcast
+
+void DagBft::on_vertex(Ctx& ctx, NodeId from, const VertexHeader& h) {
+  ctx.cpu_us += config_.signature_verify_us;
+  // Structural checks (a crash-fault run never produces malformed vertices; a runtime bug
+  // would, so ignore rather than corrupt the DAG).
+  if (h.source != from || h.round == 0 || h.digest != compute_vertex_digest(h)) return;
+  if (h.round == 1 ? !h.parents.empty() : h.parents.size() < quorum_) return;
+  for (const VertexRef& p : h.parents)
+    if (p.round + 1 != h.round) return;
+  const Key key{h.round, h.source};
+  if (acked_.contains(key) || ack_waiting_.contains(key)) return;  // one ack per (round, source)
+  if (parents_in_dag(h)) {
+    send_ack(ctx, h);
+  } else {
+    ack_waiting_.emplace(key, h);
+  }
+}
+
+void DagBft::send_ack(Ctx& ctx, const VertexHeader& h) {
+  acked_.insert({h.round, h.source});
+  ctx.cpu_us += config_.signature_sign_us;
+  emit(ctx.out, DagSend{h.source, make_dag_message(AckMsg{h.digest, h.round, h.source, self_})});
+}
+
+void DagBft::try_ack_pending(Ctx& ctx) {
+  for (auto it = ack_waiting_.begin(); it != ack_waiting_.end();) {
+    if (parents_in_dag(it->second)) {
+      send_ack(ctx, it->second);
+      it = ack_waiting_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+void DagBft::on_ack(Ctx& ctx, const AckMsg& a) {
+  ctx.cpu_us += config_.signature_verify_us;
+  auto it = own_pending_.find(a.round);
+  if (a.source != self_ || it == own_pending_.end() || a.digest != it->second.header.digest ||
+      a.signer >= n_)
+    return;
+  std::vector<NodeId>& acks = it->second.acks;
+  if (std::find(acks.begin(), acks.end(), a.signer) != acks.end()) return;
+  acks.push_back(a.signer);
+  if (acks.size() >= quorum_) certify_own(ctx, a.round);
+}
+
+void DagBft::certify_own(Ctx& ctx, Round round) {
+  auto it = own_pending_.find(round);
+  CertificateMsg cert;
+  cert.header = std::move(it->second.header);
+  cert.validators = n_;
+  cert.signers = std::move(it->second.acks);
+  std::sort(cert.signers.begin(), cert.signers.end());
+  own_pending_.erase(it);
+  emit(ctx.out,
+       CertificateFormed{cert.header.ref(), static_cast<std::uint32_t>(cert.signers.size())});
+  VertexHeader h = cert.header;
+  emit(ctx.out, DagBroadcast{make_dag_message(std::move(cert))});
+  accept_certified(ctx, h);
+}
+
+void DagBft::on_certificate(Ctx& ctx, const CertificateMsg& c) {
+  const VertexHeader& h = c.header;
+  const Key key{h.round, h.source};
+  if (dag_.contains(key) || certified_waiting_.contains(key)) return;  // known: no re-verify
+  ctx.cpu_us += config_.certificate_verify_us;
+  if (h.round == 0 || h.digest != compute_vertex_digest(h) || c.signers.size() < quorum_) return;
+  accept_certified(ctx, h);
+}
+
+bool DagBft::parents_in_dag(const VertexHeader& h) const {
+  for (const VertexRef& p : h.parents)
+    if (!dag_.contains({p.round, p.source})) return false;
+  for (const VertexRef& p : h.weak_parents)
+    if (!dag_.contains({p.round, p.source})) return false;
+  return true;
+}
+
+void DagBft::accept_certified(Ctx& ctx, const VertexHeader& h) {
+  const Key key{h.round, h.source};
+  if (dag_.contains(key)) return;
+  certified_waiting_.emplace(key, h);
+  // Insert every waiting certificate whose parents are present, until a fixed point. Processed
+  // in (round, source) order, so parents go first.
+  bool progress = true;
+  bool any = false;
+  while (progress) {
+    progress = false;
+    for (auto it = certified_waiting_.begin(); it != certified_waiting_.end();) {
+      if (parents_in_dag(it->second)) {
+        DagVertex v;
+        v.header = std::move(it->second);
+        ++round_count_[it->first.first];
+        emit(ctx.out, VertexAdded{v.header.ref()});
+        dag_.emplace(it->first, std::move(v));
+        it = certified_waiting_.erase(it);
+        progress = any = true;
+      } else {
+        ++it;
+      }
+    }
+  }
+  if (any) dag_changed(ctx);
+}
+
+void DagBft::dag_changed(Ctx& ctx) {
+  try_ack_pending(ctx);
+  try_commit(ctx);
+  try_propose(ctx);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Proposing
+
+void DagBft::try_propose(Ctx& ctx) {
+  if (!next_batch_) return;
+  Round target = proposed_round_ + 1;
+  if (target > 1) {
+    // Highest round with a quorum of vertices in the DAG; propose the round after it.
+    Round best = 0;
+    for (auto it = round_count_.rbegin(); it != round_count_.rend(); ++it)
+      if (it->second >= quorum_) {
+        best = it->first;
+        break;
+      }
+    if (best + 1 < target) return;
+    target = best + 1;
+  }
+  const double due = last_proposal_s + config_.round_time_ms * 1e-3;
+  if (proposed_round_ > 0 && ctx.now + kTimeEpsilonS < due) {
+    if (timer_round_ != target) {
+      timer_round_ = target;
+      emit(ctx.out, SetTimer{target, due});
+    }
+    return;
+  }
+  propose(ctx, target);
+}
+
+void DagBft::cover_from(const VertexRef& ref) {
+  std::vector<Key> stack{{ref.round, ref.source}};
+  while (!stack.empty()) {
+    const Key k = stack.back();
+    stack.pop_back();
+    auto it = dag_.find(k);
+    if (it == dag_.end() || it->second.covered) continue;
+    it->second.covered = true;
+    for (const VertexRef& p : it->second.header.parents) stack.push_back({p.round, p.source});
+    for (const VertexRef& p : it->second.header.weak_parents) stack.push_back({p.round, p.source});
+  }
+}
+
+void DagBft::propose(Ctx& ctx, Round round) {
+  VertexHeader h;
+  h.round = round;
+  h.source = self_;
+  h.batch = *next_batch_;
+  if (round > 1) {
+    for (auto it = dag_.lower_bound({round - 1, 0});
+         it != dag_.end() && it->first.first == round - 1; ++it)
+      h.parents.push_back(it->second.header.ref());
+    for (const VertexRef& p : h.parents) cover_from(p);
+    if (config_.weak_links) {
+      for (auto& [key, v] : dag_) {
+        if (key.first + 1 >= round) break;
+        if (!v.covered) h.weak_parents.push_back(v.header.ref());
+      }
+      for (const VertexRef& p : h.weak_parents) cover_from(p);
+    }
+  }
+  h.digest = compute_vertex_digest(h);
+  next_batch_.reset();
+  proposed_round_ = round;
+  last_proposal_s = ctx.now;
+  own_pending_[round] = OwnPending{h, {self_}};  // the source's own signature counts
+  acked_.insert({round, self_});
+  ctx.cpu_us += config_.signature_sign_us;
+  emit(ctx.out, VertexProposed{h});
+  emit(ctx.out, DagBroadcast{make_dag_message(VertexMsg{h})});
+  batch_requested_round_ = round + 1;
+  emit(ctx.out, RequestBatch{round + 1});
+  if (quorum_ <= 1) certify_own(ctx, round);  // n == 1
+}
+
+// ---------------------------------------------------------------------------------------------
+// Commit and ordering
+
+std::uint32_t DagBft::support_of(const VertexHeader& anchor, Round last_round) const {
+  // Forward propagation of "has a strong path to the anchor", round by round.
+  std::set<NodeId> reach{anchor.source};
+  for (Round r = anchor.round + 1; r <= last_round; ++r) {
+    std::set<NodeId> next;
+    for (auto it = dag_.lower_bound({r, 0}); it != dag_.end() && it->first.first == r; ++it) {
+      for (const VertexRef& p : it->second.header.parents)
+        if (reach.contains(p.source)) {
+          next.insert(it->first.second);
+          break;
+        }
+    }
+    reach = std::move(next);
+    if (reach.empty()) break;
+  }
+  return static_cast<std::uint32_t>(reach.size());
+}
+
+bool DagBft::strong_path(const VertexHeader& from, const VertexHeader& to) const {
+  if (from.round < to.round) return false;
+  std::set<NodeId> frontier{from.source};
+  for (Round r = from.round; r > to.round; --r) {
+    std::set<NodeId> prev;
+    for (NodeId s : frontier) {
+      const DagVertex* v = find(r, s);
+      if (v == nullptr) continue;
+      for (const VertexRef& p : v->header.parents) prev.insert(p.source);
+    }
+    frontier = std::move(prev);
+    if (frontier.empty()) return false;
+  }
+  return frontier.contains(to.source);
+}
+
+void DagBft::try_commit(Ctx& ctx) {
+  const std::uint64_t L = config_.wave_length_rounds;
+  const Round top = highest_dag_round();
+  for (std::uint64_t w = last_committed_wave_ + 1; w * L <= top; ++w) {
+    const DagVertex* anchor = find(anchor_round(w), anchor_source(w));
+    if (anchor == nullptr) continue;
+    if (support_of(anchor->header, w * L) < support_) continue;
+    commit_anchor_chain(ctx, w);
+  }
+}
+
+void DagBft::commit_anchor_chain(Ctx& ctx, std::uint64_t wave) {
+  // Anchors to order, newest first: the directly committed one, then every earlier anchor
+  // reachable by a strong path from the last one kept.
+  std::vector<std::pair<std::uint64_t, const VertexHeader*>> chain;
+  const VertexHeader* current = &find(anchor_round(wave), anchor_source(wave))->header;
+  chain.emplace_back(wave, current);
+  for (std::uint64_t w = wave - 1; w > last_committed_wave_; --w) {
+    const DagVertex* a = find(anchor_round(w), anchor_source(w));
+    if (a != nullptr && strong_path(*current, a->header)) {
+      current = &a->header;
+      chain.emplace_back(w, current);
+    }
+  }
+  last_committed_wave_ = wave;
+  for (auto it = chain.rbegin(); it != chain.rend(); ++it)
+    order_history(ctx, it->first, *it->second, it->first == wave);
+}
+
+void DagBft::order_history(Ctx& ctx, std::uint64_t wave, const VertexHeader& anchor, bool direct) {
+  std::vector<Key> history;
+  std::vector<Key> stack{{anchor.round, anchor.source}};
+  std::set<Key> seen;
+  while (!stack.empty()) {
+    const Key k = stack.back();
+    stack.pop_back();
+    if (!seen.insert(k).second) continue;
+    const DagVertex* v = find(k.first, k.second);
+    if (v == nullptr || v->ordered) continue;
+    history.push_back(k);
+    for (const VertexRef& p : v->header.parents) stack.push_back({p.round, p.source});
+    for (const VertexRef& p : v->header.weak_parents) stack.push_back({p.round, p.source});
+  }
+  std::sort(history.begin(), history.end());
+  Ordered o;
+  o.wave = wave;
+  o.anchor = anchor.ref();
+  o.direct = direct;
+  o.vertices.reserve(history.size());
+  for (const Key& k : history) {
+    DagVertex& v = dag_.at(k);
+    v.ordered = true;
+    o.vertices.push_back(OrderedVertex{ordered_count_++, v.header});
+  }
+  emit(ctx.out, std::move(o));
+}
+
+}  // namespace pipesim::consensus

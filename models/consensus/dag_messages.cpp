@@ -1,0 +1,69 @@
+#include "models/consensus/dag_messages.hpp"
+
+#include "models/consensus/messages.hpp"
+
+namespace pipesim::consensus {
+
+namespace {
+
+// splitmix64 finaliser (Steele, Lea, Flood, OOPSLA 2014).
+std::uint64_t mix(std::uint64_t x) {
+  x += 0x9e3779b97f4a7c15ULL;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+std::uint64_t absorb(std::uint64_t h, std::uint64_t v) {
+  return mix(h ^ mix(v));
+}
+
+}  // namespace
+
+VertexDigest compute_vertex_digest(const VertexHeader& h) {
+  std::uint64_t d = 0x7069'7065'6461'6731ULL;  // "pipedag1"
+  d = absorb(d, h.round);
+  d = absorb(d, h.source);
+  d = absorb(d, h.batch.batch_id);
+  d = absorb(d, h.batch.size_bytes);
+  d = absorb(d, h.batch.tx_count);
+  d = absorb(d, h.parents.size());
+  for (const VertexRef& p : h.parents) d = absorb(absorb(absorb(d, p.round), p.source), p.digest);
+  d = absorb(d, h.weak_parents.size());
+  for (const VertexRef& p : h.weak_parents)
+    d = absorb(absorb(absorb(d, p.round), p.source), p.digest);
+  return d;
+}
+
+std::size_t vertex_header_size_bytes(const VertexHeader& h) {
+  return kU64Bytes + kNodeIdBytes + kHashBytes + kU64Bytes + kU64Bytes + 4 + 4 +
+         (h.parents.size() + h.weak_parents.size()) * kHashBytes + kSignatureBytes;
+}
+
+std::size_t DagMessage::size_bytes() const {
+  struct Visitor {
+    std::size_t operator()(const VertexMsg& m) const {
+      return kTagBytes + vertex_header_size_bytes(m.header) + m.header.batch.size_bytes;
+    }
+    std::size_t operator()(const AckMsg&) const { return kAckBytes; }
+    std::size_t operator()(const CertificateMsg& m) const {
+      return kTagBytes + vertex_header_size_bytes(m.header) + bitmap_bytes(m.validators) +
+             kSignatureBytes;
+    }
+  };
+  return std::visit(Visitor{}, body);
+}
+
+std::string_view DagMessage::kind() const {
+  switch (body.index()) {
+    case 0:
+      return "vertex";
+    case 1:
+      return "ack";
+    default:
+      return "certificate";
+  }
+}
+
+static_assert(kTagBytes + kHashBytes + kU64Bytes + 2 * kNodeIdBytes + kSignatureBytes == kAckBytes);
+
+}  // namespace pipesim::consensus

@@ -1,0 +1,115 @@
+// Value types and wire messages of the leaderless DAG BFT core (dag_bft.hpp): vertex headers,
+// the three messages of Narwhal-style certified reliable broadcast, and their encoded sizes.
+//
+// Messages are immutable and shared (`DagMessagePtr`): the runtime sends one object to every
+// receiver of a broadcast; `DagMessage::size_bytes()` is what the network model should charge.
+//
+// Encoding assumptions (same conventions as messages.hpp; fixed-width integers, 1-byte tag):
+//   - digests (vertex digest, batch digest, parent references): 32 bytes each (the 64-bit
+//     VertexDigest used inside the simulator is an identifier only);
+//   - round, batch size, tx count: 8 bytes; validator index: 4 bytes; list lengths: 4 bytes;
+//   - individual signatures 96 bytes and aggregate signatures 96 bytes (BLS12-381 G2, as
+//     Narwhal/Tusk's certificates aggregate votes), signer bitmap ceil(n/8) bytes;
+//   - vertex header: round 8 + source 4 + batch digest 32 + batch size 8 + tx count 8
+//     + 2 list lengths 4 + 4 + (strong + weak parents) x 32 + source signature 96
+//     = 164 + 32 x references bytes;
+//   - VertexMsg: tag 1 + header + the batch itself (`batch_size_bytes`, opaque to consensus;
+//     Narwhal ships batches through workers, we fold them into the vertex message);
+//   - AckMsg (a signed vote on a header, Narwhal's "vote"): tag 1 + digest 32 + round 8
+//     + source 4 + signer 4 + signature 96 = 145 bytes;
+//   - CertificateMsg: tag 1 + header (without batch) + signer bitmap + aggregate signature 96.
+//     The certificate carries the header so a node that missed the vertex can still extend the
+//     DAG with it (Narwhal certificates carry the header too).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "models/consensus/types.hpp"
+
+namespace pipesim::consensus {
+
+/// 64-bit vertex identifier derived from the header contents (compute_vertex_digest). An
+/// identifier for the simulation, accounted as a 32-byte hash on the wire.
+using VertexDigest = std::uint64_t;
+
+/// What the pipeline supplies for one vertex (answer to RequestBatch). Opaque to consensus.
+struct DagBatch {
+  std::uint64_t batch_id = 0;    // chosen by the pipeline (e.g. a batch digest)
+  std::uint64_t size_bytes = 0;  // encoded batch size (transactions + speculation data)
+  std::uint64_t tx_count = 0;    // transactions in the batch
+  friend bool operator==(const DagBatch&, const DagBatch&) = default;
+};
+
+/// Reference to a certified vertex: (round, source) names it, digest pins its contents.
+struct VertexRef {
+  Round round = 0;
+  NodeId source = 0;
+  VertexDigest digest = 0;
+  friend bool operator==(const VertexRef&, const VertexRef&) = default;
+};
+
+/// One vertex of the DAG: validator `source`'s proposal of `round` (rounds start at 1).
+/// `parents` are >= quorum certified vertices of round - 1 (empty in round 1), ascending by
+/// source; `weak_parents` are certified vertices of rounds < round - 1 not otherwise reachable
+/// (DAG-Rider's weak edges), ascending by (round, source).
+struct VertexHeader {
+  VertexDigest digest = 0;  // compute_vertex_digest(*this)
+  Round round = 0;
+  NodeId source = 0;
+  DagBatch batch;
+  std::vector<VertexRef> parents;
+  std::vector<VertexRef> weak_parents;
+
+  VertexRef ref() const { return VertexRef{round, source, digest}; }
+  friend bool operator==(const VertexHeader&, const VertexHeader&) = default;
+};
+
+/// Deterministic digest of every header field except `digest` (splitmix64-style; see types.hpp
+/// compute_block_id for the same construction). Not cryptographic.
+VertexDigest compute_vertex_digest(const VertexHeader& header);
+
+/// A vertex broadcast by its source (header + batch payload).
+struct VertexMsg {
+  VertexHeader header;
+};
+/// A signed acknowledgement of header (round, source, digest) by `signer`, sent to the source.
+struct AckMsg {
+  VertexDigest digest = 0;
+  Round round = 0;
+  NodeId source = 0;
+  NodeId signer = 0;
+};
+/// Certificate of availability: >= quorum acks on `header`, aggregated. Broadcast by the source.
+struct CertificateMsg {
+  VertexHeader header;
+  std::uint32_t validators = 0;  // n, sizes the signer bitmap
+  std::vector<NodeId> signers;   // ascending, distinct
+};
+
+struct DagMessage {
+  std::variant<VertexMsg, AckMsg, CertificateMsg> body;
+
+  /// Encoded size in bytes (see the file comment).
+  std::size_t size_bytes() const;
+  /// "vertex" | "ack" | "certificate".
+  std::string_view kind() const;
+};
+
+using DagMessagePtr = std::shared_ptr<const DagMessage>;
+
+template <typename Body>
+DagMessagePtr make_dag_message(Body body) {
+  return std::make_shared<const DagMessage>(DagMessage{std::move(body)});
+}
+
+/// Encoded vertex header size in bytes (without the batch payload): 164 + 32 x references.
+std::size_t vertex_header_size_bytes(const VertexHeader& header);
+inline constexpr std::size_t kAckBytes = 145;
+
+}  // namespace pipesim::consensus

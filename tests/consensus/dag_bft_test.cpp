@@ -1,0 +1,375 @@
+// Tests of the leaderless DAG BFT core: handler-level effects and wire sizes, then network-level
+// properties with n DagBft instances driven by a small deterministic discrete-event harness (no
+// SimGrid): events ordered by (time, seq), seeded uniform per-message latency (messages
+// reorder), batches answered after a fixed delay, crashed nodes receive and emit nothing from
+// their crash time on.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <map>
+#include <queue>
+#include <random>
+#include <set>
+#include <variant>
+#include <vector>
+
+#include "models/consensus/dag_bft.hpp"
+
+using namespace pipesim::consensus;
+
+namespace {
+
+struct DagNetConfig {
+  std::uint32_t n = 4;
+  DagBftConfig bft;
+  double latency_min_s = 0.01;
+  double latency_max_s = 0.05;
+  std::uint64_t seed = 1;
+  std::map<NodeId, double> crash_at_s;  // node -> crash time
+  double batch_delay_s = 0.0;
+};
+
+struct DagNodeLog {
+  std::vector<VertexRef> order;                              // ordered vertices, in order
+  std::vector<std::pair<double, std::uint64_t>> ordered_at;  // (time, sequence) per vertex
+  std::vector<Ordered> commits;
+  std::size_t proposed = 0;
+  double cpu_s = 0.0;
+};
+
+class DagNet {
+ public:
+  explicit DagNet(DagNetConfig cfg) : cfg_(std::move(cfg)), rng_(cfg_.seed), logs_(cfg_.n) {
+    for (NodeId i = 0; i < cfg_.n; ++i) nodes_.emplace_back(cfg_.bft, i, cfg_.n);
+  }
+
+  void run_until(double end_s) {
+    if (!started_) {
+      started_ = true;
+      for (NodeId i = 0; i < cfg_.n; ++i) apply(i, 0.0, nodes_[i].start(0.0));
+    }
+    while (!events_.empty() && events_.top().at <= end_s) {
+      Event e = events_.top();
+      events_.pop();
+      if (crashed(e.node, e.at)) continue;
+      DagBft& node = nodes_[e.node];
+      switch (e.kind) {
+        case Event::kMessage:
+          apply(e.node, e.at, node.on_message(e.at, e.from, *e.msg));
+          break;
+        case Event::kTimer:
+          apply(e.node, e.at, node.on_timer(e.at, e.id));
+          break;
+        case Event::kBatch: {
+          DagBatch b{batch_id(e.node, e.id), 1000 + e.id, 10};
+          apply(e.node, e.at, node.on_batch_ready(e.at, e.id, b));
+          break;
+        }
+      }
+    }
+  }
+
+  static std::uint64_t batch_id(NodeId node, Round round) { return round * 1000 + node; }
+  bool crashed(NodeId node, double at) const {
+    auto it = cfg_.crash_at_s.find(node);
+    return it != cfg_.crash_at_s.end() && at >= it->second;
+  }
+  const DagNodeLog& log(NodeId i) const { return logs_[i]; }
+  const DagBft& node(NodeId i) const { return nodes_[i]; }
+  std::size_t bytes_sent = 0;
+
+ private:
+  struct Event {
+    enum Kind { kMessage, kTimer, kBatch };
+    double at;
+    std::uint64_t seq;
+    Kind kind;
+    NodeId node;
+    NodeId from = 0;
+    DagMessagePtr msg;
+    std::uint64_t id = 0;
+    bool operator>(const Event& o) const { return at != o.at ? at > o.at : seq > o.seq; }
+  };
+
+  void push(Event e) {
+    e.seq = seq_++;
+    events_.push(std::move(e));
+  }
+  double latency() {
+    std::uniform_real_distribution<double> d(cfg_.latency_min_s, cfg_.latency_max_s);
+    return d(rng_);
+  }
+  void send(NodeId from, NodeId to, double now, const DagMessagePtr& msg) {
+    bytes_sent += msg->size_bytes();
+    push(Event{now + latency(), 0, Event::kMessage, to, from, msg, 0});
+  }
+
+  void apply(NodeId i, double now, DagEffects effects) {
+    for (DagEffect& e : effects) {
+      if (auto* s = std::get_if<DagSend>(&e)) {
+        send(i, s->to, now, s->msg);
+      } else if (auto* b = std::get_if<DagBroadcast>(&e)) {
+        for (NodeId j = 0; j < cfg_.n; ++j)
+          if (j != i) send(i, j, now, b->msg);
+      } else if (auto* t = std::get_if<SetTimer>(&e)) {
+        push(Event{t->at_s, 0, Event::kTimer, i, 0, nullptr, t->id});
+      } else if (auto* r = std::get_if<RequestBatch>(&e)) {
+        push(Event{now + cfg_.batch_delay_s, 0, Event::kBatch, i, 0, nullptr, r->round});
+      } else if (auto* o = std::get_if<Ordered>(&e)) {
+        for (const OrderedVertex& v : o->vertices) {
+          logs_[i].order.push_back(v.header.ref());
+          logs_[i].ordered_at.emplace_back(now, v.sequence);
+        }
+        logs_[i].commits.push_back(*o);
+      } else if (std::get_if<VertexProposed>(&e)) {
+        ++logs_[i].proposed;
+      } else if (auto* c = std::get_if<Cpu>(&e)) {
+        logs_[i].cpu_s += c->seconds;
+      }
+    }
+  }
+
+  DagNetConfig cfg_;
+  std::mt19937_64 rng_;
+  std::vector<DagBft> nodes_;
+  std::vector<DagNodeLog> logs_;
+  std::priority_queue<Event, std::vector<Event>, std::greater<>> events_;
+  std::uint64_t seq_ = 0;
+  bool started_ = false;
+};
+
+bool is_prefix(const std::vector<VertexRef>& a, const std::vector<VertexRef>& b) {
+  if (a.size() > b.size()) return false;
+  return std::equal(a.begin(), a.end(), b.begin());
+}
+
+// Safety checks on every pair of live nodes and every node's own sequence: agreement
+// (prefixes), at most once, sequence numbers consecutive, causal order (every parent of an
+// ordered vertex is ordered before it).
+void check_safety(const DagNet& net, std::uint32_t n, const std::set<NodeId>& skip = {}) {
+  for (NodeId i = 0; i < n; ++i) {
+    const DagNodeLog& li = net.log(i);
+    std::set<std::pair<Round, NodeId>> seen;
+    std::uint64_t expect = 0;
+    for (const Ordered& o : li.commits) {
+      for (const OrderedVertex& v : o.vertices) {
+        CHECK(v.sequence == expect++);
+        CHECK(seen.insert({v.header.round, v.header.source}).second);  // at most once
+        for (const VertexRef& p : v.header.parents) CHECK(seen.contains({p.round, p.source}));
+        for (const VertexRef& p : v.header.weak_parents) CHECK(seen.contains({p.round, p.source}));
+      }
+    }
+    if (skip.contains(i)) continue;
+    for (NodeId j = i + 1; j < n; ++j) {
+      if (skip.contains(j)) continue;
+      const auto& a = li.order;
+      const auto& b = net.log(j).order;
+      CHECK((is_prefix(a, b) || is_prefix(b, a)));
+    }
+  }
+}
+
+}  // namespace
+
+TEST_CASE("dag_bft: coin, constructor checks, thresholds") {
+  CHECK(dag_coin(7, 3, 10) == dag_coin(7, 3, 10));
+  std::set<NodeId> picks;
+  for (std::uint64_t w = 1; w <= 200; ++w) picks.insert(dag_coin(1, w, 4));
+  CHECK(picks.size() == 4);  // the coin visits every validator
+  CHECK_THROWS_AS(DagBft(DagBftConfig{}, 0, 0), std::invalid_argument);
+  CHECK_THROWS_AS(DagBft(DagBftConfig{}, 4, 4), std::invalid_argument);
+  DagBftConfig bad;
+  bad.wave_length_rounds = 1;
+  CHECK_THROWS_AS(DagBft(bad, 0, 4), std::invalid_argument);
+  CHECK(DagBft(DagBftConfig{}, 0, 7).commit_support() == 5);  // 2f + 1
+  DagBftConfig tusk;
+  tusk.wave_length_rounds = 2;
+  CHECK(DagBft(tusk, 0, 7).commit_support() == 3);  // f + 1
+  CHECK(DagBft(tusk, 0, 7).anchor_round(3) == 5);
+  CHECK(DagBft(DagBftConfig{}, 0, 7).anchor_round(3) == 9);
+}
+
+TEST_CASE("dag_bft: message sizes follow the documented encoding") {
+  VertexHeader h;
+  h.round = 2;
+  h.source = 1;
+  h.batch = DagBatch{9, 5000, 40};
+  h.parents = {{1, 0, 11}, {1, 1, 12}, {1, 2, 13}};
+  h.weak_parents = {{0, 3, 14}};
+  h.digest = compute_vertex_digest(h);
+  CHECK(vertex_header_size_bytes(h) == 164 + 4 * 32);
+  CHECK(DagMessage{VertexMsg{h}}.size_bytes() == 1 + 164 + 128 + 5000);
+  CHECK(DagMessage{AckMsg{h.digest, 2, 1, 3}}.size_bytes() == 145);
+  CHECK(DagMessage{CertificateMsg{h, 10, {0, 1, 2, 3, 4, 5, 6}}}.size_bytes() ==
+        1 + 164 + 128 + 2 + 96);
+  CHECK(DagMessage{AckMsg{}}.kind() == "ack");
+  VertexHeader h2 = h;
+  h2.batch.batch_id = 10;
+  CHECK(compute_vertex_digest(h2) != h.digest);
+}
+
+TEST_CASE("dag_bft: handler effects of round 1 (exact)") {
+  DagBftConfig cfg;
+  DagBft a(cfg, 0, 4);
+  DagEffects e = a.start(0.0);
+  REQUIRE(e.size() == 1);
+  CHECK(std::get<RequestBatch>(e[0]).round == 1);
+  CHECK(a.on_batch_ready(0.0, 2, DagBatch{1, 10, 1}).empty());  // not the outstanding request
+  e = a.on_batch_ready(0.0, 1, DagBatch{1, 10, 1});
+  REQUIRE(e.size() == 4);
+  CHECK(std::get<Cpu>(e[0]).seconds == doctest::Approx(20e-6));
+  const VertexHeader h = std::get<VertexProposed>(e[1]).header;
+  CHECK(h.round == 1);
+  CHECK(h.parents.empty());
+  CHECK(h.digest == compute_vertex_digest(h));
+  CHECK(std::get<VertexMsg>(std::get<DagBroadcast>(e[2]).msg->body).header == h);
+  CHECK(std::get<RequestBatch>(e[3]).round == 2);
+
+  // Another validator acks it once (verify + sign), to the source only.
+  DagBft b(cfg, 1, 4);
+  b.start(0.0);
+  e = b.on_message(0.01, 0, DagMessage{VertexMsg{h}});
+  REQUIRE(e.size() == 2);
+  CHECK(std::get<Cpu>(e[0]).seconds == doctest::Approx(70e-6));
+  const auto& send = std::get<DagSend>(e[1]);
+  CHECK(send.to == 0);
+  CHECK(std::get<AckMsg>(send.msg->body).signer == 1);
+  e = b.on_message(0.02, 0, DagMessage{VertexMsg{h}});
+  REQUIRE(e.size() == 1);  // duplicate: verified, not acked again
+  CHECK(std::holds_alternative<Cpu>(e[0]));
+
+  // Two more acks (2f + 1 = 3 with the source's own) certify it.
+  e = a.on_message(0.03, 1, DagMessage{AckMsg{h.digest, 1, 0, 1}});
+  CHECK(e.size() == 1);
+  e = a.on_message(0.03, 2, DagMessage{AckMsg{h.digest, 1, 0, 2}});
+  bool formed = false, broadcast = false, added = false;
+  for (const DagEffect& x : e) {
+    if (const auto* c = std::get_if<CertificateFormed>(&x)) formed = c->signers == 3;
+    if (const auto* bc = std::get_if<DagBroadcast>(&x))
+      broadcast = std::get<CertificateMsg>(bc->msg->body).signers == std::vector<NodeId>{0, 1, 2};
+    if (std::get_if<VertexAdded>(&x)) added = true;
+  }
+  CHECK(formed);
+  CHECK(broadcast);
+  CHECK(added);
+  CHECK(a.dag_size() == 1);
+  // A wrong-digest ack is ignored.
+  e = a.on_message(0.04, 3, DagMessage{AckMsg{h.digest + 1, 1, 0, 3}});
+  CHECK(e.size() == 1);
+}
+
+TEST_CASE("dag_bft: agreement, at-most-once and causal order over seeds and wave lengths") {
+  for (std::uint32_t L : {2u, 4u}) {
+    for (std::uint32_t n : {4u, 7u}) {
+      for (std::uint64_t seed = 1; seed <= 4; ++seed) {
+        CAPTURE(L);
+        CAPTURE(n);
+        CAPTURE(seed);
+        DagNetConfig cfg;
+        cfg.n = n;
+        cfg.seed = seed;
+        cfg.bft.wave_length_rounds = L;
+        cfg.bft.coin_seed = seed * 31;
+        cfg.latency_min_s = 0.005;
+        cfg.latency_max_s = 0.08;
+        DagNet net(cfg);
+        net.run_until(6.0);
+        check_safety(net, n);
+        for (NodeId i = 0; i < n; ++i) {
+          // Every honest vertex is eventually ordered: at least 20 rounds' worth by now.
+          CHECK(net.log(i).order.size() >= 20 * n);
+          CHECK(net.node(i).last_committed_wave() >= 3);
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE("dag_bft: liveness with f crashed nodes (at start and mid-run)") {
+  for (double crash_time : {0.0, 1.0}) {
+    DagNetConfig cfg;
+    cfg.n = 7;
+    cfg.seed = 5;
+    cfg.crash_at_s = {{1, crash_time}, {4, crash_time}};
+    DagNet net(cfg);
+    net.run_until(3.0);
+    std::vector<std::size_t> at3;
+    for (NodeId i = 0; i < 7; ++i) at3.push_back(net.log(i).order.size());
+    net.run_until(6.0);
+    check_safety(net, 7, {1, 4});
+    for (NodeId i : {0u, 2u, 3u, 5u, 6u}) {
+      CAPTURE(i);
+      CHECK(net.log(i).order.size() > at3[i] + 5 * 10);  // still ordering after the crash
+    }
+  }
+}
+
+TEST_CASE("dag_bft: no single leader on the critical path") {
+  // Crash each validator in turn (n = 4, f = 1) and, separately, the coin's anchor of a chosen
+  // wave just before that wave: the others keep ordering with bounded gaps.
+  const std::uint32_t n = 4;
+  for (NodeId victim = 0; victim < n; ++victim) {
+    DagNetConfig cfg;
+    cfg.n = n;
+    cfg.seed = 11 + victim;
+    cfg.crash_at_s = {{victim, 1.0}};
+    DagNet net(cfg);
+    net.run_until(8.0);
+    check_safety(net, n, {victim});
+    for (NodeId i = 0; i < n; ++i) {
+      if (i == victim) continue;
+      CAPTURE(victim);
+      CAPTURE(i);
+      const auto& commits = net.log(i).ordered_at;
+      REQUIRE(!commits.empty());
+      // Largest gap between consecutive orderings after the crash.
+      double last = 1.0, gap = 0.0;
+      for (const auto& [t, seq] : commits)
+        if (t >= 1.0) {
+          gap = std::max(gap, t - last);
+          last = t;
+        }
+      gap = std::max(gap, 8.0 - last);
+      CHECK(gap < 2.0);
+      CHECK(last > 7.0);
+    }
+  }
+
+  // The anchor of some wave w >= 3 is node v: crash v at time 0 and check that wave w is never
+  // committed directly (its anchor does not exist) but ordering goes on through later waves.
+  DagNetConfig cfg;
+  cfg.n = n;
+  cfg.seed = 3;
+  DagBft probe(cfg.bft, 0, n);
+  std::uint64_t w = 3;
+  const NodeId v = probe.anchor_source(w);
+  cfg.crash_at_s = {{v, 0.0}};
+  DagNet net(cfg);
+  net.run_until(6.0);
+  check_safety(net, n, {v});
+  for (NodeId i = 0; i < n; ++i) {
+    if (i == v) continue;
+    bool wave_w_committed = false;
+    for (const Ordered& o : net.log(i).commits) wave_w_committed |= o.wave == w;
+    CHECK_FALSE(wave_w_committed);
+    CHECK(net.node(i).last_committed_wave() > w + 3);
+  }
+}
+
+TEST_CASE("dag_bft: minimum round time paces proposals; runs are deterministic") {
+  DagNetConfig cfg;
+  cfg.n = 4;
+  cfg.bft.round_time_ms = 500;
+  DagNet a(cfg);
+  a.run_until(5.0);
+  for (NodeId i = 0; i < 4; ++i) {
+    CHECK(a.log(i).proposed >= 9);
+    CHECK(a.log(i).proposed <= 11);      // ~ 5 s / 0.5 s
+    CHECK(a.log(i).order.size() >= 17);  // waves 1 and 2 committed (rounds 1..5)
+  }
+  DagNet b(cfg);
+  b.run_until(5.0);
+  for (NodeId i = 0; i < 4; ++i) CHECK(a.log(i).order == b.log(i).order);
+  CHECK(a.bytes_sent == b.bytes_sent);
+}
