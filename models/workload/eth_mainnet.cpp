@@ -1,0 +1,681 @@
+#include "models/workload/eth_mainnet.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <filesystem>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <set>
+#include <stdexcept>
+#include <string>
+
+#include "models/execution/keccak.hpp"
+#include "models/execution/rlp.hpp"
+#include "models/execution/vm.hpp"
+
+namespace pipesim::workload {
+
+using execution::AccessTrace;
+using execution::StateKey;
+using execution::StateMap;
+using execution::TraceWrite;
+using execution::Transaction;
+using execution::U256;
+using json = nlohmann::json;
+
+namespace {
+
+[[noreturn]] void fail(const std::string& file, const std::string& field, const std::string& what) {
+  throw std::runtime_error(file + ": " + field + ": " + what);
+}
+
+const json& member(const json& obj, const char* key, const std::string& file,
+                   const std::string& field) {
+  if (!obj.is_object()) fail(file, field, "not an object");
+  auto it = obj.find(key);
+  if (it == obj.end()) fail(file, field + "." + key, "missing");
+  return *it;
+}
+
+std::string hex_string(const json& v, const std::string& file, const std::string& field) {
+  if (!v.is_string()) fail(file, field, "expected a 0x-hex string, got " + v.dump());
+  const std::string& s = v.get_ref<const std::string&>();
+  if (s.size() < 2 || s[0] != '0' || (s[1] != 'x' && s[1] != 'X'))
+    fail(file, field, "expected a 0x-hex string, got \"" + s + "\"");
+  return s;
+}
+
+U256 parse_u256(const json& v, const std::string& file, const std::string& field) {
+  const std::string s = hex_string(v, file, field);
+  try {
+    return U256::from_be(fixed_from_hex<32>(s));
+  } catch (const std::exception& e) {
+    fail(file, field, e.what());
+  }
+}
+
+std::uint64_t parse_u64(const json& v, const std::string& file, const std::string& field) {
+  if (v.is_number_unsigned()) return v.get<std::uint64_t>();
+  const U256 x = parse_u256(v, file, field);
+  if (!x.fits_u64()) fail(file, field, "does not fit 64 bits");
+  return x.low64();
+}
+
+Address parse_address(const json& v, const std::string& file, const std::string& field) {
+  const std::string s = hex_string(v, file, field);
+  if (s.size() != 42) fail(file, field, "expected a 20-byte address, got \"" + s + "\"");
+  try {
+    return fixed_from_hex<20>(s);
+  } catch (const std::exception& e) {
+    fail(file, field, e.what());
+  }
+}
+
+Bytes parse_bytes(const json& v, const std::string& file, const std::string& field) {
+  const std::string s = hex_string(v, file, field);
+  try {
+    return from_hex(s);
+  } catch (const std::exception& e) {
+    fail(file, field, e.what());
+  }
+}
+
+json parse_json_file(const std::string& path) {
+  const std::string text = read_data_file(path);
+  try {
+    return json::parse(text);
+  } catch (const json::parse_error& e) {
+    throw std::runtime_error(path + ": byte " + std::to_string(e.byte) + ": " + e.what());
+  }
+}
+
+Hash32 pad_address(const Address& a) {
+  Hash32 out{};
+  std::copy(a.begin(), a.end(), out.begin() + 12);
+  return out;
+}
+
+Hash32 mapping_slot(const Hash32& key, std::uint64_t position) {
+  Bytes buf(64);
+  std::copy(key.begin(), key.end(), buf.begin());
+  const Hash32 p = execution::word_slot(position);
+  std::copy(p.begin(), p.end(), buf.begin() + 32);
+  return execution::keccak256(buf);
+}
+
+Hash32 mapping_slot(const Hash32& key, const Hash32& base) {
+  Bytes buf(64);
+  std::copy(key.begin(), key.end(), buf.begin());
+  std::copy(base.begin(), base.end(), buf.begin() + 32);
+  return execution::keccak256(buf);
+}
+
+Address created_address(const Address& sender, std::uint64_t nonce) {
+  Bytes payload;
+  execution::rlp::append_string(payload, ByteView(sender.data(), sender.size()));
+  execution::rlp::append_uint(payload, nonce);
+  Bytes enc;
+  execution::rlp::append_list_header(enc, payload.size());
+  enc.insert(enc.end(), payload.begin(), payload.end());
+  const Hash32 h = execution::keccak256(enc);
+  Address a{};
+  std::copy(h.begin() + 12, h.end(), a.begin());
+  return a;
+}
+
+// First 8 bytes of an address as an integer (deterministic dealing offsets).
+std::uint64_t address_u64(const Address& a) {
+  std::uint64_t v = 0;
+  for (int i = 0; i < 8; ++i) v = v << 8 | a[static_cast<std::size_t>(i)];
+  return v;
+}
+
+// Deterministic choice of the derived slots that are written: a fixed mix of the key bytes.
+bool derived_written(const StateKey& k, double fraction) {
+  const std::uint64_t h = execution::StateKeyHash{}(k);
+  return static_cast<double>(h % 1'000'000) < fraction * 1'000'000.0;
+}
+
+// Pre-state of one contract: its slots, in order.
+struct ContractSlots {
+  std::vector<Hash32> slots;  // sorted
+  bool has(const Hash32& s) const { return std::binary_search(slots.begin(), slots.end(), s); }
+};
+
+// Access sets of one transaction under construction (keys deduplicated, first origin wins, an
+// exact origin upgrades a derived one).
+struct TxBuild {
+  std::vector<TracedKey> reads, writes;
+  std::vector<StateKey> trace_reads;
+  std::vector<TraceWrite> trace_writes;
+
+  static void add(std::vector<TracedKey>& v, const StateKey& k, KeyOrigin o) {
+    for (TracedKey& t : v)
+      if (t.key == k) {
+        if (o == KeyOrigin::kExact) t.origin = o;
+        return;
+      }
+    v.push_back({k, o});
+  }
+  void read(const StateKey& k, KeyOrigin o, bool in_trace = true) {
+    add(reads, k, o);
+    if (in_trace && std::find(trace_reads.begin(), trace_reads.end(), k) == trace_reads.end())
+      trace_reads.push_back(k);
+  }
+  void write(const StateKey& k, KeyOrigin o, TraceWrite::Mode mode, const U256& value,
+             bool in_trace = true) {
+    add(writes, k, o);
+    if (in_trace) trace_writes.push_back({k, mode, value});
+  }
+};
+
+U256 negate(const U256& v) {
+  return U256{} - v;
+}
+
+constexpr std::uint32_t kSelTransfer = 0xa9059cbb;
+constexpr std::uint32_t kSelTransferFrom = 0x23b872dd;
+constexpr std::uint32_t kSelApprove = 0x095ea7b3;
+constexpr std::uint64_t kMaxMappingPosition = 64;
+
+Address word_to_address(const Bytes& input, std::size_t word) {
+  Address a{};
+  std::copy(input.begin() + static_cast<std::ptrdiff_t>(4 + 32 * word + 12),
+            input.begin() + static_cast<std::ptrdiff_t>(4 + 32 * word + 32), a.begin());
+  return a;
+}
+
+U256 word_u256(const Bytes& input, std::size_t word) {
+  Hash32 w{};
+  std::copy(input.begin() + static_cast<std::ptrdiff_t>(4 + 32 * word),
+            input.begin() + static_cast<std::ptrdiff_t>(4 + 32 * word + 32), w.begin());
+  return U256::from_be(w);
+}
+
+// Position p of a Solidity mapping(address => ...) whose entry for `holder` is in the contract's
+// pre-state storage, if any.
+std::optional<std::uint64_t> find_balance_position(const ContractSlots& c, const Address& holder) {
+  const Hash32 key = pad_address(holder);
+  for (std::uint64_t p = 0; p < kMaxMappingPosition; ++p)
+    if (c.has(mapping_slot(key, p))) return p;
+  return std::nullopt;
+}
+
+std::optional<Hash32> find_allowance_slot(const ContractSlots& c, const Address& owner,
+                                          const Address& spender) {
+  const Hash32 ok = pad_address(owner), sk = pad_address(spender);
+  for (std::uint64_t q = 0; q < kMaxMappingPosition; ++q) {
+    const Hash32 s = mapping_slot(sk, mapping_slot(ok, q));
+    if (c.has(s)) return s;
+  }
+  return std::nullopt;
+}
+
+std::uint64_t intrinsic_gas(const Bytes& input, bool creation, std::uint64_t block,
+                            std::uint64_t al_addresses, std::uint64_t al_keys) {
+  const std::uint64_t nonzero_cost = block >= 9'069'000 ? 16 : 68;  // EIP-2028 (Istanbul)
+  std::uint64_t g = 21'000;
+  for (std::uint8_t b : input) g += b == 0 ? 4 : nonzero_cost;
+  if (creation && block >= 1'150'000) g += 32'000;  // Homestead
+  g += al_addresses * 2'400 + al_keys * 1'900;      // EIP-2930
+  return g;
+}
+
+// Water-filling of the block's remaining gas over the estimated transactions: est_i =
+// clamp(limit_i * r, lo_i, limit_i) with sum = target (when feasible).
+void estimate_gas(std::vector<std::uint64_t>& est, const std::vector<std::uint64_t>& lo,
+                  const std::vector<std::uint64_t>& hi, const std::vector<bool>& fixed,
+                  std::uint64_t target) {
+  const std::size_t n = est.size();
+  std::uint64_t sum_lo = 0, sum_hi = 0;
+  for (std::size_t i = 0; i < n; ++i)
+    if (!fixed[i]) {
+      sum_lo += lo[i];
+      sum_hi += hi[i];
+    }
+  auto fill = [&](double r) {
+    std::uint64_t s = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      if (fixed[i]) continue;
+      double v = std::floor(static_cast<double>(hi[i]) * r);
+      std::uint64_t e = static_cast<std::uint64_t>(std::max(0.0, v));
+      est[i] = std::clamp(e, lo[i], hi[i]);
+      s += est[i];
+    }
+    return s;
+  };
+  if (target <= sum_lo) {
+    fill(0.0);
+    return;
+  }
+  if (target >= sum_hi) {
+    fill(1.0);
+    return;
+  }
+  double a = 0.0, b = 1.0;
+  for (int it = 0; it < 80; ++it) {
+    double m = (a + b) / 2;
+    (fill(m) <= target ? a : b) = m;
+  }
+  std::uint64_t s = fill(a);
+  // Spread the integer remainder in block order.
+  for (std::size_t i = 0; i < n && s < target; ++i) {
+    if (fixed[i]) continue;
+    std::uint64_t add = std::min(hi[i] - est[i], target - s);
+    est[i] += add;
+    s += add;
+  }
+}
+
+}  // namespace
+
+std::shared_ptr<const execution::StateLayer> MainnetBlock::pre_layer() const {
+  StateMap copy = pre_state;
+  return execution::StateLayer::make_base(std::move(copy), std::nullopt);
+}
+
+std::vector<std::uint64_t> list_eth_blocks(const std::string& dir) {
+  std::vector<std::uint64_t> out;
+  std::error_code ec;
+  std::filesystem::directory_iterator it(dir, ec);
+  if (ec) throw std::runtime_error("cannot list " + dir + ": " + ec.message());
+  for (const auto& e : it) {
+    const std::string name = e.path().filename().string();
+    std::uint64_t n = 0;
+    auto [p, err] = std::from_chars(name.data(), name.data() + name.size(), n);
+    if (err != std::errc{} || p != name.data() + name.size()) continue;
+    if (std::filesystem::exists(e.path() / "block.json", ec) ||
+        std::filesystem::exists(e.path() / "block.json.gz", ec))
+      out.push_back(n);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::string default_eth_blocks_dir() {
+  return data_dir() + "/eth-blocks";
+}
+
+MainnetBlock load_eth_block(const std::string& dir, std::uint64_t number,
+                            const MainnetOptions& opts) {
+  const std::string bdir = dir + "/" + std::to_string(number);
+  const std::string block_file = bdir + "/block.json";
+  const std::string pre_file = bdir + "/pre_state.json";
+  const json bj = parse_json_file(block_file);
+  const json pj = parse_json_file(pre_file);
+
+  MainnetBlock out;
+  TracedBlock& tb = out.traced;
+  tb.number = parse_u64(member(bj, "number", block_file, ""), block_file, "number");
+  if (tb.number != number)
+    fail(block_file, "number",
+         "is " + std::to_string(tb.number) + ", expected " + std::to_string(number));
+  tb.beneficiary = parse_address(member(bj, "miner", block_file, ""), block_file, "miner");
+  tb.gas_limit = parse_u64(member(bj, "gasLimit", block_file, ""), block_file, "gasLimit");
+  tb.recorded_gas_used = parse_u64(member(bj, "gasUsed", block_file, ""), block_file, "gasUsed");
+  tb.timestamp = parse_u64(member(bj, "timestamp", block_file, ""), block_file, "timestamp");
+  if (bj.contains("baseFeePerGas"))
+    out.base_fee = parse_u64(bj["baseFeePerGas"], block_file, "baseFeePerGas");
+
+  // ---- Pre-state ----
+  if (!pj.is_object()) fail(pre_file, "(top level)", "expected an object of accounts");
+  std::map<Address, std::uint64_t> pre_nonce;
+  std::set<Address> pre_accounts, contracts;
+  std::map<Address, ContractSlots> storage;
+  for (const auto& [addr_text, acct] : pj.items()) {
+    const std::string f = addr_text;
+    const Address a = parse_address(json(addr_text), pre_file, "account " + f);
+    ++out.pre_accounts;
+    pre_accounts.insert(a);
+    const U256 bal = parse_u256(member(acct, "balance", pre_file, f), pre_file, f + ".balance");
+    const std::uint64_t nonce =
+        parse_u64(member(acct, "nonce", pre_file, f), pre_file, f + ".nonce");
+    if (!bal.is_zero()) out.pre_state.set(StateKey::balance(a), bal);
+    if (nonce != 0) out.pre_state.set(StateKey::nonce(a), U256{nonce});
+    pre_nonce[a] = nonce;
+    if (acct.contains("code_hash")) {
+      ++out.pre_contracts;
+      contracts.insert(a);
+    }
+    if (acct.contains("storage")) {
+      const json& st = acct["storage"];
+      if (!st.is_object()) fail(pre_file, f + ".storage", "expected an object");
+      ContractSlots& cs = storage[a];
+      for (const auto& [slot_text, val] : st.items()) {
+        const std::string sf = f + ".storage." + slot_text;
+        const Hash32 slot = parse_u256(json(slot_text), pre_file, sf).to_be();
+        const U256 v = parse_u256(val, pre_file, sf);
+        if (!v.is_zero()) out.pre_state.set(StateKey::storage(a, slot), v);
+        cs.slots.push_back(slot);
+        ++out.pre_slots;
+      }
+      std::sort(cs.slots.begin(), cs.slots.end());
+      if (cs.slots.empty()) storage.erase(a);
+    }
+  }
+
+  // ---- Transactions: exact keys ----
+  const json& txs = member(bj, "transactions", block_file, "");
+  if (!txs.is_array()) fail(block_file, "transactions", "expected an array");
+  const std::size_t n = txs.size();
+  std::vector<TxBuild> build(n);
+  out.info.resize(n);
+  std::vector<Address> senders(n);
+  std::vector<std::uint64_t> nonces(n);
+  std::vector<Bytes> inputs(n);
+  std::map<Address, std::uint64_t> next_nonce;
+  std::map<Address, std::set<Hash32>> claimed;  // contract -> slots with an exact key
+  std::set<Address> explained;                  // accounts named by an exact key
+  std::vector<std::uint64_t> al_addresses(n, 0);
+
+  for (std::size_t i = 0; i < n; ++i) {
+    const json& t = txs[i];
+    const std::string f = "transactions[" + std::to_string(i) + "]";
+    MainnetTxInfo& info = out.info[i];
+    TxBuild& b = build[i];
+    const std::uint64_t idx = parse_u64(member(t, "transactionIndex", block_file, f), block_file,
+                                        f + ".transactionIndex");
+    if (idx != i) fail(block_file, f + ".transactionIndex", "is " + std::to_string(idx));
+    info.hash = parse_u256(member(t, "hash", block_file, f), block_file, f + ".hash").to_be();
+    const Address from = parse_address(member(t, "from", block_file, f), block_file, f + ".from");
+    senders[i] = from;
+    nonces[i] = parse_u64(member(t, "nonce", block_file, f), block_file, f + ".nonce");
+    info.value = parse_u256(member(t, "value", block_file, f), block_file, f + ".value");
+    info.gas_limit = parse_u64(member(t, "gas", block_file, f), block_file, f + ".gas");
+    info.gas_price = parse_u64(member(t, "gasPrice", block_file, f), block_file, f + ".gasPrice");
+    info.type = t.contains("type")
+                    ? static_cast<std::uint8_t>(parse_u64(t["type"], block_file, f + ".type"))
+                    : 0;
+    inputs[i] = parse_bytes(member(t, "input", block_file, f), block_file, f + ".input");
+    const Bytes& input = inputs[i];
+    info.input_bytes = static_cast<std::uint32_t>(input.size());
+    if (input.size() >= 4)
+      info.selector = static_cast<std::uint32_t>(input[0]) << 24 |
+                      static_cast<std::uint32_t>(input[1]) << 16 |
+                      static_cast<std::uint32_t>(input[2]) << 8 | input[3];
+    const json& to_j = member(t, "to", block_file, f);
+    if (!to_j.is_null()) info.to = parse_address(to_j, block_file, f + ".to");
+
+    // Nonce check against the pre-state.
+    auto nn = next_nonce.find(from);
+    const std::uint64_t expected =
+        nn != next_nonce.end() ? nn->second : (pre_nonce.count(from) ? pre_nonce[from] : 0);
+    if (!pre_accounts.count(from) && nn == next_nonce.end()) ++out.senders_absent;
+    if (nonces[i] != expected)
+      fail(block_file, f + ".nonce",
+           "is " + std::to_string(nonces[i]) +
+               " but the sender's nonce (pre_state.json and "
+               "earlier transactions) is " +
+               std::to_string(expected));
+    next_nonce[from] = nonces[i] + 1;
+
+    // Sender, recipient, beneficiary.
+    explained.insert(from);
+    b.read(StateKey::nonce(from), KeyOrigin::kExact, false);
+    b.read(StateKey::balance(from), KeyOrigin::kExact, false);
+    b.write(StateKey::nonce(from), KeyOrigin::kExact, TraceWrite::Mode::kIncrement, U256{1}, false);
+    b.write(StateKey::balance(from), KeyOrigin::kExact, TraceWrite::Mode::kIncrement,
+            negate(info.value), !info.value.is_zero());
+    if (info.to) {
+      const Address to = *info.to;
+      explained.insert(to);
+      b.read(StateKey::code(to), KeyOrigin::kExact);
+      if (!info.value.is_zero()) {
+        b.read(StateKey::balance(to), KeyOrigin::kExact);
+        b.write(StateKey::balance(to), KeyOrigin::kExact, TraceWrite::Mode::kIncrement, info.value);
+      }
+    } else {
+      info.created = created_address(from, nonces[i]);
+      explained.insert(info.created);
+      b.write(StateKey::nonce(info.created), KeyOrigin::kExact, TraceWrite::Mode::kSet, U256{1});
+      b.write(StateKey::code(info.created), KeyOrigin::kExact, TraceWrite::Mode::kSet, U256{});
+      if (!info.value.is_zero()) {
+        b.read(StateKey::balance(info.created), KeyOrigin::kExact);
+        b.write(StateKey::balance(info.created), KeyOrigin::kExact, TraceWrite::Mode::kIncrement,
+                info.value);
+      }
+    }
+    b.write(StateKey::balance(tb.beneficiary), KeyOrigin::kExact, TraceWrite::Mode::kIncrement,
+            U256{}, false);
+
+    // EIP-2930 access list.
+    if (t.contains("accessList") && !t["accessList"].is_null()) {
+      const json& al = t["accessList"];
+      if (!al.is_array()) fail(block_file, f + ".accessList", "expected an array");
+      for (std::size_t k = 0; k < al.size(); ++k) {
+        const std::string af = f + ".accessList[" + std::to_string(k) + "]";
+        const Address a =
+            parse_address(member(al[k], "address", block_file, af), block_file, af + ".address");
+        ++al_addresses[i];
+        explained.insert(a);
+        b.read(StateKey::code(a), KeyOrigin::kExact);
+        const json& keys = member(al[k], "storageKeys", block_file, af);
+        if (!keys.is_array()) fail(block_file, af + ".storageKeys", "expected an array");
+        for (std::size_t s = 0; s < keys.size(); ++s) {
+          const Hash32 slot =
+              parse_u256(keys[s], block_file, af + ".storageKeys[" + std::to_string(s) + "]")
+                  .to_be();
+          b.read(StateKey::storage(a, slot), KeyOrigin::kExact);
+          claimed[a].insert(slot);
+          ++info.access_list_keys;
+        }
+      }
+    }
+
+    // ERC-20 calls with confirmed slots.
+    if (info.to && storage.count(*info.to)) {
+      const Address token = *info.to;
+      const ContractSlots& cs = storage.at(token);
+      auto balance_slots = [&](const Address& debit, const Address& credit, const U256& amount) {
+        auto p = find_balance_position(cs, debit);
+        if (!p) return false;
+        const Hash32 sd = mapping_slot(pad_address(debit), *p);
+        const Hash32 sc = mapping_slot(pad_address(credit), *p);
+        if (!cs.has(sc)) return false;
+        for (const Hash32* s : {&sd, &sc}) {
+          b.read(StateKey::storage(token, *s), KeyOrigin::kExact);
+          claimed[token].insert(*s);
+        }
+        b.write(StateKey::storage(token, sd), KeyOrigin::kExact, TraceWrite::Mode::kIncrement,
+                negate(amount));
+        b.write(StateKey::storage(token, sc), KeyOrigin::kExact, TraceWrite::Mode::kIncrement,
+                amount);
+        return true;
+      };
+      if (info.selector == kSelTransfer && input.size() >= 4 + 64) {
+        info.erc20_decoded = balance_slots(from, word_to_address(input, 0), word_u256(input, 1));
+      } else if (info.selector == kSelTransferFrom && input.size() >= 4 + 96) {
+        const Address owner = word_to_address(input, 0);
+        const U256 amount = word_u256(input, 2);
+        info.erc20_decoded = balance_slots(owner, word_to_address(input, 1), amount);
+        if (info.erc20_decoded) {
+          if (auto s = find_allowance_slot(cs, owner, from)) {
+            const StateKey k = StateKey::storage(token, *s);
+            b.read(k, KeyOrigin::kExact);
+            claimed[token].insert(*s);
+            // An "infinite" allowance (top bit set) is not decremented by common tokens.
+            const U256* pre = out.pre_state.find(k);
+            if (pre == nullptr || (pre->limb[3] >> 63) == 0)
+              b.write(k, KeyOrigin::kExact, TraceWrite::Mode::kIncrement, negate(amount));
+          }
+        }
+      } else if (info.selector == kSelApprove && input.size() >= 4 + 64) {
+        if (auto s = find_allowance_slot(cs, from, word_to_address(input, 0))) {
+          const StateKey k = StateKey::storage(token, *s);
+          b.read(k, KeyOrigin::kExact);
+          b.write(k, KeyOrigin::kExact, TraceWrite::Mode::kSet, word_u256(input, 1));
+          claimed[token].insert(*s);
+          info.erc20_decoded = true;
+        }
+      }
+    }
+  }
+
+  // ---- Derived keys: contract storage and unexplained accounts ----
+  std::map<Address, std::vector<std::uint32_t>> callers;
+  std::vector<std::uint32_t> contract_calls, all;
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto idx = static_cast<std::uint32_t>(i);
+    all.push_back(idx);
+    if (out.info[i].to) callers[*out.info[i].to].push_back(idx);
+    if (!inputs[i].empty()) contract_calls.push_back(idx);
+  }
+  auto candidates = [&](const Address& a) -> const std::vector<std::uint32_t>& {
+    auto it = callers.find(a);
+    if (it != callers.end()) return it->second;
+    return contract_calls.empty() ? all : contract_calls;
+  };
+  if (n > 0) {
+    for (const auto& [addr, cs] : storage) {
+      const std::vector<std::uint32_t>& cand = candidates(addr);
+      const auto& cl = claimed[addr];
+      std::uint64_t j = address_u64(addr) % cand.size();
+      for (const Hash32& slot : cs.slots) {
+        if (cl.count(slot)) continue;
+        TxBuild& b = build[cand[j % cand.size()]];
+        ++j;
+        const StateKey k = StateKey::storage(addr, slot);
+        b.read(k, KeyOrigin::kDerived);
+        if (derived_written(k, opts.derived_write_fraction))
+          b.write(k, KeyOrigin::kDerived, TraceWrite::Mode::kIncrement, U256{});
+      }
+    }
+    for (const Address& a : pre_accounts) {
+      if (explained.count(a) || storage.count(a) || a == tb.beneficiary) continue;
+      const std::vector<std::uint32_t>& cand = candidates(a);
+      build[cand[address_u64(a) % cand.size()]].read(StateKey::balance(a), KeyOrigin::kDerived);
+    }
+  }
+
+  // ---- Gas ----
+  std::vector<std::uint64_t> est(n, 0), lo(n, 0), hi(n, 0);
+  std::vector<bool> fixed(n, false);
+  std::uint64_t exact_sum = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const MainnetTxInfo& info = out.info[i];
+    hi[i] = info.gas_limit;
+    lo[i] = std::min(info.gas_limit, intrinsic_gas(inputs[i], !info.to, tb.number, al_addresses[i],
+                                                   info.access_list_keys));
+    lo[i] = std::max<std::uint64_t>(lo[i], std::min<std::uint64_t>(21'000, info.gas_limit));
+    if (info.to && inputs[i].empty() && !contracts.count(*info.to)) {
+      fixed[i] = true;
+      est[i] = 21'000;
+      exact_sum += 21'000;
+    }
+  }
+  const std::uint64_t target =
+      tb.recorded_gas_used > exact_sum ? tb.recorded_gas_used - exact_sum : 0;
+  estimate_gas(est, lo, hi, fixed, target);
+
+  // ---- Transactions ----
+  tb.txs.resize(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    const MainnetTxInfo& info = out.info[i];
+    auto trace = std::make_shared<AccessTrace>();
+    trace->reads = std::move(build[i].trace_reads);
+    trace->writes = std::move(build[i].trace_writes);
+    trace->gas_used = est[i];
+    trace->size_bytes = 110 + info.input_bytes;
+    TracedTx& t = tb.txs[i];
+    t.index = static_cast<std::uint32_t>(i);
+    t.gas_exact = fixed[i];
+    t.reads = std::move(build[i].reads);
+    t.writes = std::move(build[i].writes);
+    t.tx = Transaction::access_trace(senders[i], std::move(trace), nonces[i], info.gas_price);
+    t.tx.gas_limit = info.gas_limit;
+    if (info.to) t.tx.to = *info.to;
+  }
+  return out;
+}
+
+std::shared_ptr<const execution::StateLayer> ReplayStream::genesis_layer(
+    std::optional<execution::CommitmentKind> commitment) const {
+  StateMap copy = genesis;
+  return execution::StateLayer::make_base(std::move(copy), commitment);
+}
+
+ReplayStream make_replay(std::span<const MainnetBlock> blocks,
+                         std::optional<std::uint64_t> repack_gas_limit) {
+  ReplayStream out;
+  for (const MainnetBlock& b : blocks) {
+    for (const auto& [k, v] : b.pre_state.sorted()) out.genesis.emplace(k, v);
+  }
+  // Per-sender nonces renumbered from the genesis nonce (or the first recorded nonce for a
+  // sender absent from every pre-state).
+  std::map<Address, std::uint64_t> next;
+  auto renumber = [&](Transaction tx) {
+    auto it = next.find(tx.from);
+    std::uint64_t expected;
+    if (it == next.end()) {
+      const U256* g = out.genesis.find(StateKey::nonce(tx.from));
+      expected = g ? g->low64() : 0;
+    } else {
+      expected = it->second;
+    }
+    if (tx.nonce != expected) {
+      tx.nonce = expected;
+      ++out.renumbered_nonces;
+    }
+    next[tx.from] = expected + 1;
+    ++out.txs;
+    return tx;
+  };
+
+  if (!repack_gas_limit) {
+    for (const MainnetBlock& mb : blocks) {
+      execution::Block b = mb.traced.to_block();
+      for (Transaction& tx : b.txs) tx = renumber(tx);
+      out.blocks.push_back(std::move(b));
+    }
+    return out;
+  }
+  const std::uint64_t limit = *repack_gas_limit;
+  if (limit == 0) throw std::invalid_argument("make_replay: repack gas limit must be > 0");
+  execution::Block cur;
+  std::uint64_t used = 0;
+  auto flush = [&] {
+    if (cur.txs.empty()) return;
+    out.blocks.push_back(std::move(cur));
+    cur = execution::Block{};
+    used = 0;
+  };
+  for (const MainnetBlock& mb : blocks) {
+    for (const TracedTx& t : mb.traced.txs) {
+      if (!cur.txs.empty() && used + t.tx.gas_limit > limit) flush();
+      if (cur.txs.empty()) {
+        cur.number = out.blocks.size() + 1;
+        cur.beneficiary = mb.traced.beneficiary;
+        cur.gas_limit = limit;
+      }
+      cur.txs.push_back(renumber(t.tx));
+      used += t.tx.trace ? t.tx.trace->gas_used : t.tx.gas_limit;
+      if (t.tx.gas_limit > limit) flush();
+    }
+  }
+  flush();
+  return out;
+}
+
+std::vector<double> arrival_times(std::size_t n, double rate_tps, bool poisson,
+                                  std::uint64_t seed) {
+  if (!(rate_tps > 0) || !std::isfinite(rate_tps))
+    throw std::invalid_argument("arrival_times: rate must be a finite number > 0 (tx/s), got " +
+                                std::to_string(rate_tps));
+  std::vector<double> out(n);
+  std::mt19937_64 rng(seed);
+  double t = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (!poisson) {
+      out[i] = static_cast<double>(i) / rate_tps;
+      continue;
+    }
+    out[i] = t;
+    const double u = static_cast<double>(rng() >> 11) * 0x1.0p-53;  // [0, 1)
+    t += -std::log1p(-u) / rate_tps;
+  }
+  return out;
+}
+
+}  // namespace pipesim::workload
