@@ -23,7 +23,7 @@ using TimerId = std::uint64_t;
 
 enum class TimerKind : std::uint64_t {
   kRoundTimeout = 0,  // pacemaker: local timeout of a round
-  kPacing = 1,        // leader: earliest time to request the payload of its round
+  kPacing = 1,        // leader: earliest time to send the proposal of its round
 };
 
 constexpr TimerId make_timer_id(TimerKind kind, Round round) {
@@ -51,10 +51,14 @@ struct SetTimer {
   double at_s = 0.0;
 };
 /// This node leads `round`: the pipeline must build a payload on top of `parent` and answer with
-/// on_payload_ready(now, round, payload).
+/// on_payload_ready(now, round, payload). The proposal leaves at max(answer time,
+/// `not_before_s`) (pacing, see hotstuff.hpp): a pipeline that wants the freshest mempool
+/// snapshot may delay building until shortly before `not_before_s`; one that builds at once
+/// overlaps its build time with the pacing wait.
 struct RequestPayload {
   Round round = 0;
   BlockHeader parent;
+  double not_before_s = 0.0;  // earliest proposal time (simulated seconds)
 };
 /// A proposal from another validator attached to the block tree: the pipeline must check it and
 /// answer on_validated(now, header.id, valid). The node votes only after valid == true.

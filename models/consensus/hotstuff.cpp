@@ -103,7 +103,7 @@ Effects HotStuff::on_timer(double now, TimerId id) {
       local_timeout(ctx);
       break;
     case TimerKind::kPacing:
-      maybe_request_payload(ctx);
+      propose(ctx);
       break;
   }
   return finish(ctx, "consensus.timer");
@@ -112,37 +112,14 @@ Effects HotStuff::on_timer(double now, TimerId id) {
 Effects HotStuff::on_payload_ready(double now, Round round, const Payload& payload) {
   Ctx ctx{now, {}, 0.0};
   if (!started_ || round != pacemaker_.current_round() || payload_requested_round_ != round ||
-      proposed_round_ >= round)
+      proposed_round_ >= round || ready_payload_)
     return {};
-  auto pit = blocks_.find(requested_qc_.block_id);
-  if (pit == blocks_.end()) return {};  // parent pruned (a conflicting block was committed)
-
-  BlockHeader h;
-  h.parent_id = requested_qc_.block_id;
-  h.round = round;
-  h.height = pit->second.header.height + 1;
-  h.proposer = self_;
-  h.justify = requested_qc_;
-  h.payload_id = payload.payload_id;
-  h.payload_size_bytes = payload.size_bytes;
-  h.state_root = payload.state_root;
-  h.tx_count = payload.tx_count;
-  h.gas_used = payload.gas_used;
-  h.id = compute_block_id(h);
-
-  std::optional<TimeoutCert> tc;
-  if (h.justify.round + 1 != round) {
-    // Entered `round` through TC(round - 1): the proposal must carry it (maybe_request_payload
-    // only requests when it is available).
-    if (!highest_tc_ || highest_tc_->round + 1 != round) return {};
-    tc = highest_tc_;
+  ready_payload_ = payload;
+  if (now + kTimeEpsilonS < proposal_not_before_s_) {
+    ctx.out.push_back(SetTimer{make_timer_id(TimerKind::kPacing, round), proposal_not_before_s_});
+  } else {
+    propose(ctx);
   }
-  proposed_round_ = round;
-  ctx.cpu_us += config_.signature_sign_us;
-  ctx.out.push_back(Proposed{h});
-  ctx.out.push_back(Broadcast{make_message(Proposal{h, tc})});
-  attach(ctx, h, tc, /*own=*/true);
-  try_vote(ctx, h.id);
   return finish(ctx, "consensus.propose");
 }
 
@@ -276,19 +253,50 @@ void HotStuff::maybe_request_payload(Ctx& ctx) {
   if (pit == blocks_.end()) return;  // wait for the certified block itself (attach retries)
   std::optional<double> reference = pacemaker_.previous_entered_at();
   if (auto it = first_seen_.find(r - 1); it != first_seen_.end()) reference = it->second;
-  if (reference) {
-    const double earliest = *reference + config_.block_time_ms * 1e-3;
-    if (ctx.now + kTimeEpsilonS < earliest) {
-      if (pacing_timer_round_ != r) {
-        pacing_timer_round_ = r;
-        ctx.out.push_back(SetTimer{make_timer_id(TimerKind::kPacing, r), earliest});
-      }
-      return;
-    }
-  }
   payload_requested_round_ = r;
   requested_qc_ = high_qc_;
-  ctx.out.push_back(RequestPayload{r, pit->second.header});
+  ready_payload_.reset();
+  proposal_not_before_s_ =
+      reference ? std::max(ctx.now, *reference + config_.block_time_ms * 1e-3) : ctx.now;
+  ctx.out.push_back(RequestPayload{r, pit->second.header, proposal_not_before_s_});
+}
+
+void HotStuff::propose(Ctx& ctx) {
+  const Round round = pacemaker_.current_round();
+  if (!ready_payload_ || payload_requested_round_ != round || proposed_round_ >= round ||
+      ctx.now + kTimeEpsilonS < proposal_not_before_s_)
+    return;
+  auto pit = blocks_.find(requested_qc_.block_id);
+  if (pit == blocks_.end()) return;  // parent pruned (a conflicting block was committed)
+  const Payload payload = *ready_payload_;
+  ready_payload_.reset();
+
+  BlockHeader h;
+  h.parent_id = requested_qc_.block_id;
+  h.round = round;
+  h.height = pit->second.header.height + 1;
+  h.proposer = self_;
+  h.justify = requested_qc_;
+  h.payload_id = payload.payload_id;
+  h.payload_size_bytes = payload.size_bytes;
+  h.state_root = payload.state_root;
+  h.tx_count = payload.tx_count;
+  h.gas_used = payload.gas_used;
+  h.id = compute_block_id(h);
+
+  std::optional<TimeoutCert> tc;
+  if (h.justify.round + 1 != round) {
+    // Entered `round` through TC(round - 1): the proposal must carry it (maybe_request_payload
+    // only requests when it is available).
+    if (!highest_tc_ || highest_tc_->round + 1 != round) return;
+    tc = highest_tc_;
+  }
+  proposed_round_ = round;
+  ctx.cpu_us += config_.signature_sign_us;
+  ctx.out.push_back(Proposed{h});
+  ctx.out.push_back(Broadcast{make_message(Proposal{h, tc})});
+  attach(ctx, h, tc, /*own=*/true);
+  try_vote(ctx, h.id);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -26,15 +26,19 @@
 //     timeouts of its current round times out immediately (Jolteon's timeout amplification), so
 //     honest nodes leave a stuck round together. Timeouts carry the sender's high QC, which
 //     receivers adopt, so lagging nodes catch up.
-//   - Pacing (block_time_ms): the leader of round r requests its payload (RequestPayload) at
-//       max(time it entered r, seen(r - 1) + block_time_ms)
-//     and proposes as soon as on_payload_ready answers. seen(r - 1) is the first time this node
-//     saw round r - 1 at all: entered it, or received a proposal, vote or timeout of round r - 1,
-//     or a QC/TC of round r - 1 (if none, the time it entered its previous round). Every such
-//     event is caused by round r - 1 having started, so on the happy path (no TC) proposal r is
-//     >= block_time_ms after proposal r - 1 in simulated time, even when the leader of r forms
-//     QC(r - 1) before proposal r - 1 reaches it. The leader also needs the high-QC block
-//     itself; if it is missing, it waits for it.
+//   - Pacing (block_time_ms): the leader of round r requests its payload (RequestPayload) as
+//     soon as it is in round r and holds the block of its high QC, and sends the proposal at
+//       max(payload answer time, not_before = seen(r - 1) + block_time_ms),
+//     where seen(r - 1) is the first time this node saw round r - 1 at all: entered it, or
+//     received a proposal, vote or timeout of round r - 1, or a QC/TC of round r - 1 (if none,
+//     the time it entered its previous round; in round 1, not_before = start time). Every such
+//     event is caused by proposal r - 1 on the happy path (no TC; rounds >= 2, since all nodes
+//     enter round 1 at start), so there proposal r is >= block_time_ms after proposal r - 1 in
+//     simulated time, even when the leader of r forms QC(r - 1) before proposal r - 1 reaches
+//     it. After a TC, all nodes enter the round together and the wait counts from that entry.
+//     Building the payload overlaps the pacing wait, so the block time "holds" the build (as in an
+//     interleaved pipeline, where the proposer executes its block within the slot); a build longer
+//     than the wait stretches the round.
 //   - Validation: a node requests validation (RequestValidation) of a proposal of its current
 //     round once the block's parent is known; proposals whose parent is unknown are buffered
 //     until the parent arrives. The proposer does not validate its own block (its pipeline built
@@ -84,7 +88,7 @@ namespace pipesim::consensus {
 
 /// Parameters; the first five match sim::ConsensusConfig field for field.
 struct HotStuffConfig {
-  double block_time_ms = 1000.0;      // minimum time between a leader's rounds (see pacing)
+  double block_time_ms = 1000.0;      // minimum time between proposals (see pacing)
   double round_timeout_ms = 4000.0;   // base local round timeout
   double signature_verify_us = 50.0;  // per signature verified (proposal, vote, timeout)
   double signature_sign_us = 20.0;    // per signature made
@@ -108,7 +112,8 @@ class HotStuff {
   /// A timer set through SetTimer fired (stale timers are ignored).
   Effects on_timer(double now, TimerId id);
   /// The pipeline's answer to RequestPayload{round}. Ignored unless this node is still in
-  /// `round`, requested it and has not proposed yet.
+  /// `round`, requested it and has not proposed yet. Proposes now, or (before the request's
+  /// not_before_s) holds the payload and returns SetTimer{kPacing} to propose then.
   Effects on_payload_ready(double now, Round round, const Payload& payload);
   /// The pipeline's answer to RequestValidation{header}: votes if valid and still allowed.
   Effects on_validated(double now, BlockId block, bool valid);
@@ -154,6 +159,7 @@ class HotStuff {
   void enter_round(Ctx& ctx, Round round, bool via_tc);
   void local_timeout(Ctx& ctx);
   void maybe_request_payload(Ctx& ctx);
+  void propose(Ctx& ctx);
   void attach(Ctx& ctx, const BlockHeader& header, const std::optional<TimeoutCert>& tc, bool own);
   void try_vote(Ctx& ctx, BlockId id);
   void apply_commit_rule(Ctx& ctx, const BlockHeader& certified);
@@ -183,10 +189,11 @@ class HotStuff {
 
   std::map<std::pair<Round, BlockId>, VoteCollector> votes_;
 
-  Round payload_requested_round_ = 0;  // last round whose payload was requested
-  QuorumCert requested_qc_;            // high QC at the time of the request (the parent)
+  Round payload_requested_round_ = 0;     // last round whose payload was requested
+  QuorumCert requested_qc_;               // high QC at the time of the request (the parent)
+  double proposal_not_before_s_ = 0.0;    // pacing deadline of payload_requested_round_
+  std::optional<Payload> ready_payload_;  // answer for payload_requested_round_, held for pacing
   Round proposed_round_ = 0;
-  Round pacing_timer_round_ = 0;
   std::map<Round, double> first_seen_;  // rounds >= current - 1 only (pacing reference)
 };
 

@@ -97,7 +97,8 @@ TEST_CASE("start: every node enters round 1; only its leader requests a payload"
   CHECK(as<SetTimer>(effs[1]).at_s == doctest::Approx(4.5));
   CHECK(as<RequestPayload>(effs[2]).round == 1);
   CHECK(as<RequestPayload>(effs[2]).parent == genesis());
-  CHECK(leader.start(0.6).empty());  // idempotent
+  CHECK(as<RequestPayload>(effs[2]).not_before_s == 0.5);  // round 1: no pacing wait
+  CHECK(leader.start(0.6).empty());                        // idempotent
 
   HotStuff other(HotStuffConfig{}, 0, kN);
   effs = other.start(0.0);
@@ -223,47 +224,66 @@ TEST_CASE("votes: the next leader forms a QC from a quorum and paces its proposa
   CHECK(as<RoundEntered>(effs[2]).reason == RoundReason::kQc);
   CHECK(as<SetTimer>(effs[3]).id == make_timer_id(TimerKind::kRoundTimeout, 2));
   CHECK(as<SetTimer>(effs[3]).at_s == doctest::Approx(4.2));
-  // Pacing: round 1 was first seen at 0.0 (start), so round 2's payload waits until 1.0.
-  CHECK(as<SetTimer>(effs[4]).id == make_timer_id(TimerKind::kPacing, 2));
-  CHECK(as<SetTimer>(effs[4]).at_s == doctest::Approx(1.0));
+  // The payload is requested at once; pacing: round 1 was first seen at 0.0 (start), so the
+  // proposal of round 2 may not leave before 1.0.
+  CHECK(as<RequestPayload>(effs[4]).round == 2);
+  CHECK(as<RequestPayload>(effs[4]).parent == b1);
+  CHECK(as<RequestPayload>(effs[4]).not_before_s == doctest::Approx(1.0));
   CHECK(node.high_qc() == expected);
 
   CHECK(node.on_message(0.3, 3, Message{Vote{b1.id, 1, 1, 3}}).size() == 1);  // late: no 2nd QC
 
-  effs = node.on_timer(1.0, make_timer_id(TimerKind::kPacing, 2));
+  // The payload is ready before the pacing deadline: held, and a pacing timer is armed.
+  effs = node.on_payload_ready(0.6, 2, Payload{});
   REQUIRE(effs.size() == 1);
-  CHECK(as<RequestPayload>(effs[0]).round == 2);
-  CHECK(as<RequestPayload>(effs[0]).parent == b1);
+  CHECK(as<SetTimer>(effs[0]).id == make_timer_id(TimerKind::kPacing, 2));
+  CHECK(as<SetTimer>(effs[0]).at_s == doctest::Approx(1.0));
+  CHECK(node.on_payload_ready(0.7, 2, Payload{}).empty());  // one answer per request
 
-  effs = node.on_payload_ready(1.0, 2, Payload{});
+  effs = node.on_timer(1.0, make_timer_id(TimerKind::kPacing, 2));
   REQUIRE(effs.size() == 5);
+  check_cpu(effs[0], 40);
   const BlockHeader& b2 = as<Proposed>(effs[1]).header;
   CHECK(b2.parent_id == b1.id);
   CHECK(b2.height == 2);
   CHECK(b2.justify == expected);
   CHECK(as<Send>(effs[4]).to == 3);
+  CHECK(node.on_timer(1.1, make_timer_id(TimerKind::kPacing, 2)).empty());  // proposed once
+}
+
+TEST_CASE("a payload answered after the pacing deadline is proposed at once") {
+  HotStuff node(HotStuffConfig{}, 2, kN);
+  node.start(0.0);
+  const BlockHeader b1 = make_block(1, genesis(), genesis_qc(kN));
+  node.on_message(0.1, 1, proposal(b1));
+  node.on_validated(0.1, b1.id, true);
+  node.on_message(0.15, 0, Message{Vote{b1.id, 1, 1, 0}});
+  node.on_message(0.2, 1, Message{Vote{b1.id, 1, 1, 1}});
+  auto effs = node.on_payload_ready(1.7, 2, Payload{});  // a 1.5 s build: the round stretches
+  REQUIRE(effs.size() == 5);
+  CHECK(as<Proposed>(effs[1]).header.round == 2);
 }
 
 TEST_CASE("pacing reference is the first sighting of the previous round") {
   // Leader 2 entered round 1 at start (0.5), then forms QC(1) from votes before proposal 1
   // reaches it: the pacing clock counts from the first sighting of round 1 (0.5), and the
-  // payload request also waits for the certified block b1 itself.
+  // payload request waits for the certified block b1 itself.
   HotStuff node(HotStuffConfig{}, 2, kN);
   node.start(0.5);
   const BlockHeader b1 = make_block(1, genesis(), genesis_qc(kN));
   node.on_message(0.7, 0, Message{Vote{b1.id, 1, 1, 0}});
   node.on_message(0.8, 3, Message{Vote{b1.id, 1, 1, 3}});
   auto effs = node.on_message(0.9, 1, Message{Vote{b1.id, 1, 1, 1}});
-  // QC formed without the block itself: the leader waits for b1 before requesting a payload.
-  REQUIRE(effs.size() == 4);
+  REQUIRE(effs.size() == 4);  // Cpu, QcFormed, RoundEntered, SetTimer: no RequestPayload yet
   CHECK(as<QcFormed>(effs[1]).qc.block_id == b1.id);
   effs = node.on_message(1.0, 1, proposal(b1));
-  // b1 arrives (round 1 < current round 2: no validation requested); now the pacing timer.
+  // b1 arrives (round 1 < current round 2: no validation requested); now the request.
   REQUIRE(effs.size() == 2);
   check_cpu(effs[0], 50);
-  CHECK(as<SetTimer>(effs[1]).id == make_timer_id(TimerKind::kPacing, 2));
-  CHECK(as<SetTimer>(effs[1]).at_s == doctest::Approx(1.5));
+  CHECK(as<RequestPayload>(effs[1]).parent == b1);
+  CHECK(as<RequestPayload>(effs[1]).not_before_s == doctest::Approx(1.5));
   CHECK(node.on_timer(1.2, make_timer_id(TimerKind::kPacing, 3)).empty());  // stale round
+  CHECK(node.on_timer(1.2, make_timer_id(TimerKind::kPacing, 2)).empty());  // no payload yet
 }
 
 TEST_CASE("2-chain commit: QC on a QC with consecutive rounds commits the parent") {
