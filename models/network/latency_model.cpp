@@ -57,6 +57,20 @@ std::string_view to_string(LatencyKind kind) {
       return "lognormal";
     case LatencyKind::kRegionMatrix:
       return "region_matrix";
+    case LatencyKind::kVivaldi:
+      return "vivaldi";
+  }
+  return "unknown";
+}
+
+std::string_view to_string(JitterKind kind) {
+  switch (kind) {
+    case JitterKind::kUniform:
+      return "uniform";
+    case JitterKind::kNormal:
+      return "normal";
+    case JitterKind::kPareto:
+      return "pareto";
   }
   return "unknown";
 }
@@ -246,6 +260,97 @@ LatencyModel LatencyModel::region_matrix(std::uint32_t nodes, RegionMatrixParams
     }
   }
   m.regions_ = std::move(p.region_names);
+  return m;
+}
+
+LatencyModel LatencyModel::vivaldi(std::uint32_t nodes, std::span<const VivaldiCoord> coords,
+                                   double jitter_ms) {
+  require_nodes(nodes);
+  require_non_negative(jitter_ms, "jitter_ms");
+  require(coords.size() == nodes, "vivaldi needs one coordinate per node: got " +
+                                      std::to_string(coords.size()) + " for " +
+                                      std::to_string(nodes) + " nodes");
+  LatencyModel m;
+  m.kind_ = LatencyKind::kVivaldi;
+  m.nodes_ = nodes;
+  m.jitter_s_ = jitter_ms * kMsToS;
+  m.region_counts_ = {nodes};
+  m.coords_s_.reserve(nodes);
+  for (std::size_t i = 0; i < coords.size(); ++i) {
+    const VivaldiCoord& c = coords[i];
+    require(std::isfinite(c.x_ms) && std::isfinite(c.y_ms),
+            "vivaldi coordinate of node " + std::to_string(i) + " must be finite, got (" +
+                num(c.x_ms) + ", " + num(c.y_ms) + ")");
+    require(std::isfinite(c.height_ms) && c.height_ms >= 0.0,
+            "vivaldi height of node " + std::to_string(i) + " must be a finite number >= 0, got " +
+                num(c.height_ms));
+    m.coords_s_.push_back({c.x_ms * kMsToS, c.y_ms * kMsToS, c.height_ms * kMsToS});
+  }
+  return m;
+}
+
+LatencyModel LatencyModel::with_node_extra_ms(std::span<const double> extra_ms) const {
+  require(extra_ms.size() == nodes_, "node extra latency needs one value per node: got " +
+                                         std::to_string(extra_ms.size()) + " for " +
+                                         std::to_string(nodes_) + " nodes");
+  LatencyModel m = *this;
+  m.extra_s_.assign(nodes_, 0.0);
+  bool any = false;
+  for (std::size_t i = 0; i < extra_ms.size(); ++i) {
+    require(std::isfinite(extra_ms[i]) && extra_ms[i] >= 0.0,
+            "node extra latency of node " + std::to_string(i) +
+                " must be a finite number >= 0 (ms), got " + num(extra_ms[i]));
+    m.extra_s_[i] = extra_ms[i] * kMsToS;
+    any = any || extra_ms[i] != 0.0;
+  }
+  if (!any) m.extra_s_.clear();  // keeps the common query path branch-cheap
+  return m;
+}
+
+LatencyModel LatencyModel::with_normal_jitter(double stddev_ms) const {
+  require_non_negative(stddev_ms, "normal jitter stddev_ms");
+  LatencyModel m = *this;
+  m.jitter_kind_ = JitterKind::kNormal;
+  m.jitter_s_ = stddev_ms * kMsToS;
+  m.jitter_matrix_s_.clear();
+  return m;
+}
+
+LatencyModel LatencyModel::with_normal_jitter_matrix(
+    const std::vector<std::vector<double>>& stddev_ms) const {
+  require(kind_ == LatencyKind::kRegionMatrix,
+          "a per-region-pair jitter matrix needs the region_matrix kind, not " +
+              std::string(to_string(kind_)));
+  const std::size_t r_count = regions_.size();
+  require(stddev_ms.size() == r_count, "jitter matrix has " + std::to_string(stddev_ms.size()) +
+                                           " rows, expected " + std::to_string(r_count));
+  LatencyModel m = *this;
+  m.jitter_kind_ = JitterKind::kNormal;
+  m.jitter_s_ = 0.0;
+  m.jitter_matrix_s_.assign(r_count * r_count, 0.0);
+  for (std::size_t i = 0; i < r_count; ++i) {
+    require(stddev_ms[i].size() == r_count, "jitter matrix row " + std::to_string(i) + " has " +
+                                                std::to_string(stddev_ms[i].size()) +
+                                                " columns, expected " + std::to_string(r_count));
+    for (std::size_t j = 0; j < r_count; ++j) {
+      const double v = stddev_ms[i][j];
+      require(std::isfinite(v) && v >= 0.0, "jitter matrix [" + regions_[i] + "][" + regions_[j] +
+                                                "] must be a finite number >= 0, got " + num(v));
+      m.jitter_matrix_s_[i * r_count + j] = v * kMsToS;
+    }
+  }
+  return m;
+}
+
+LatencyModel LatencyModel::with_pareto_jitter(const ParetoJitterParams& p) const {
+  require(std::isfinite(p.shape_per_ms) && p.shape_per_ms > 0.0,
+          "pareto shape_per_ms must be a finite number > 0, got " + num(p.shape_per_ms));
+  require_non_negative(p.scale_offset_ms, "pareto scale_offset_ms");
+  LatencyModel m = *this;
+  m.jitter_kind_ = JitterKind::kPareto;
+  m.pareto_ = p;
+  m.jitter_s_ = 0.0;
+  m.jitter_matrix_s_.clear();
   return m;
 }
 
