@@ -522,3 +522,18 @@ TEST_CASE("determinism: the same seed gives the same run, a different seed a dif
   CHECK(a == run(11));
   CHECK(a != run(12));
 }
+
+TEST_CASE("degenerate sizes n = 1, 2, 3 (f = 0, quorum = n) commit as well") {
+  for (std::uint32_t n : {1u, 2u, 3u}) {
+    NetConfig cfg;
+    cfg.n = n;
+    cfg.hs = fast_config();
+    cfg.latency_min_s = 0.01;
+    cfg.latency_max_s = 0.05;
+    Net net(cfg);
+    net.run_until(5.0);
+    INFO("n=" << n);
+    check_safety(net);
+    CHECK(min_honest_commits(net) >= 30);
+  }
+}
