@@ -15,7 +15,7 @@
 //   - flood:     on first receipt, send the full message to every neighbour except the one it
 //                came from (the source: to all), once — flooding with duplicate suppression.
 //   - push:      send the full message to `fanout` neighbours (not the sender) chosen uniformly
-//                at random (per-node stream derived from `seed`); fewer if it has fewer. May not
+//                at random (per-node splitmix64 stream derived from `seed` and the node id); fewer if it has fewer. May not
 //                reach every node: then reached < n and the percentiles beyond it are +inf.
 //   - push_pull: push the full message to `fanout` random neighbours (0 allowed), then send an
 //                announcement (announce_bytes, a hash) to each remaining neighbour except the
