@@ -1,6 +1,7 @@
 #include "models/pipelines/chain_state.hpp"
 
 #include <algorithm>
+#include <optional>
 #include <stdexcept>
 
 #include "models/execution/executor.hpp"
@@ -12,13 +13,6 @@ namespace pipesim::pipelines {
 namespace {
 
 namespace ex = pipesim::execution;
-
-/// Genesis balance of every workload account: 10^24 wei (one million ether), enough that no
-/// transfer or fee of a simulated run can exhaust it.
-const ex::U256 kGenesisBalance = ex::U256::mul64(1'000'000'000'000ULL, 1'000'000'000'000ULL);
-/// Value moved by each native transfer (wei) and its gas price (wei per gas).
-constexpr std::uint64_t kTransferValueWei = 1;
-constexpr std::uint64_t kGasPriceWei = 1;
 
 Address tagged_address(std::uint8_t tag, std::uint32_t index) {
   Address a{};
@@ -59,6 +53,7 @@ struct ChainState::Impl {
   std::unique_ptr<ex::Executor> executor;
   ex::ExecutorConfig config;
   std::uint64_t block_gas_limit = 0;
+  sim::WorkloadConfig workload;
   std::map<std::uint64_t, Entry> entries;  // payload id -> entry (ids grow with build time)
 };
 
@@ -73,13 +68,15 @@ ChainState::ChainState(const sim::Scenario& scenario) : impl_(std::make_unique<I
       ex::CostModel{c.cpu_ns_per_gas, c.cold_read_us,      c.warm_read_us,    c.async_io,
                     c.sig_recover_us, c.trie_node_hash_us, c.task_overhead_us};
   s.block_gas_limit = scenario.pipeline.block_gas_limit;
+  s.workload = scenario.workload;
 
   ex::StateBuilder genesis;
   for (std::uint32_t i = 0; i < scenario.workload.accounts; ++i) {
-    genesis.set_balance(account_address(i), kGenesisBalance);
+    genesis.set_balance(account_address(i), ex::U256{scenario.workload.initial_balance_wei});
   }
+  // Beneficiaries exist from genesis (an empty account), so fee credits never create accounts.
   for (std::uint32_t v = 0; v < scenario.network.validators; ++v) {
-    genesis.set_balance(beneficiary_address(v), ex::U256{1});
+    genesis.set_nonce(beneficiary_address(v), 0);
   }
   auto base = ex::StateLayer::make_base(genesis.take(),
                                         ex::parse_commitment_kind(scenario.pipeline.commitment));
@@ -104,7 +101,8 @@ Hash32 ChainState::genesis_root() const {
 
 std::shared_ptr<const ExecutedBlock> ChainState::execute(
     std::uint64_t payload_id, std::uint64_t parent_payload,
-    const std::vector<const workload::TransferArrival*>& txs, std::uint32_t proposer) {
+    const std::vector<const workload::TransferArrival*>& txs, std::uint32_t proposer,
+    bool corrupt_one_write) {
   Impl& s = *impl_;
   auto parent = s.entries.find(parent_payload);
   if (parent == s.entries.end()) {
@@ -117,11 +115,24 @@ std::shared_ptr<const ExecutedBlock> ChainState::execute(
   block.gas_limit = s.block_gas_limit;
   block.txs.reserve(txs.size());
   for (const workload::TransferArrival* t : txs) {
-    block.txs.push_back(
-        ex::Transaction::native_transfer(account_address(t->sender), account_address(t->recipient),
-                                         ex::U256{kTransferValueWei}, t->nonce, kGasPriceWei));
+    ex::Transaction tx = ex::Transaction::native_transfer(
+        account_address(t->sender), account_address(t->recipient),
+        ex::U256{s.workload.transfer_value_wei}, t->nonce, s.workload.max_fee_per_gas_wei);
+    tx.gas_limit = s.workload.tx_gas_limit;
+    block.txs.push_back(std::move(tx));
   }
   ex::ExecutionOutcome out = s.executor->execute(block, parent->second.post_state, s.config);
+  if (corrupt_one_write && !out.post_state->writes().empty()) {
+    // The faulty node stores a wrong value for the first written key (in key order).
+    std::optional<ex::StateKey> first;
+    out.post_state->writes().for_each([&](const ex::StateKey& k, const ex::U256&) {
+      if (!first || k < *first) first = k;
+    });
+    ex::StateMap bad;
+    bad.set(*first, out.post_state->get(*first) + ex::U256{1});
+    out.post_state = ex::StateLayer::make_child(out.post_state, std::move(bad));
+    out.state_root = out.post_state->root();
+  }
   auto r = std::make_shared<ExecutedBlock>();
   r->state_root = out.state_root.value_or(Hash32{});
   r->gas_used = out.gas_used;
@@ -131,6 +142,7 @@ std::shared_ptr<const ExecutedBlock> ChainState::execute(
   }
   r->incarnations = out.stats.incarnations;
   r->aborts = out.stats.aborts;
+  r->re_executions = out.stats.re_executions;
   summarise_schedule(out, s.config.threads, *r);
   s.entries[payload_id] = Impl::Entry{parent_payload, std::move(out.post_state), r};
   return r;

@@ -36,13 +36,14 @@ struct ExecutedBlock {
   std::vector<WorkerSpan> spans;   // merged per-worker busy intervals, for the trace
   std::uint64_t incarnations = 0;  // executor statistics
   std::uint64_t aborts = 0;
+  std::uint64_t re_executions = 0;
 };
 
 class ChainState {
  public:
-  /// Builds the genesis state: `workload.accounts` accounts funded with a large balance, plus
-  /// one beneficiary account per validator. Throws std::invalid_argument for an unknown
-  /// executor or commitment name.
+  /// Builds the genesis state: `workload.accounts` accounts funded with
+  /// `workload.initial_balance_wei`, plus one (empty) beneficiary account per validator. Throws
+  /// std::invalid_argument for an unknown executor or commitment name.
   explicit ChainState(const sim::Scenario& scenario);
   ~ChainState();
   ChainState(const ChainState&) = delete;
@@ -56,9 +57,12 @@ class ChainState {
   /// validator `proposer`'s beneficiary account, storing the result under `payload_id`.
   /// Throws std::out_of_range if the parent payload is unknown.
   /// Results are shared so that a job in flight keeps its result alive after a prune.
+  /// With `corrupt_one_write`, one write of the block is corrupted (its value + 1) before the
+  /// post-state and its root are built: a faulty node's divergent execution.
   std::shared_ptr<const ExecutedBlock> execute(
       std::uint64_t payload_id, std::uint64_t parent_payload,
-      const std::vector<const workload::TransferArrival*>& txs, std::uint32_t proposer);
+      const std::vector<const workload::TransferArrival*>& txs, std::uint32_t proposer,
+      bool corrupt_one_write = false);
   /// The stored result of an executed payload, or nullptr (unknown or pruned).
   std::shared_ptr<const ExecutedBlock> find(std::uint64_t payload_id) const;
   /// Marks `payload_id` final. Payloads that do not descend from it (abandoned forks and

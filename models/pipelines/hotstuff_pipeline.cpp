@@ -1,0 +1,383 @@
+#include "models/pipelines/hotstuff_pipeline.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <stdexcept>
+#include <unordered_set>
+#include <variant>
+
+namespace pipesim::pipelines {
+namespace {
+
+constexpr std::uint16_t kConsensusChannel = 1;
+/// Arrivals are generated in windows of this length (s), one runtime event per window.
+constexpr double kArrivalWindowS = 0.1;
+
+workload::PoissonTransferParams transfer_params(const sim::Scenario& s) {
+  return {s.workload.tps, s.workload.accounts, s.workload.zipf_exponent};
+}
+
+}  // namespace
+
+struct HotStuffPipeline::NodeState {
+  std::unique_ptr<consensus::HotStuff> hotstuff;
+  std::vector<BlockHeader> committed;  // in height order
+};
+
+HotStuffPipeline::HotStuffPipeline(const sim::Scenario& scenario, sim::Runtime& rt)
+    : scenario_(scenario),
+      rt_(rt),
+      rec_(rt.recorder()),
+      chain_(scenario),
+      workload_(transfer_params(scenario), scenario.seed ^ 0x776f726b6c6f6164ULL) {
+  const std::uint32_t n = rt.validators();
+  consensus::HotStuffConfig cfg;
+  cfg.block_time_ms = scenario.consensus.block_time_ms;
+  cfg.round_timeout_ms = scenario.consensus.round_timeout_ms;
+  cfg.signature_verify_us = scenario.consensus.signature_verify_us;
+  cfg.signature_sign_us = scenario.consensus.signature_sign_us;
+  cfg.qc_verify_us = scenario.consensus.qc_verify_us;
+  nodes_.resize(n);
+  for (NodeId i = 0; i < n; ++i) {
+    nodes_[i].hotstuff = std::make_unique<consensus::HotStuff>(cfg, i, n);
+  }
+  // Transactions enter at validators that never crash (a crashed node accepts nothing).
+  std::vector<bool> faulty(n, false);
+  for (std::uint32_t c : scenario.faults.crashed) faulty[c] = true;
+  for (NodeId i = 0; i < n; ++i) {
+    if (!faulty[i]) entry_nodes_.push_back(i);
+  }
+  for (std::uint32_t d : scenario.faults.divergent) faulty[d] = true;
+  for (NodeId i = 0; i < n; ++i) {
+    if (!faulty[i]) {
+      reference_node_ = i;
+      break;
+    }
+  }
+  speed_ = scenario.nodes.speed_factor;
+  block_time_s_ = scenario.consensus.block_time_ms / 1000.0;
+  headers_.emplace(consensus::genesis_header().id, consensus::genesis_header());
+}
+
+HotStuffPipeline::~HotStuffPipeline() = default;
+
+void HotStuffPipeline::on_start() {
+  schedule_arrivals(0.0);
+  for (NodeId i = 0; i < nodes_.size(); ++i) {
+    if (rt_.is_crashed(i)) continue;
+    apply(i, nodes_[i].hotstuff->start(rt_.now()));
+  }
+}
+
+void HotStuffPipeline::on_deliver(NodeId node, NodeId from, std::uint16_t channel,
+                                  const std::shared_ptr<const void>& payload) {
+  if (channel != kConsensusChannel) return;
+  const auto& msg = *static_cast<const consensus::Message*>(payload.get());
+  apply(node, nodes_[node].hotstuff->on_message(rt_.now(), from, msg));
+}
+
+void HotStuffPipeline::on_timer(NodeId node, std::uint64_t timer_id) {
+  apply(node, nodes_[node].hotstuff->on_timer(rt_.now(), timer_id));
+}
+
+void HotStuffPipeline::on_finish() {
+  report_common();
+  report_pipeline();
+}
+
+// ---- workload ----
+
+void HotStuffPipeline::schedule_arrivals(double from_s) {
+  const double until = from_s + kArrivalWindowS;
+  const std::size_t first = txs_.size();
+  workload_.generate_until(until, txs_);
+  tx_committed_.resize(txs_.size(), 0);
+  const std::uint64_t size = scenario_.workload.tx_size_bytes;
+  for (std::size_t k = first; k < txs_.size(); ++k) {
+    const auto& t = txs_[k];
+    rec_.tx_submitted(t.id, t.submit_time_s);
+    if (scenario_.workload.gossip) {
+      // Gossip is modelled analytically (visibility is computed when blocks are built); the
+      // bytes are charged to the entry node at submission, n - 1 copies.
+      rt_.at(t.submit_time_s,
+             [this, home = home_of(t), size]() { rt_.account_broadcast_bytes(home, size); });
+    }
+  }
+  if (until < scenario_.duration_s) rt_.at(until, [this, until]() { schedule_arrivals(until); });
+}
+
+sim::NodeId HotStuffPipeline::home_of(const workload::TransferArrival& t) const {
+  return entry_nodes_[t.sender % entry_nodes_.size()];
+}
+
+bool HotStuffPipeline::visible(const workload::TransferArrival& t, NodeId at, double now) const {
+  const NodeId home = home_of(t);
+  if (home == at) return t.submit_time_s <= now;
+  if (!scenario_.workload.gossip) return false;
+  return t.submit_time_s + rt_.base_latency_s(home, at) <= now;
+}
+
+std::vector<const workload::TransferArrival*> HotStuffPipeline::select_transactions(
+    NodeId node, const BlockHeader& parent, double now) {
+  // Transactions already in the uncommitted ancestors of `parent` must not be included again.
+  std::unordered_set<std::uint64_t> in_ancestors;
+  for (std::uint64_t p = parent.payload_id; p != ChainState::kGenesis;) {
+    auto it = payloads_.find(p);
+    if (it == payloads_.end() || it->second.finalized) break;
+    in_ancestors.insert(it->second.txs.begin(), it->second.txs.end());
+    p = it->second.parent_payload;
+  }
+  const std::uint64_t max_txs =
+      std::min<std::uint64_t>(scenario_.pipeline.max_block_txs,
+                              scenario_.pipeline.block_gas_limit / scenario_.workload.tx_gas_limit);
+  begin_selection(node, parent);
+  std::vector<const workload::TransferArrival*> picked;
+  for (std::size_t k = first_pending_; k < txs_.size() && picked.size() < max_txs; ++k) {
+    const auto& t = txs_[k];
+    if (t.submit_time_s > now) break;
+    if (tx_committed_[k] || in_ancestors.count(t.id) || !visible(t, node, now)) continue;
+    if (!admissible(node, parent, t)) continue;
+    picked.push_back(&t);
+  }
+  return picked;
+}
+
+std::uint64_t HotStuffPipeline::new_payload(
+    NodeId node, const BlockHeader& parent,
+    const std::vector<const workload::TransferArrival*>& txs, double now) {
+  PayloadRecord record;
+  record.parent_payload = parent.payload_id;
+  record.proposer = node;
+  record.height = parent.height + 1;
+  record.built_at_s = now;
+  record.txs.reserve(txs.size());
+  for (const auto* t : txs) record.txs.push_back(t->id);
+  const std::uint64_t id = next_payload_id_++;
+  payloads_.emplace(id, std::move(record));
+  return id;
+}
+
+std::shared_ptr<const ExecutedBlock> HotStuffPipeline::execute_payload(ChainState& chain,
+                                                                       std::uint64_t payload_id,
+                                                                       bool corrupt) {
+  if (auto done = chain.find(payload_id)) return done;
+  const PayloadRecord* p = payload(payload_id);
+  if (p == nullptr || !chain.find(p->parent_payload)) return nullptr;
+  std::vector<const workload::TransferArrival*> txs;
+  txs.reserve(p->txs.size());
+  for (std::uint64_t id : p->txs) txs.push_back(&txs_[id]);
+  return chain.execute(payload_id, p->parent_payload, txs, p->proposer, corrupt);
+}
+
+void HotStuffPipeline::payload_ready(NodeId node, consensus::Round round,
+                                     const consensus::Payload& payload, double now) {
+  apply(node, nodes_[node].hotstuff->on_payload_ready(now, round, payload));
+}
+
+void HotStuffPipeline::validated(NodeId node, BlockId block, bool valid, double now) {
+  apply(node, nodes_[node].hotstuff->on_validated(now, block, valid));
+}
+
+void HotStuffPipeline::charge_execution(NodeId node, std::shared_ptr<const ExecutedBlock> r,
+                                        std::function<void(double)> then) {
+  double busy = 0;
+  for (double b : r->job.worker_busy_s) busy += b;
+  rec_.cpu_busy(node, "execution", busy / speed_);
+  rt_.run_execution(node, r->job, [this, node, r, then](double done) {
+    const double start = done - r->job.makespan_s / speed_;
+    rec_.execution_job(done - start, block_time_s_);
+    if (rec_.traced(node)) {
+      rec_.span(node, sim::Track::kExecution, fmt::format("execute {} txs", r->tx_count), start,
+                done);
+      const double scale = (done - start) / std::max(r->job.makespan_s, 1e-12);
+      for (const auto& s : r->spans) {
+        const auto track =
+            static_cast<sim::Track>(static_cast<std::uint32_t>(sim::Track::kWorker0) + s.worker);
+        rec_.span(node, track, "worker", start + s.start_s * scale, start + s.end_s * scale);
+      }
+    }
+    then(done);
+  });
+}
+
+const PayloadRecord* HotStuffPipeline::payload(std::uint64_t payload_id) const {
+  auto it = payloads_.find(payload_id);
+  return it == payloads_.end() ? nullptr : &it->second;
+}
+
+std::optional<std::uint64_t> HotStuffPipeline::payload_of(BlockId block) const {
+  if (block == consensus::genesis_header().id) return ChainState::kGenesis;
+  auto it = payload_of_block_.find(block);
+  if (it == payload_of_block_.end()) return std::nullopt;
+  return it->second;
+}
+
+const consensus::BlockHeader* HotStuffPipeline::header(BlockId block) const {
+  auto it = headers_.find(block);
+  return it == headers_.end() ? nullptr : &it->second;
+}
+
+const consensus::BlockHeader* HotStuffPipeline::ancestor_at(const BlockHeader& block,
+                                                            std::uint64_t height) const {
+  const BlockHeader* h = &block;
+  while (h != nullptr && h->height > height) h = header(h->parent_id);
+  return h != nullptr && h->height == height ? h : nullptr;
+}
+
+const std::vector<consensus::BlockHeader>& HotStuffPipeline::committed_chain(NodeId node) const {
+  return nodes_[node].committed;
+}
+
+// ---- effects ----
+
+struct HotStuffPipeline::Effects {
+  HotStuffPipeline& p;
+  NodeId node;
+  double depart;
+
+  void operator()(const consensus::Cpu& e) {
+    const double end = p.rt_.occupy_consensus_lane(node, e.seconds);
+    const double busy = e.seconds / p.speed_;
+    p.rec_.cpu_busy(node, "consensus", busy);
+    if (p.rec_.traced(node)) p.rec_.span(node, sim::Track::kConsensus, e.label, end - busy, end);
+    depart = std::max(depart, end);
+  }
+  void operator()(const consensus::Send& e) {
+    p.rt_.send(node, e.to, kConsensusChannel, e.msg, e.msg->size_bytes(), depart);
+  }
+  void operator()(const consensus::Broadcast& e) {
+    p.rt_.broadcast(node, kConsensusChannel, e.msg, e.msg->size_bytes(), depart);
+  }
+  void operator()(const consensus::SetTimer& e) { p.rt_.set_timer(node, e.at_s, e.id); }
+  void operator()(const consensus::RequestPayload& e) {
+    p.on_request_payload(node, e.round, e.parent, depart);
+  }
+  void operator()(const consensus::RequestValidation& e) {
+    p.headers_.emplace(e.header.id, e.header);
+    p.rec_.block_stage(node, ref(e.header), "received", p.rt_.now());
+    p.on_request_validation(node, e.header);
+  }
+  void operator()(const consensus::Committed& e) {
+    for (const auto& h : e.blocks) {
+      p.account_commit(node, h);
+      p.on_block_committed(node, h);
+    }
+  }
+  void operator()(const consensus::Proposed& e) {
+    p.headers_.emplace(e.header.id, e.header);
+    if (p.payloads_.count(e.header.payload_id)) {
+      p.payload_of_block_[e.header.id] = e.header.payload_id;
+    }
+    p.rec_.block_stage(node, ref(e.header), "proposed", depart);
+  }
+  void operator()(const consensus::Voted& e) {
+    if (p.rec_.traced(node)) {
+      p.rec_.instant(node, sim::Track::kConsensus, fmt::format("vote r{}", e.round), depart);
+    }
+    p.on_voted(node, e.block_id, depart);
+  }
+  void operator()(const consensus::QcFormed& e) {
+    if (p.rec_.traced(node)) {
+      p.rec_.instant(node, sim::Track::kConsensus, fmt::format("QC r{}", e.qc.round), depart);
+    }
+    p.on_qc(node, e.qc, depart);
+  }
+  void operator()(const consensus::TcFormed& e) {
+    if (p.rec_.traced(node)) {
+      p.rec_.instant(node, sim::Track::kConsensus, fmt::format("TC r{}", e.tc.round), depart);
+    }
+  }
+  void operator()(const consensus::RoundEntered& e) {
+    if (e.reason == consensus::RoundReason::kTc && node == p.reference_node_) ++p.rounds_via_tc_;
+    if (p.rec_.traced(node)) p.rec_.counter(node, "round", depart, static_cast<double>(e.round));
+  }
+};
+
+void HotStuffPipeline::apply(NodeId node, const consensus::Effects& effects) {
+  Effects visitor{*this, node, rt_.now()};
+  for (const auto& effect : effects) std::visit(visitor, effect);
+}
+
+// ---- commit ----
+
+void HotStuffPipeline::account_commit(NodeId node, const BlockHeader& h) {
+  const double now = rt_.now();
+  nodes_[node].committed.push_back(h);
+  rec_.block_stage(node, ref(h), "committed", now);
+  auto pit = payloads_.find(h.payload_id);
+  if (pit == payloads_.end()) return;
+  PayloadRecord& p = pit->second;
+  if (!p.finalized) {
+    p.finalized = true;
+    for (std::uint64_t t : p.txs) {
+      tx_committed_[t] = 1;
+      rec_.tx_included(t, p.built_at_s);
+    }
+    while (first_pending_ < tx_committed_.size() && tx_committed_[first_pending_]) {
+      ++first_pending_;
+    }
+  }
+  // Latency to commit is measured at each transaction's entry node.
+  const std::uint64_t gas_each = h.tx_count ? h.gas_used / h.tx_count : 0;
+  for (std::uint64_t t : p.txs) {
+    if (home_of(txs_[t]) == node) rec_.tx_committed(t, now, gas_each);
+  }
+}
+
+// ---- end of run ----
+
+void HotStuffPipeline::report_common() {
+  const std::uint32_t n = static_cast<std::uint32_t>(nodes_.size());
+  std::vector<bool> honest(n, true);
+  for (std::uint32_t c : scenario_.faults.crashed) honest[c] = false;
+  for (std::uint32_t d : scenario_.faults.divergent) honest[d] = false;
+  // Invariant: committed chains of honest nodes are prefixes of one another.
+  const std::vector<BlockHeader>* longest = nullptr;
+  for (NodeId i = 0; i < n; ++i) {
+    if (honest[i] && (!longest || nodes_[i].committed.size() > longest->size())) {
+      longest = &nodes_[i].committed;
+    }
+  }
+  bool prefix = true;
+  std::string detail;
+  for (NodeId i = 0; i < n && longest && prefix; ++i) {
+    if (!honest[i]) continue;
+    const auto& c = nodes_[i].committed;
+    for (std::size_t k = 0; k < c.size(); ++k) {
+      if (c[k].id != (*longest)[k].id) {
+        prefix = false;
+        detail = fmt::format("node {} differs at height {}", i, c[k].height);
+        break;
+      }
+    }
+  }
+  rec_.invariant("committed_chains_are_prefixes", prefix, detail);
+
+  const auto& chain = nodes_[reference_node_].committed;
+  std::uint64_t txs = 0, gas = 0;
+  for (const auto& h : chain) {
+    txs += h.tx_count;
+    gas += h.gas_used;
+  }
+  const double duration = scenario_.duration_s;
+  rec_.metric("blocks_committed", {{"value", chain.size()}, {"unit", "blocks"}});
+  rec_.metric("txs_submitted", {{"value", txs_.size()}, {"unit", "tx"}});
+  rec_.metric("txs_committed", {{"value", txs}, {"unit", "tx"}});
+  rec_.metric("throughput_tx_per_s",
+              {{"value", static_cast<double>(txs) / duration}, {"unit", "tx/s"}});
+  rec_.metric("throughput_gas_per_s",
+              {{"value", static_cast<double>(gas) / duration}, {"unit", "gas/s"}});
+  rec_.metric("final_round",
+              {{"value", nodes_[reference_node_].hotstuff->current_round()}, {"unit", "round"}});
+  rec_.metric("rounds_entered_via_tc", {{"value", rounds_via_tc_}, {"unit", "count"}});
+  std::vector<double> intervals;
+  for (std::size_t k = 1; k < chain.size(); ++k) {
+    const PayloadRecord* a = payload(chain[k - 1].payload_id);
+    const PayloadRecord* b = payload(chain[k].payload_id);
+    if (a && b) intervals.push_back(b->built_at_s - a->built_at_s);
+  }
+  rec_.sample_metric("block_interval_s", intervals, "s");
+}
+
+}  // namespace pipesim::pipelines

@@ -1,0 +1,149 @@
+// HotStuffPipeline: what the pipelines built on chained HotStuff share.
+//
+// Owns one consensus::HotStuff core per validator and executes their effects on the runtime
+// (consensus-lane CPU, sends, timers), the transaction workload and mempool, the payload
+// bookkeeping (which transactions each proposed block carries, on which parent), commit
+// accounting (transaction latency at each transaction's entry node) and the end-of-run checks
+// (honest committed chains are prefixes of one another). A concrete pipeline decides what
+// happens on the three execution-related requests of the core: build a payload
+// (RequestPayload), validate a proposal (RequestValidation), and a committed block.
+//
+// Workload: Poisson native transfers (models/workload/poisson_transfers.hpp). A transaction
+// enters at its sender's home validator (sender mod the never-crashing validators) and is
+// gossiped to every mempool: it is visible at validator v from submit_time + one_way(home, v).
+// Its bytes are counted as n - 1 copies sent by the home validator.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "models/consensus/hotstuff.hpp"
+#include "models/pipelines/chain_state.hpp"
+#include "models/workload/poisson_transfers.hpp"
+#include "sim/recorder.hpp"
+#include "sim/runtime.hpp"
+#include "sim/scenario.hpp"
+
+namespace pipesim::pipelines {
+
+/// A payload built by a leader: the transactions of one proposed block.
+struct PayloadRecord {
+  std::uint64_t parent_payload = 0;
+  std::uint32_t proposer = 0;
+  std::uint64_t height = 0;
+  double built_at_s = 0.0;
+  std::vector<std::uint64_t> txs;  // arrival ids, block order
+  bool finalized = false;
+};
+
+class HotStuffPipeline : public sim::Application {
+ public:
+  HotStuffPipeline(const sim::Scenario& scenario, sim::Runtime& runtime);
+  ~HotStuffPipeline() override;
+
+  void on_start() override;
+  void on_deliver(sim::NodeId node, sim::NodeId from, std::uint16_t channel,
+                  const std::shared_ptr<const void>& payload) override;
+  void on_timer(sim::NodeId node, std::uint64_t timer_id) override;
+  void on_finish() override;
+
+ protected:
+  using BlockHeader = consensus::BlockHeader;
+  using BlockId = consensus::BlockId;
+  using NodeId = sim::NodeId;
+
+  // ---- hooks of the concrete pipeline ----
+  /// This node leads `round` on `parent`: build (select_transactions + new_payload), do the
+  /// pipeline's work, then call payload_ready(). `start_s` is when the consensus lane is free.
+  virtual void on_request_payload(NodeId node, consensus::Round round, const BlockHeader& parent,
+                                  double start_s) = 0;
+  /// A proposal to check; answer with validated(node, header.id, valid) (possibly later).
+  virtual void on_request_validation(NodeId node, const BlockHeader& header) = 0;
+  /// `header` was committed (finalized) at `node`, in height order (after the base's accounting).
+  virtual void on_block_committed(NodeId node, const BlockHeader& header) = 0;
+  /// Observability: the node voted / saw a QC (as leader) / entered a round. Default: nothing.
+  virtual void on_voted(NodeId, BlockId, double) {}
+  virtual void on_qc(NodeId, const consensus::QuorumCert&, double) {}
+  /// Pipeline-specific metrics and invariants at the end of the run.
+  virtual void report_pipeline() {}
+  /// Whether `tx` may enter a block built by `node` on `parent` given the transactions already
+  /// picked for it (consensus-time validity). Default: always.
+  virtual bool admissible(NodeId, const BlockHeader&, const workload::TransferArrival&) {
+    return true;
+  }
+  /// Called before selection of a block so admissible() can reset per-block state.
+  virtual void begin_selection(NodeId, const BlockHeader&) {}
+
+  // ---- services for the concrete pipeline ----
+  /// Transactions visible at `node` at `now`, not committed and not in the uncommitted
+  /// ancestors of `parent`, admissible, in arrival order, up to the block's gas and count limits.
+  std::vector<const workload::TransferArrival*> select_transactions(NodeId node,
+                                                                    const BlockHeader& parent,
+                                                                    double now);
+  /// Registers a new payload (its id is returned) built by `node` on `parent`.
+  std::uint64_t new_payload(NodeId node, const BlockHeader& parent,
+                            const std::vector<const workload::TransferArrival*>& txs, double now);
+  /// Hands the payload to the node's consensus core (it proposes if still in `round`).
+  void payload_ready(NodeId node, consensus::Round round, const consensus::Payload& payload,
+                     double now);
+  /// Answers a RequestValidation.
+  void validated(NodeId node, BlockId block, bool valid, double now);
+  /// Queues `result`'s execution on `node` (trace spans, CPU accounting); `then(done_s)`.
+  void charge_execution(NodeId node, std::shared_ptr<const ExecutedBlock> result,
+                        std::function<void(double)> then);
+
+  const PayloadRecord* payload(std::uint64_t payload_id) const;
+  /// Payload id of a proposed block (ChainState::kGenesis for genesis), or nullopt.
+  std::optional<std::uint64_t> payload_of(BlockId block) const;
+  /// Header of a proposed block (genesis included), or nullptr.
+  const BlockHeader* header(BlockId block) const;
+  /// Ancestor of `block` at `height` (walking parent links), or nullptr if unknown.
+  const BlockHeader* ancestor_at(const BlockHeader& block, std::uint64_t height) const;
+  /// Arrival record of transaction `id`.
+  const workload::TransferArrival& tx(std::uint64_t id) const { return txs_[id]; }
+  /// Entry (home) validator of a transaction: where its latencies are measured.
+  NodeId home_of(const workload::TransferArrival& tx) const;
+  /// Committed chain of a node, in height order.
+  const std::vector<BlockHeader>& committed_chain(NodeId node) const;
+  /// Executes `payload_id` on its parent through `chain` (compute once per chain).
+  std::shared_ptr<const ExecutedBlock> execute_payload(ChainState& chain, std::uint64_t payload_id,
+                                                       bool corrupt = false);
+  static sim::BlockRef ref(const BlockHeader& h) {
+    return sim::BlockRef{h.height, h.id, h.round, h.proposer};
+  }
+
+  const sim::Scenario& scenario_;
+  sim::Runtime& rt_;
+  sim::Recorder& rec_;
+  ChainState chain_;  // the honest execution (compute once, charge everywhere)
+  double speed_ = 1.0;
+  double block_time_s_ = 1.0;
+  NodeId reference_node_ = 0;
+
+ private:
+  struct NodeState;
+  struct Effects;
+  void apply(NodeId node, const consensus::Effects& effects);
+  void schedule_arrivals(double from_s);
+  bool visible(const workload::TransferArrival& tx, NodeId at, double now) const;
+  void account_commit(NodeId node, const BlockHeader& h);
+  void report_common();
+
+  workload::PoissonTransfers workload_;
+  std::vector<NodeState> nodes_;
+  std::vector<NodeId> entry_nodes_;
+  std::vector<workload::TransferArrival> txs_;
+  std::vector<std::uint8_t> tx_committed_;
+  std::size_t first_pending_ = 0;
+  std::map<std::uint64_t, PayloadRecord> payloads_;
+  std::map<BlockId, std::uint64_t> payload_of_block_;
+  std::map<BlockId, BlockHeader> headers_;
+  std::uint64_t next_payload_id_ = 1;
+  std::uint64_t rounds_via_tc_ = 0;
+};
+
+}  // namespace pipesim::pipelines
