@@ -145,6 +145,16 @@ BlockGenerator::BlockGenerator(BlockGeneratorConfig cfg) : cfg_(cfg) {
       zipf_cdf_.push_back(c += 1.0 / std::pow(i + 1.0, cfg_.zipf_s) / z);
     zipf_cdf_.back() = 1.0;
   }
+  if (!(cfg_.hot_fraction >= 0 && cfg_.hot_fraction <= 1) ||
+      !(cfg_.hot_probability >= 0 && cfg_.hot_probability <= 1))
+    throw std::invalid_argument(
+        "BlockGenerator: hot_fraction and hot_probability must be in [0, 1]");
+  if (cfg_.hot_fraction > 0) {
+    if (cfg_.zipf_s > 0)
+      throw std::invalid_argument("BlockGenerator: zipf_s and hot_fraction are exclusive");
+    const double h = std::round(cfg_.hot_fraction * cfg_.accounts);
+    hot_count_ = static_cast<std::uint32_t>(std::clamp(h, 1.0, double(cfg_.accounts)));
+  }
   nonces_.assign(cfg_.accounts, 0);
   rng_ = std::make_shared<Rng>(cfg_.seed);
 }
@@ -159,6 +169,11 @@ bool BlockGenerator::chance(double p) {
 }
 
 std::uint32_t BlockGenerator::pick_account() {
+  if (hot_count_ > 0) {
+    if (hot_count_ == cfg_.accounts || chance(cfg_.hot_probability))
+      return static_cast<std::uint32_t>(uniform(0, hot_count_ - 1));
+    return static_cast<std::uint32_t>(uniform(hot_count_, cfg_.accounts - 1));
+  }
   if (zipf_cdf_.empty()) return static_cast<std::uint32_t>(uniform(0, cfg_.accounts - 1));
   double u = std::uniform_real_distribution<double>(0.0, 1.0)(rng_->engine);
   auto it = std::lower_bound(zipf_cdf_.begin(), zipf_cdf_.end(), u);

@@ -38,7 +38,13 @@ struct BlockGeneratorConfig {
   std::uint32_t collections = 1;  // NFT collections (>= 1 if mints)
   std::uint32_t trace_slots = 0;  // storage slots traces touch (0 = accounts)
   double zipf_s = 0.0;            // account popularity: 0 uniform, > 0 Zipf exponent
-  double revert_fraction = 0.0;   // fraction of txs built to fail (amount beyond balance)
+  /// "Hot ratio" popularity (instead of Zipf; both set is an error): the first
+  /// max(1, round(hot_fraction x accounts)) accounts are hot, and each account pick hits the hot
+  /// set (uniformly within it) with probability hot_probability, else the cold set (uniformly).
+  /// hot_fraction = 0 disables it. Both in [0, 1].
+  double hot_fraction = 0.0;
+  double hot_probability = 0.0;
+  double revert_fraction = 0.0;         // fraction of txs built to fail (amount beyond balance)
   double invalid_nonce_fraction = 0.0;  // fraction of txs with a wrong nonce (skipped)
   std::uint64_t gas_price = 1;          // wei per gas
   std::uint64_t seed = 1;
@@ -81,6 +87,7 @@ class BlockGenerator {
   BlockGeneratorConfig cfg_;
   std::vector<std::uint64_t> nonces_;
   std::vector<double> zipf_cdf_;
+  std::uint32_t hot_count_ = 0;  // hot-ratio model: accounts [0, hot_count_) are hot
   std::vector<double> kind_cdf_;
   std::uint64_t block_number_ = 0;
   struct Rng;
