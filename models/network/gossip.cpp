@@ -48,6 +48,19 @@ GossipMode gossip_mode_from_string(std::string_view name) {
                               "\"; valid: flood, push, push_pull");
 }
 
+nlohmann::json to_json(const GossipResult& r, GossipMode mode) {
+  auto time = [](double t) { return std::isfinite(t) ? nlohmann::json(t) : nlohmann::json(); };
+  return {{"mode", std::string(to_string(mode))},
+          {"reached", r.reached},
+          {"t50_s", time(r.t50_s)},
+          {"t90_s", time(r.t90_s)},
+          {"t100_s", time(r.t100_s)},
+          {"messages", r.messages},
+          {"bytes", r.bytes},
+          {"full_copies", r.full_copies},
+          {"duplicate_copies", r.duplicate_copies}};
+}
+
 double time_to_fraction(std::span<const double> receive_time_s, double q) {
   if (receive_time_s.empty()) throw std::invalid_argument("time_to_fraction: no nodes");
   if (!(q > 0.0 && q <= 1.0)) {

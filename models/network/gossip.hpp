@@ -15,8 +15,9 @@
 //   - flood:     on first receipt, send the full message to every neighbour except the one it
 //                came from (the source: to all), once — flooding with duplicate suppression.
 //   - push:      send the full message to `fanout` neighbours (not the sender) chosen uniformly
-//                at random (per-node splitmix64 stream derived from `seed` and the node id); fewer if it has fewer. May not
-//                reach every node: then reached < n and the percentiles beyond it are +inf.
+//                at random (per-node splitmix64 stream derived from `seed` and the node id); fewer
+//                if it has fewer. May not reach every node: then reached < n and the percentiles
+//                beyond it are +inf.
 //   - push_pull: push the full message to `fanout` random neighbours (0 allowed), then send an
 //                announcement (announce_bytes, a hash) to each remaining neighbour except the
 //                sender; a node that gets an announcement of a message it neither has nor has
@@ -33,6 +34,8 @@
 #include <span>
 #include <string_view>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "models/network/bandwidth.hpp"
 #include "models/network/latency_model.hpp"
@@ -72,6 +75,10 @@ struct GossipResult {
   std::uint64_t full_copies = 0;       // full messages sent
   std::uint64_t duplicate_copies = 0;  // full messages that arrived at a node that had it
 };
+
+/// For summary.json: {"mode", "reached", "t50_s", "t90_s", "t100_s", "messages", "bytes",
+/// "full_copies", "duplicate_copies"}; a time that was never reached is JSON null.
+nlohmann::json to_json(const GossipResult& r, GossipMode mode);
 
 /// Time by which a fraction q in (0, 1] of all nodes has received: the ceil(q * n)-th smallest
 /// receive time (kNever if fewer nodes were reached). Throws std::invalid_argument for q out of

@@ -404,6 +404,20 @@ Topology build_topology(const TopologyParams& p) {
   return t;
 }
 
+nlohmann::json to_json(const Topology& t, const TopologyStats& s) {
+  nlohmann::json j = {{"description", t.description()},
+                      {"nodes", s.nodes},
+                      {"edges", s.edges},
+                      {"degree_min", s.min_degree},
+                      {"degree_mean", s.mean_degree},
+                      {"degree_max", s.max_degree},
+                      {"components", s.components},
+                      {"diameter_hops", s.diameter},
+                      {"diameter_exact", s.diameter_exact}};
+  if (s.diameter_exact) j["mean_distance_hops"] = s.mean_distance;
+  return j;
+}
+
 std::vector<std::uint32_t> bfs_hops(const Topology& t, NodeId source) {
   const std::uint32_t kInf = std::numeric_limits<std::uint32_t>::max();
   std::vector<std::uint32_t> dist(t.node_count(), kInf);

@@ -37,6 +37,7 @@
 #include <vector>
 
 #include <boost/graph/adjacency_list.hpp>
+#include <nlohmann/json.hpp>
 
 namespace pipesim::network {
 
@@ -130,6 +131,11 @@ struct TopologyStats {
 /// (4,096 nodes of degree 8: ~0.1 s).
 TopologyStats topology_stats(const Topology& t, std::uint32_t exact_diameter_limit = 4096,
                              std::uint32_t sweeps = 8, std::uint64_t seed = 1);
+
+/// For summary.json: {"description", "nodes", "edges", "degree_min", "degree_mean",
+/// "degree_max", "components", "diameter_hops", "diameter_exact", "mean_distance_hops"}
+/// (mean_distance_hops only when exact).
+nlohmann::json to_json(const Topology& t, const TopologyStats& s);
 
 /// Hop distances from `source` to every node (BFS); unreachable = UINT32_MAX.
 std::vector<std::uint32_t> bfs_hops(const Topology& t, NodeId source);

@@ -183,3 +183,15 @@ TEST_CASE("gossip: jitter is deterministic by seed; errors") {
   CHECK(gossip_mode_from_string("push_pull") == GossipMode::kPushPull);
   CHECK_THROWS_AS(gossip_mode_from_string("gossipsub"), std::invalid_argument);
 }
+
+TEST_CASE("gossip: JSON for summary.json, unreached percentiles are null") {
+  Fixture f("line", 4, {{0, 1}, {1, 2}, {2, 3}});
+  const nlohmann::json j =
+      to_json(simulate_gossip(f.topo, f.lat, f.bw, 0, flood()), GossipMode::kFlood);
+  CHECK(j["mode"] == "flood");
+  CHECK(j["t100_s"].get<double>() == doctest::Approx(0.47));
+  CHECK(j["messages"] == 3);
+  GossipResult partial;
+  partial.reached = 1;
+  CHECK(to_json(partial, GossipMode::kPush)["t100_s"].is_null());
+}

@@ -197,3 +197,16 @@ TEST_CASE("stats: double-sweep lower bound above the exact limit") {
   CHECK(topology_kind_from_string("watts_strogatz") == TopologyKind::kWattsStrogatz);
   CHECK_THROWS_AS(topology_kind_from_string("mesh"), std::invalid_argument);
 }
+
+TEST_CASE("stats: JSON for summary.json") {
+  const Topology r = build_topology(params(TopologyKind::kRing, 10));
+  const nlohmann::json j = to_json(r, topology_stats(r));
+  CHECK(j["description"] == "ring(n=10)");
+  CHECK(j["edges"] == 10);
+  CHECK(j["degree_min"] == 2);
+  CHECK(j["degree_mean"] == 2.0);
+  CHECK(j["diameter_hops"] == 5);
+  CHECK(j["diameter_exact"] == true);
+  // Ring of 10: distances 1,1,2,2,3,3,4,4,5 from each node -> mean 25/9.
+  CHECK(j["mean_distance_hops"].get<double>() == doctest::Approx(25.0 / 9));
+}
