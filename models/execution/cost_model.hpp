@@ -6,28 +6,29 @@
 // the runtime divides CPU terms by a node's speed factor. I/O latency (cold reads) is not CPU
 // work; see `io_s` below for how it is reported separately.
 //
-// Default values and their sources:
-//  - cpu_ns_per_gas = 10 ns/gas (100 Mgas/s on one core). Published single-core EVM execution
-//    throughput of production clients from state held in memory is ~100-200 Mgas/s on mainnet
-//    blocks (Paradigm, "Reth's path to 1 gigagas per second", 2024, reports historical-sync
-//    execution in the 100s of Mgas/s; RISE's pevm benchmarks report sequential revm on mainnet
-//    blocks at a similar order). 10 ns/gas is the conservative end.
-//  - cold_read_us = 50 us: one random 4 KiB read on a datacenter NVMe SSD (~50-100 us at low
-//    queue depth; e.g. Samsung PM9A3 / Intel P5510 datasheets quote ~70-90 us random-read
-//    latency), the cost of the first access to a key that is not in memory (Monad's MonadDb
-//    design discussion uses the same order of magnitude).
-//  - warm_read_us = 0.5 us: a lookup in an in-memory state cache (hash map / page cache).
-//  - async_io = false: reads block the worker. true models an async-I/O state backend (Monad's
-//    MonadDb with io_uring): a task's reads are issued together, so it waits for one read
+// Default values and their sources (orders of magnitude from public measurements; every value is
+// a scenario field, so a study can substitute its own calibration):
+//  - cpu_ns_per_gas = 10 ns/gas, i.e. 100 Mgas/s on one core: the low end of the ~100-200
+//    Mgas/s single-core EVM execution rates that reth and geth report for mainnet blocks with
+//    state in memory (Paradigm's reth performance posts, 2024; pevm's sequential baselines are
+//    of the same order). Note: CPU is charged per gas, so a native transfer (21000 gas) costs
+//    210 us here although a client executes one in a few us; intrinsic gas prices bandwidth
+//    and signatures, not execution.
+//  - cold_read_us = 50 us: one random 4 KiB read from an NVMe SSD at low queue depth (~50-100
+//    us in vendor datasheets and fio measurements), paid on the first access to a key that is
+//    not in memory.
+//  - warm_read_us = 0.5 us: a lookup in an in-memory state cache.
+//  - async_io = false: reads block the worker. true models an asynchronous state backend
+//    (Monad's MonadDb with io_uring): a task issues its reads together and waits for one
 //    latency (the slowest) instead of their sum.
-//  - sig_recover_us = 30 us: secp256k1 public-key recovery (ecrecover) with libsecp256k1 on a
-//    modern core is ~25-50 us (go-ethereum's BenchmarkEcrecoverSignature, reth sender recovery
-//    figures). State-independent: done for every transaction before execution, in parallel.
-//  - trie_node_hash_us = 1.5 us: RLP-encode and Keccak-256 one trie node (~0.5 KiB branch
-//    node: Keccak-256 runs at ~0.5-1 GB/s per core, so ~0.5-1 us, plus encoding).
-//  - task_overhead_us = 1 us: scheduler overhead per task (fetching a task, bookkeeping of
-//    multi-version memory, incarnation status); Block-STM reports task dispatch in the
-//    sub-microsecond to microsecond range with atomics.
+//  - sig_recover_us = 30 us: secp256k1 public-key recovery (ecrecover) with libsecp256k1 takes
+//    ~25-50 us on a current core (go-ethereum's ecrecover benchmarks). State-independent: done
+//    for every transaction before execution, in parallel over the workers.
+//  - trie_node_hash_us = 1.5 us: RLP-encode and Keccak-256 one trie node (a ~0.5 KiB branch
+//    node; Keccak-256 runs at several hundred MB/s per core, so ~1 us plus encoding).
+//  - task_overhead_us = 1 us: scheduler bookkeeping per task (fetch a task, multi-version
+//    memory and status updates); Block-STM's task dispatch is a few atomic operations, well
+//    under this, so this bound is conservative.
 #pragma once
 
 #include <cstdint>
