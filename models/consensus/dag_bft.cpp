@@ -203,6 +203,7 @@ void DagBft::accept_certified(Ctx& ctx, const VertexHeader& h) {
         DagVertex v;
         v.header = std::move(it->second);
         ++round_count_[it->first.first];
+        uncovered_.insert(it->first);
         emit(ctx.out, VertexAdded{v.header.ref()});
         dag_.emplace(it->first, std::move(v));
         it = certified_waiting_.erase(it);
@@ -257,6 +258,7 @@ void DagBft::cover_from(const VertexRef& ref) {
     auto it = dag_.find(k);
     if (it == dag_.end() || it->second.covered) continue;
     it->second.covered = true;
+    uncovered_.erase(k);
     for (const VertexRef& p : it->second.header.parents) stack.push_back({p.round, p.source});
     for (const VertexRef& p : it->second.header.weak_parents) stack.push_back({p.round, p.source});
   }
@@ -273,9 +275,9 @@ void DagBft::propose(Ctx& ctx, Round round) {
       h.parents.push_back(it->second.header.ref());
     for (const VertexRef& p : h.parents) cover_from(p);
     if (config_.weak_links) {
-      for (auto& [key, v] : dag_) {
+      for (const Key& key : uncovered_) {
         if (key.first + 1 >= round) break;
-        if (!v.covered) h.weak_parents.push_back(v.header.ref());
+        h.weak_parents.push_back(dag_.at(key).header.ref());
       }
       for (const VertexRef& p : h.weak_parents) cover_from(p);
     }

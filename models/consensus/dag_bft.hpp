@@ -208,8 +208,9 @@ class DagBft {
   std::uint32_t support_;
   bool started_ = false;
 
-  std::map<Key, DagVertex> dag_;                   // the local DAG (certified, parents present)
-  std::map<Round, std::uint32_t> round_count_;     // vertices per round in dag_
+  std::map<Key, DagVertex> dag_;                // the local DAG (certified, parents present)
+  std::map<Round, std::uint32_t> round_count_;  // vertices per round in dag_
+  std::set<Key> uncovered_;  // dag_ vertices not yet `covered` (weak-link candidates)
   std::map<Key, VertexHeader> certified_waiting_;  // certified, some parent not in dag_ yet
   std::set<Key> acked_;                            // (round, source) headers acked (once each)
   std::map<Key, VertexHeader> ack_waiting_;        // headers to ack once their parents arrive

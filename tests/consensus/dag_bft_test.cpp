@@ -260,6 +260,7 @@ TEST_CASE("dag_bft: handler effects of round 1 (exact)") {
 }
 
 TEST_CASE("dag_bft: agreement, at-most-once and causal order over seeds and wave lengths") {
+  std::size_t weak_links = 0;
   for (std::uint32_t L : {2u, 4u}) {
     for (std::uint32_t n : {4u, 7u}) {
       for (std::uint64_t seed = 1; seed <= 4; ++seed) {
@@ -277,13 +278,24 @@ TEST_CASE("dag_bft: agreement, at-most-once and causal order over seeds and wave
         net.run_until(6.0);
         check_safety(net, n);
         for (NodeId i = 0; i < n; ++i) {
-          // Every honest vertex is eventually ordered: at least 20 rounds' worth by now.
           CHECK(net.log(i).order.size() >= 20 * n);
           CHECK(net.node(i).last_committed_wave() >= 3);
+          // Validity: every vertex of every (live) validator is ordered, late ones through weak
+          // links: all n sources appear in every round well below the last ordered round.
+          std::map<Round, std::set<NodeId>> per_round;
+          Round top = 0;
+          for (const VertexRef& v : net.log(i).order) {
+            per_round[v.round].insert(v.source);
+            top = std::max(top, v.round);
+          }
+          for (Round r = 1; r + 3 * L < top; ++r) CHECK(per_round[r].size() == n);
+          for (const Ordered& o : net.log(i).commits)
+            for (const OrderedVertex& v : o.vertices) weak_links += v.header.weak_parents.size();
         }
       }
     }
   }
+  CHECK(weak_links > 0);  // late vertices were picked up by weak edges
 }
 
 TEST_CASE("dag_bft: liveness with f crashed nodes (at start and mid-run)") {
