@@ -194,15 +194,6 @@ U256 word_u256(const Bytes& input, std::size_t word) {
   return U256::from_be(w);
 }
 
-// Position p of a Solidity mapping(address => ...) whose entry for `holder` is in the contract's
-// pre-state storage, if any.
-std::optional<std::uint64_t> find_balance_position(const ContractSlots& c, const Address& holder) {
-  const Hash32 key = pad_address(holder);
-  for (std::uint64_t p = 0; p < kMaxMappingPosition; ++p)
-    if (c.has(mapping_slot(key, p))) return p;
-  return std::nullopt;
-}
-
 std::optional<Hash32> find_allowance_slot(const ContractSlots& c, const Address& owner,
                                           const Address& spender) {
   const Hash32 ok = pad_address(owner), sk = pad_address(spender);
@@ -369,6 +360,15 @@ MainnetBlock load_eth_block(const std::string& dir, std::uint64_t number,
   std::map<Address, std::set<Hash32>> claimed;  // contract -> slots with an exact key
   std::set<Address> explained;                  // accounts named by an exact key
   std::vector<std::uint64_t> al_addresses(n, 0);
+  std::map<StateKey, U256> running;  // decoded ERC-20 slots: value after the txs so far
+  auto running_value = [&](const StateKey& k) -> U256& {
+    auto it = running.find(k);
+    if (it == running.end()) {
+      const U256* pre = out.pre_state.find(k);
+      it = running.emplace(k, pre ? *pre : U256{}).first;
+    }
+    return it->second;
+  };
 
   for (std::size_t i = 0; i < n; ++i) {
     const json& t = txs[i];
@@ -468,21 +468,32 @@ MainnetBlock load_eth_block(const std::string& dir, std::uint64_t number,
     if (info.to && storage.count(*info.to)) {
       const Address token = *info.to;
       const ContractSlots& cs = storage.at(token);
+      // Running values of the decoded slots through the block (pre-state, then the decoded
+      // deltas of earlier transactions): a position is accepted only where the debited balance
+      // covers the amount, as the token would require (a shortfall means the call reverted or
+      // was funded by an internal transfer the data does not show: left to the derived rule).
       auto balance_slots = [&](const Address& debit, const Address& credit, const U256& amount) {
-        auto p = find_balance_position(cs, debit);
-        if (!p) return false;
-        const Hash32 sd = mapping_slot(pad_address(debit), *p);
-        const Hash32 sc = mapping_slot(pad_address(credit), *p);
-        if (!cs.has(sc)) return false;
-        for (const Hash32* s : {&sd, &sc}) {
-          b.read(StateKey::storage(token, *s), KeyOrigin::kExact);
-          claimed[token].insert(*s);
+        const Hash32 dk = pad_address(debit), ck = pad_address(credit);
+        for (std::uint64_t p = 0; p < kMaxMappingPosition; ++p) {
+          const Hash32 sd = mapping_slot(dk, p);
+          if (!cs.has(sd)) continue;
+          const Hash32 sc = mapping_slot(ck, p);
+          if (!cs.has(sc)) continue;
+          U256& vd = running_value(StateKey::storage(token, sd));
+          if (vd < amount) continue;
+          vd -= amount;
+          running_value(StateKey::storage(token, sc)) += amount;
+          for (const Hash32* s : {&sd, &sc}) {
+            b.read(StateKey::storage(token, *s), KeyOrigin::kExact);
+            claimed[token].insert(*s);
+          }
+          b.write(StateKey::storage(token, sd), KeyOrigin::kExact, TraceWrite::Mode::kIncrement,
+                  negate(amount));
+          b.write(StateKey::storage(token, sc), KeyOrigin::kExact, TraceWrite::Mode::kIncrement,
+                  amount);
+          return true;
         }
-        b.write(StateKey::storage(token, sd), KeyOrigin::kExact, TraceWrite::Mode::kIncrement,
-                negate(amount));
-        b.write(StateKey::storage(token, sc), KeyOrigin::kExact, TraceWrite::Mode::kIncrement,
-                amount);
-        return true;
+        return false;
       };
       if (info.selector == kSelTransfer && input.size() >= 4 + 64) {
         info.erc20_decoded = balance_slots(from, word_to_address(input, 0), word_u256(input, 1));
@@ -495,10 +506,13 @@ MainnetBlock load_eth_block(const std::string& dir, std::uint64_t number,
             const StateKey k = StateKey::storage(token, *s);
             b.read(k, KeyOrigin::kExact);
             claimed[token].insert(*s);
-            // An "infinite" allowance (top bit set) is not decremented by common tokens.
-            const U256* pre = out.pre_state.find(k);
-            if (pre == nullptr || (pre->limb[3] >> 63) == 0)
+            // An "infinite" allowance (top bit set) is not decremented by common tokens; a
+            // shortfall (allowance set by an internal call) is left as a read.
+            U256& allowance = running_value(k);
+            if ((allowance.limb[3] >> 63) == 0 && !(allowance < amount)) {
+              allowance -= amount;
               b.write(k, KeyOrigin::kExact, TraceWrite::Mode::kIncrement, negate(amount));
+            }
           }
         }
       } else if (info.selector == kSelApprove && input.size() >= 4 + 64) {
@@ -506,6 +520,7 @@ MainnetBlock load_eth_block(const std::string& dir, std::uint64_t number,
           const StateKey k = StateKey::storage(token, *s);
           b.read(k, KeyOrigin::kExact);
           b.write(k, KeyOrigin::kExact, TraceWrite::Mode::kSet, word_u256(input, 1));
+          running_value(k) = word_u256(input, 1);
           claimed[token].insert(*s);
           info.erc20_decoded = true;
         }

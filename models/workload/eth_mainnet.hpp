@@ -22,8 +22,12 @@
 //    keccak256(pad32(spender) . keccak256(pad32(owner) . pad32(q))) (Solidity mapping layout).
 //    The mapping positions p, q (0..63) are not guessed: a slot is used only if it is present
 //    in the token's storage in the block's pre-state (which lists every slot the block touched),
-//    which confirms both the layout and the position. Otherwise the call is not decoded and the
-//    contract's slots are derived like any other call's.
+//    which confirms both the layout and the position — and only if the debited balance (its
+//    pre-state value plus the decoded changes of earlier transactions of the block) covers the
+//    amount, as the token requires (a shortfall means the call reverted or was funded by an
+//    internal transfer that the data does not show); transferFrom decrements the allowance only
+//    if it covers the amount and is not "infinite" (top bit set). Otherwise the call is not
+//    decoded and the contract's slots are derived like any other call's.
 //
 // DERIVED keys (KeyOrigin::kDerived) — an assignment rule, not a measurement:
 //  - contract storage: for each contract (pre-state account with storage, in address order), its

@@ -191,6 +191,18 @@ TEST_CASE("eth-bal: 50 consecutive blocks replay; post values equal the recorded
   CHECK(stm_equal == 5);
 }
 
+TEST_CASE("eth-bal: traces are deterministic") {
+  const BalBlock b = read_bal_block(dir(), 20615559);
+  const BalTraced x = bal_to_traced(b), y = bal_to_traced(read_bal_block(dir(), 20615559));
+  REQUIRE(x.traced.txs.size() == 286);
+  REQUIRE(y.traced.txs.size() == 286);
+  for (std::size_t i = 0; i < 286; ++i) {
+    CHECK(x.traced.txs[i].tx.from == y.traced.txs[i].tx.from);
+    CHECK(x.traced.txs[i].tx.trace->reads == y.traced.txs[i].tx.trace->reads);
+    CHECK(x.traced.txs[i].tx.trace->gas_used == y.traced.txs[i].tx.trace->gas_used);
+  }
+}
+
 TEST_CASE("eth-bal: malformed input names the file and offset or field") {
   const Bytes good = [] {
     // [[addr(20), [], [], [], [[0, 1]], []]] : one account, one nonce change at tx 0.
