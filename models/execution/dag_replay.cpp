@@ -77,6 +77,7 @@ ReplayOutcome replay_block(const Block& block, const std::shared_ptr<const State
   const SpeculatedAccess& acc = spec != nullptr ? *spec : none;
   const std::size_t known = std::min<std::size_t>(n, acc.size());
   R.dag = build_dependency_dag(n, acc);
+  add_sender_chains(R.dag, block);
   R.stats.dag_build_s = rcfg.dag_cost.seconds(R.dag);
   out.schedule.push_back(Span{0, t, t + R.stats.dag_build_s, n, 0, SpanKind::kValidate});
   t += R.stats.dag_build_s;

@@ -4,7 +4,8 @@
 // speculation was wrong.
 //
 // Algorithm (positions are block order; the DAG is build_dependency_dag over the speculated
-// sets, see speculation.hpp for the edge kinds):
+// sets plus the block's sender chains (add_sender_chains), see speculation.hpp for the edge
+// kinds):
 //   repeat until every transaction is finished:
 //     batch = the unfinished transactions that are ready: no unfinished WAW predecessor, and not
 //             both an unfinished WAR and an unfinished RAW predecessor (ReplayConfig::raw_waits:

@@ -132,6 +132,32 @@ DependencyDag build_dependency_dag(std::size_t n, const SpeculatedAccess& access
   return dag;
 }
 
+void add_sender_chains(DependencyDag& dag, const Block& block) {
+  std::map<Address, std::uint32_t> last;
+  std::vector<DepEdge> extra;
+  for (std::uint32_t j = 0; j < block.txs.size(); ++j) {
+    auto [it, inserted] = last.try_emplace(block.txs[j].from, j);
+    if (inserted) continue;
+    const std::uint32_t i = it->second;
+    it->second = j;
+    // Edges are sorted by (to, from): binary search for (j, i).
+    auto pos = std::lower_bound(dag.edges.begin(), dag.edges.end(), DepEdge{i, j, DepKind::kWaw},
+                                [](const DepEdge& a, const DepEdge& b) {
+                                  return a.to != b.to ? a.to < b.to : a.from < b.from;
+                                });
+    if (pos != dag.edges.end() && pos->to == j && pos->from == i) {
+      pos->kind = DepKind::kWaw;
+    } else {
+      extra.push_back(DepEdge{i, j, DepKind::kWaw});
+    }
+  }
+  if (extra.empty()) return;
+  dag.edges.insert(dag.edges.end(), extra.begin(), extra.end());
+  std::sort(dag.edges.begin(), dag.edges.end(), [](const DepEdge& a, const DepEdge& b) {
+    return a.to != b.to ? a.to < b.to : a.from < b.from;
+  });
+}
+
 SpeculationResult speculate(const Block& batch, const std::shared_ptr<const StateLayer>& state,
                             const ExecutorConfig& cfg, const SpeculationConfig& scfg) {
   if (!state) throw std::invalid_argument("speculate: null state");
@@ -240,6 +266,7 @@ SpeculationResult speculate(const Block& batch, const std::shared_ptr<const Stat
     out.access.writes.close_tx();
   }
   out.dag = build_dependency_dag(n, out.access);
+  add_sender_chains(out.dag, out.block);
   const double d = scfg.dag_cost.seconds(out.dag);
   out.schedule.push_back(Span{0, t, t + d, n, 0, SpanKind::kValidate});
   out.makespan_s = t + d;

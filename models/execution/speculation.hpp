@@ -73,8 +73,14 @@ struct DagCostConfig {
 };
 
 /// Builds the dependency DAG of `n` transactions from their speculated sets (missing entries of
-/// `access` count as empty).
+/// `access` count as empty). speculate() and replay_block() add the sender chains on top.
 DependencyDag build_dependency_dag(std::size_t n, const SpeculatedAccess& access);
+
+/// Adds the sender chains of `block` to `dag` (which must be over `block`): consecutive
+/// transactions of one sender get a WAW edge (an existing edge is upgraded), since their nonces
+/// order them even when their speculated sets do not show it (e.g. a transaction speculated as
+/// kInvalidNonce only reads the nonce). Keeps the edge order.
+void add_sender_chains(DependencyDag& dag, const Block& block);
 
 struct SpeculationConfig {
   DagCostConfig dag_cost;
