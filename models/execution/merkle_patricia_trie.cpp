@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <array>
 #include <cassert>
+#include <cstddef>
 #include <cstring>
 #include <span>
+#include <utility>
 
 #include "models/execution/keccak.hpp"
 #include "models/execution/rlp.hpp"
@@ -15,17 +17,16 @@ namespace {
 
 using NibbleView = std::span<const std::uint8_t>;
 
-// A nibble path (one nibble 0..15 per byte) with 64 nibbles inline, enough for a 32-byte (secure)
-// key, so trie nodes of Ethereum tries never allocate for their path. Longer paths go to the heap.
-class Nibbles {
+// Bytes with `N` of them stored inline (no allocation up to N), heap beyond. Copyable; a "move" is
+// a copy, which is cheap at these sizes.
+template <std::size_t N>
+class InlineBytes {
  public:
-  static constexpr std::size_t kInline = 64;
-
-  Nibbles() = default;
-  explicit Nibbles(std::size_t n) { resize_discard(n); }
-  explicit Nibbles(NibbleView v) { assign(v); }
-  Nibbles(const Nibbles& o) { assign(o.view()); }
-  Nibbles& operator=(const Nibbles& o) {
+  InlineBytes() = default;
+  explicit InlineBytes(std::size_t n) { resize_discard(n); }
+  explicit InlineBytes(std::span<const std::uint8_t> v) { assign(v); }
+  InlineBytes(const InlineBytes& o) { assign(o.view()); }
+  InlineBytes& operator=(const InlineBytes& o) {
     if (this != &o) assign(o.view());
     return *this;
   }
@@ -33,50 +34,50 @@ class Nibbles {
   std::uint8_t* data() { return heap_ ? heap_.get() : inline_.data(); }
   const std::uint8_t* data() const { return heap_ ? heap_.get() : inline_.data(); }
   std::size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
   std::uint8_t operator[](std::size_t i) const { return data()[i]; }
   std::uint8_t& operator[](std::size_t i) { return data()[i]; }
-  NibbleView view() const { return {data(), size_}; }
+  std::span<const std::uint8_t> view() const { return {data(), size_}; }
 
-  void assign(NibbleView v) {
+  void assign(std::span<const std::uint8_t> v) {
     resize_discard(v.size());
     if (!v.empty()) std::memmove(data(), v.data(), v.size());
   }
-  /// Removes the first `k` nibbles.
+  void clear() { size_ = 0; }
+  /// Removes the first `k` elements.
   void drop_front(std::size_t k) {
     std::memmove(data(), data() + k, size_ - k);
-    size_ -= k;
+    size_ -= static_cast<std::uint32_t>(k);
   }
 
  private:
   void resize_discard(std::size_t n) {
     if (n > capacity_) {
       heap_ = std::make_unique<std::uint8_t[]>(n);
-      capacity_ = n;
+      capacity_ = static_cast<std::uint32_t>(n);
     }
-    size_ = n;
+    size_ = static_cast<std::uint32_t>(n);
   }
 
-  std::array<std::uint8_t, kInline> inline_;
+  std::array<std::uint8_t, N> inline_;
+  std::uint32_t size_ = 0;
+  std::uint32_t capacity_ = N;
   std::unique_ptr<std::uint8_t[]> heap_;
-  std::size_t size_ = 0;
-  std::size_t capacity_ = kInline;
 };
 
-enum class Kind : std::uint8_t { kLeaf, kExtension, kBranch };
+// One nibble (0..15) per byte; 64 inline hold a whole 32-byte (secure) key.
+using Nibbles = InlineBytes<64>;
+// Values up to 40 bytes inline: storage values (RLP of a 32-byte word: at most 33 bytes) and
+// most test values; account leaves (~70-110 bytes) go to the heap.
+using Value = InlineBytes<40>;
 
-NibbleView view(const Nibbles& n) {
-  return n.view();
-}
+enum class Kind : std::uint8_t { kLeaf, kExtension, kBranch };
 
 }  // namespace
 
 struct MerklePatriciaTrie::Node {
   explicit Node(Kind k) : kind(k) {}
   Kind kind;
-  // Cached ref (see the header): 0 = not computed; 1..31 = embedded RLP in ref[0..len);
-  // 32 = ref holds Keccak256(RLP). Cleared whenever the node is modified.
-  mutable std::uint8_t ref_len = 0;
-  mutable std::array<std::uint8_t, 32> ref{};
 
  protected:
   ~Node() = default;  // destroyed through the concrete type (make_shared records it)
@@ -87,33 +88,34 @@ namespace {
 
 using Node = MerklePatriciaTrie::Node;
 using NodePtr = std::shared_ptr<Node>;
+using Slot = MerklePatriciaTrie::Slot;
 
 struct LeafNode : Node {
-  LeafNode(NibbleView p, ByteView v) : Node(Kind::kLeaf), path(p), value(v.begin(), v.end()) {}
+  LeafNode(NibbleView p, ByteView v) : Node(Kind::kLeaf), path(p), value(v) {}
   Nibbles path;
-  Bytes value;
+  Value value;
 };
 
 struct ExtensionNode : Node {
-  ExtensionNode(NibbleView p, NodePtr c) : Node(Kind::kExtension), path(p), child(std::move(c)) {}
+  ExtensionNode(NibbleView p, Slot c) : Node(Kind::kExtension), path(p), child(std::move(c)) {}
   Nibbles path;
-  NodePtr child;  // always a branch
+  Slot child;  // always a branch
 };
 
 struct BranchNode : Node {
   BranchNode() : Node(Kind::kBranch) {}
-  std::array<NodePtr, 16> children;
-  Bytes value;  // empty = no value
+  std::array<Slot, 16> children;
+  Value value;  // empty = no value
 };
 
-const LeafNode& as_leaf(const Node& n) {
-  return static_cast<const LeafNode&>(n);
+LeafNode& as_leaf(Node& n) {
+  return static_cast<LeafNode&>(n);
 }
-const ExtensionNode& as_ext(const Node& n) {
-  return static_cast<const ExtensionNode&>(n);
+ExtensionNode& as_ext(Node& n) {
+  return static_cast<ExtensionNode&>(n);
 }
-const BranchNode& as_branch(const Node& n) {
-  return static_cast<const BranchNode&>(n);
+BranchNode& as_branch(Node& n) {
+  return static_cast<BranchNode&>(n);
 }
 
 Nibbles to_nibbles(ByteView key) {
@@ -136,12 +138,20 @@ bool equal(ByteView a, ByteView b) {
   return std::ranges::equal(a, b);
 }
 
+bool starts_with(NibbleView key, NibbleView prefix) {
+  return key.size() >= prefix.size() && equal(key.first(prefix.size()), prefix);
+}
+
 NodePtr make_leaf(NibbleView path, ByteView value) {
   return std::make_shared<LeafNode>(path, value);
 }
 
-NodePtr make_extension(NibbleView path, NodePtr child) {
+NodePtr make_extension(NibbleView path, Slot child) {
   return std::make_shared<ExtensionNode>(path, std::move(child));
+}
+
+Slot slot_of(NodePtr n) {
+  return Slot{std::move(n), 0, {}};
 }
 
 // `first` followed by `rest` (prefixing a collapsed child with its branch slot or extension path).
@@ -152,177 +162,232 @@ Nibbles concat(NibbleView first, NibbleView rest) {
   return out;
 }
 
-// Writable access to `p` for an update: `p` itself if this is its only reference (nobody else can
-// observe the change), else a copy (path copying). Either way the cached ref is cleared.
-template <class T>
-std::shared_ptr<T> own(NodePtr&& p) {
-  if (p.use_count() == 1) {
-    p->ref_len = 0;
-    return std::static_pointer_cast<T>(std::move(p));
-  }
-  auto copy = std::make_shared<T>(static_cast<const T&>(*p));
-  copy->ref_len = 0;
-  return copy;
-}
+// Updates are written against a `Slot&` that belongs to this trie version (the root slot, or a
+// slot of a node this version may modify). The node it points to may be modified in place iff the
+// slot holds its only reference (use_count 1): then no other version can reach it. Otherwise the
+// recursion runs on a temporary copy of the child slot (so a no-op leaves everything untouched),
+// and only if something changed is the node copied (path copying) with the new child. Every
+// changed slot has its cached ref cleared.
 
-// The trie under `node` with key -> value set (`value` non-empty). Children are moved out of owned
-// parents so that uniqueness propagates down the path: a node reached through a shared ancestor
-// always has use_count >= 2 and is copied, never modified.
-NodePtr insert(NodePtr node, NibbleView key, ByteView value) {
-  if (!node) return make_leaf(key, value);
-  switch (node->kind) {
+// Sets key -> value (non-empty) under `slot`. Returns whether anything changed; `inserted` is set
+// if the key was new.
+bool put_at(Slot& slot, NibbleView key, ByteView value, bool& inserted) {
+  if (!slot.node) {
+    slot.node = make_leaf(key, value);
+    slot.ref_len = 0;
+    inserted = true;
+    return true;
+  }
+  const bool unique = slot.node.use_count() == 1;
+  Node& n = *slot.node;
+  switch (n.kind) {
     case Kind::kLeaf: {
-      const LeafNode& leaf = as_leaf(*node);
-      const std::size_t cp = common_prefix(view(leaf.path), key);
+      LeafNode& leaf = as_leaf(n);
+      const std::size_t cp = common_prefix(leaf.path.view(), key);
       if (cp == leaf.path.size() && cp == key.size()) {
-        auto l = own<LeafNode>(std::move(node));
-        l->value.assign(value.begin(), value.end());
-        return l;
+        if (equal(leaf.value.view(), value)) return false;
+        if (unique) {
+          leaf.value.assign(value);
+        } else {
+          slot.node = make_leaf(key, value);
+        }
+        slot.ref_len = 0;
+        return true;
       }
       // Split: a branch at the first differing nibble, under an extension for the shared prefix.
+      inserted = true;
       auto branch = std::make_shared<BranchNode>();
+      NodePtr keep = slot.node;  // `leaf` stays alive while the slot is rewritten
       if (cp == leaf.path.size()) {
         branch->value = leaf.value;
+      } else if (unique) {  // reuse the leaf: drop the shared prefix and the slot nibble
+        const std::uint8_t s = leaf.path[cp];
+        leaf.path.drop_front(cp + 1);
+        branch->children[s] = slot_of(std::move(keep));
       } else {
-        const std::uint8_t slot = leaf.path[cp];
-        if (node.use_count() == 1) {  // reuse the leaf: drop the prefix and the slot nibble
-          auto l = own<LeafNode>(std::move(node));
-          l->path.drop_front(cp + 1);
-          branch->children[slot] = std::move(l);
-        } else {
-          branch->children[slot] = make_leaf(view(leaf.path).subspan(cp + 1), leaf.value);
-        }
+        branch->children[leaf.path[cp]] =
+            slot_of(make_leaf(leaf.path.view().subspan(cp + 1), leaf.value.view()));
       }
       if (cp == key.size()) {
-        branch->value.assign(value.begin(), value.end());
+        branch->value.assign(value);
       } else {
-        branch->children[key[cp]] = make_leaf(key.subspan(cp + 1), value);
+        branch->children[key[cp]] = slot_of(make_leaf(key.subspan(cp + 1), value));
       }
-      if (cp == 0) return branch;
-      return make_extension(key.first(cp), std::move(branch));
+      slot.node = cp == 0 ? NodePtr(std::move(branch))
+                          : make_extension(key.first(cp), slot_of(std::move(branch)));
+      slot.ref_len = 0;
+      return true;
     }
     case Kind::kExtension: {
-      const ExtensionNode& ext = as_ext(*node);
-      const std::size_t cp = common_prefix(view(ext.path), key);
+      ExtensionNode& ext = as_ext(n);
+      const std::size_t cp = common_prefix(ext.path.view(), key);
       if (cp == ext.path.size()) {
-        auto e = own<ExtensionNode>(std::move(node));
-        e->child = insert(std::move(e->child), key.subspan(cp), value);
-        return e;
+        if (unique) {
+          if (!put_at(ext.child, key.subspan(cp), value, inserted)) return false;
+        } else {
+          Slot child = ext.child;
+          if (!put_at(child, key.subspan(cp), value, inserted)) return false;
+          slot.node = make_extension(ext.path.view(), std::move(child));
+        }
+        slot.ref_len = 0;
+        return true;
       }
+      inserted = true;
+      NodePtr keep = slot.node;
       auto branch = std::make_shared<BranchNode>();
-      const std::uint8_t slot = ext.path[cp];
+      const std::uint8_t s = ext.path[cp];
       if (cp + 1 == ext.path.size()) {
-        branch->children[slot] = ext.child;
+        branch->children[s] = ext.child;  // keeps the child's cached ref
       } else {
-        branch->children[slot] = make_extension(view(ext.path).subspan(cp + 1), ext.child);
+        branch->children[s] = slot_of(make_extension(ext.path.view().subspan(cp + 1), ext.child));
       }
       if (cp == key.size()) {
-        branch->value.assign(value.begin(), value.end());
+        branch->value.assign(value);
       } else {
-        branch->children[key[cp]] = make_leaf(key.subspan(cp + 1), value);
+        branch->children[key[cp]] = slot_of(make_leaf(key.subspan(cp + 1), value));
       }
-      if (cp == 0) return branch;
-      return make_extension(key.first(cp), std::move(branch));
+      slot.node = cp == 0 ? NodePtr(std::move(branch))
+                          : make_extension(key.first(cp), slot_of(std::move(branch)));
+      slot.ref_len = 0;
+      return true;
     }
     case Kind::kBranch: {
-      auto b = own<BranchNode>(std::move(node));
+      BranchNode& b = as_branch(n);
       if (key.empty()) {
-        b->value.assign(value.begin(), value.end());
+        if (equal(b.value.view(), value)) return false;
+        if (b.value.empty()) inserted = true;
+        if (unique) {
+          b.value.assign(value);
+        } else {
+          auto copy = std::make_shared<BranchNode>(b);
+          copy->value.assign(value);
+          slot.node = std::move(copy);
+        }
+      } else if (unique) {
+        if (!put_at(b.children[key[0]], key.subspan(1), value, inserted)) return false;
       } else {
-        NodePtr& slot = b->children[key[0]];
-        slot = insert(std::move(slot), key.subspan(1), value);
+        Slot child = b.children[key[0]];
+        if (!put_at(child, key.subspan(1), value, inserted)) return false;
+        auto copy = std::make_shared<BranchNode>(b);
+        copy->children[key[0]] = std::move(child);
+        slot.node = std::move(copy);
       }
-      return b;
+      slot.ref_len = 0;
+      return true;
     }
   }
-  return node;  // unreachable
+  return false;  // unreachable
 }
 
-// `prefix` + the node `child`, as one node: merges into a leaf or extension child, or becomes an
-// extension above a branch child.
-NodePtr prefixed(NibbleView prefix, NodePtr child) {
-  switch (child->kind) {
-    case Kind::kLeaf: {
-      const LeafNode& l = as_leaf(*child);
-      return make_leaf(view(concat(prefix, view(l.path))), l.value);
-    }
-    case Kind::kExtension: {
-      const ExtensionNode& e = as_ext(*child);
-      return make_extension(view(concat(prefix, view(e.path))), e.child);
-    }
+// `prefix` + the node in `child`, as one node: merges into a leaf or extension child, or becomes
+// an extension above a branch child.
+NodePtr prefixed(NibbleView prefix, const Slot& child) {
+  Node& n = *child.node;
+  switch (n.kind) {
+    case Kind::kLeaf:
+      return make_leaf(concat(prefix, as_leaf(n).path.view()).view(), as_leaf(n).value.view());
+    case Kind::kExtension:
+      return make_extension(concat(prefix, as_ext(n).path.view()).view(), as_ext(n).child);
     case Kind::kBranch:
-      return make_extension(prefix, std::move(child));
+      return make_extension(prefix, child);
   }
-  return child;  // unreachable
+  return nullptr;  // unreachable
 }
 
-// A branch after a removal: kept if it still has two entries (children or value), else collapsed
-// into the single remaining entry (Yellow Paper appendix D: branches have at least two entries).
-NodePtr normalize(std::shared_ptr<BranchNode> b) {
+// A branch after a removal keeps at least two entries (children or value) or is collapsed into
+// its single remaining entry (Yellow Paper appendix D). Returns the replacement, or null to keep.
+NodePtr collapse(const BranchNode& b) {
   int count = 0;
   int last = -1;
   for (int i = 0; i < 16; ++i) {
-    if (b->children[static_cast<std::size_t>(i)]) {
+    if (b.children[static_cast<std::size_t>(i)].node) {
       ++count;
       last = i;
     }
   }
-  if (count >= 2 || (count == 1 && !b->value.empty())) return b;
-  if (count == 0) return make_leaf({}, b->value);
-  const std::uint8_t slot = static_cast<std::uint8_t>(last);
-  return prefixed(NibbleView(&slot, 1), std::move(b->children[slot]));
+  if (count >= 2 || (count == 1 && !b.value.empty())) return nullptr;
+  if (count == 0) return make_leaf({}, b.value.view());
+  const std::uint8_t s = static_cast<std::uint8_t>(last);
+  return prefixed(NibbleView(&s, 1), b.children[s]);
 }
 
-// The trie under `node` without `key`, which must be present.
-NodePtr remove(NodePtr node, NibbleView key) {
-  assert(node);
-  switch (node->kind) {
+// Removes `key` under `slot`; returns whether it was present.
+bool erase_at(Slot& slot, NibbleView key) {
+  if (!slot.node) return false;
+  const bool unique = slot.node.use_count() == 1;
+  Node& n = *slot.node;
+  switch (n.kind) {
     case Kind::kLeaf:
-      return nullptr;
+      if (!equal(as_leaf(n).path.view(), key)) return false;
+      slot.node.reset();
+      slot.ref_len = 0;
+      return true;
     case Kind::kExtension: {
-      auto e = own<ExtensionNode>(std::move(node));
-      NodePtr child = remove(std::move(e->child), key.subspan(e->path.size()));
-      if (child->kind == Kind::kBranch) {
-        e->child = std::move(child);
-        return e;
+      ExtensionNode& ext = as_ext(n);
+      if (!starts_with(key, ext.path.view())) return false;
+      const NibbleView rest = key.subspan(ext.path.size());
+      NodePtr keep = slot.node;
+      if (unique) {
+        if (!erase_at(ext.child, rest)) return false;
+        if (ext.child.node->kind != Kind::kBranch) slot.node = prefixed(ext.path.view(), ext.child);
+      } else {
+        Slot child = ext.child;
+        if (!erase_at(child, rest)) return false;
+        slot.node = child.node->kind == Kind::kBranch ? make_extension(ext.path.view(), child)
+                                                      : prefixed(ext.path.view(), child);
       }
-      return prefixed(view(e->path), std::move(child));
+      slot.ref_len = 0;
+      return true;
     }
     case Kind::kBranch: {
-      auto b = own<BranchNode>(std::move(node));
+      BranchNode& b = as_branch(n);
+      NodePtr keep = slot.node;
+      BranchNode* target = &b;
       if (key.empty()) {
-        b->value.clear();
+        if (b.value.empty()) return false;
+        if (!unique) {
+          auto copy = std::make_shared<BranchNode>(b);
+          target = copy.get();
+          slot.node = std::move(copy);
+        }
+        target->value.clear();
+      } else if (unique) {
+        if (!erase_at(b.children[key[0]], key.subspan(1))) return false;
       } else {
-        NodePtr& slot = b->children[key[0]];
-        slot = remove(std::move(slot), key.subspan(1));
+        Slot child = b.children[key[0]];
+        if (!erase_at(child, key.subspan(1))) return false;
+        auto copy = std::make_shared<BranchNode>(b);
+        copy->children[key[0]] = std::move(child);
+        target = copy.get();
+        slot.node = std::move(copy);
       }
-      return normalize(std::move(b));
+      if (NodePtr replacement = collapse(*target)) slot.node = std::move(replacement);
+      slot.ref_len = 0;
+      return true;
     }
   }
-  return node;  // unreachable
+  return false;  // unreachable
 }
 
-const Bytes* find(const Node* n, NibbleView key) {
+const Value* find(const Slot& root, NibbleView key) {
+  Node* n = root.node.get();
   while (n != nullptr) {
     switch (n->kind) {
       case Kind::kLeaf: {
         const LeafNode& l = as_leaf(*n);
-        return std::ranges::equal(l.path.view(), key) ? &l.value : nullptr;
+        return equal(l.path.view(), key) ? &l.value : nullptr;
       }
       case Kind::kExtension: {
         const ExtensionNode& e = as_ext(*n);
-        if (key.size() < e.path.size() ||
-            !std::ranges::equal(e.path.view(), key.first(e.path.size()))) {
-          return nullptr;
-        }
+        if (!starts_with(key, e.path.view())) return nullptr;
         key = key.subspan(e.path.size());
-        n = e.child.get();
+        n = e.child.node.get();
         break;
       }
       case Kind::kBranch: {
         const BranchNode& b = as_branch(*n);
         if (key.empty()) return b.value.empty() ? nullptr : &b.value;
-        n = b.children[key[0]].get();
+        n = b.children[key[0]].node.get();
         key = key.subspan(1);
         break;
       }
@@ -331,104 +396,129 @@ const Bytes* find(const Node* n, NibbleView key) {
   return nullptr;
 }
 
-void hex_prefix(NibbleView path, bool leaf, Bytes& out) {
-  const std::uint8_t flag = leaf ? 2 : 0;
-  out.clear();
-  std::size_t i = 0;
-  if (path.size() % 2 == 1) {
-    out.push_back(static_cast<std::uint8_t>((flag + 1) << 4 | path[0]));
-    i = 1;
-  } else {
-    out.push_back(static_cast<std::uint8_t>(flag << 4));
-  }
-  for (; i < path.size(); i += 2)
-    out.push_back(static_cast<std::uint8_t>(path[i] << 4 | path[i + 1]));
+// ---- Encoding (RLP rules of rlp.hpp, written through a raw pointer into a presized buffer) ----
+
+std::size_t hex_prefix_size(std::size_t nibbles) {
+  return nibbles / 2 + 1;
 }
 
-// Computes and caches node refs bottom-up. One scratch buffer serves every node because a node is
-// encoded only after all its children's refs are cached.
+// Hex-prefix encoding (Yellow Paper appendix C) into `out` (hex_prefix_size bytes).
+void hex_prefix(NibbleView path, bool leaf, std::uint8_t* out) {
+  const unsigned flag = leaf ? 2 : 0;
+  std::size_t i = 0;
+  if (path.size() % 2 == 1) {
+    *out++ = static_cast<std::uint8_t>((flag + 1) << 4 | path[0]);
+    i = 1;
+  } else {
+    *out++ = static_cast<std::uint8_t>(flag << 4);
+  }
+  for (; i < path.size(); i += 2) *out++ = static_cast<std::uint8_t>(path[i] << 4 | path[i + 1]);
+}
+
+std::uint8_t* put_header(std::uint8_t* p, std::uint8_t short_base, std::size_t len) {
+  if (len <= 55) {
+    *p++ = static_cast<std::uint8_t>(short_base + len);
+    return p;
+  }
+  std::size_t n = 0;
+  for (std::size_t v = len; v != 0; v >>= 8) ++n;
+  *p++ = static_cast<std::uint8_t>(short_base + 55 + n);
+  for (std::size_t i = n; i-- > 0;) *p++ = static_cast<std::uint8_t>(len >> (8 * i));
+  return p;
+}
+
+std::uint8_t* put_string(std::uint8_t* p, ByteView s) {
+  if (s.size() == 1 && s[0] < 0x80) {
+    *p++ = s[0];
+    return p;
+  }
+  p = put_header(p, 0x80, s.size());
+  if (!s.empty()) std::memcpy(p, s.data(), s.size());
+  return p + s.size();
+}
+
+std::size_t ref_size(const Slot& s) {
+  return s.ref_len == 32 ? 33 : s.ref_len;
+}
+
+std::uint8_t* put_ref(std::uint8_t* p, const Slot& s) {
+  if (s.ref_len == 32) *p++ = 0xa0;
+  std::memcpy(p, s.ref.data(), s.ref_len);
+  return p + s.ref_len;
+}
+
+// Computes the refs of dirty slots bottom-up. One scratch buffer serves every node because a node
+// is encoded only after all its children's refs are cached in its slots.
 class Encoder {
  public:
   std::uint64_t nodes = 0;
 
-  void ensure_ref(const Node& n) {
-    if (n.ref_len != 0) return;
+  // `s` points to a node and has no cached ref.
+  void fill(const Slot& s) {
+    Node& n = *s.node;
     switch (n.kind) {
-      case Kind::kLeaf:
-        encode_leaf(as_leaf(n));
+      case Kind::kLeaf: {
+        const LeafNode& l = as_leaf(n);
+        hp_.resize(hex_prefix_size(l.path.size()));
+        hex_prefix(l.path.view(), true, hp_.data());
+        const std::size_t payload = rlp::string_length(hp_) + rlp::string_length(l.value.view());
+        std::uint8_t* p = start(payload);
+        p = put_string(p, hp_);
+        put_string(p, l.value.view());
         break;
-      case Kind::kExtension:
-        encode_extension(as_ext(n));
+      }
+      case Kind::kExtension: {
+        const ExtensionNode& e = as_ext(n);
+        if (e.child.ref_len == 0) fill(e.child);
+        hp_.resize(hex_prefix_size(e.path.size()));
+        hex_prefix(e.path.view(), false, hp_.data());
+        std::uint8_t* p = start(rlp::string_length(hp_) + ref_size(e.child));
+        p = put_string(p, hp_);
+        put_ref(p, e.child);
         break;
-      case Kind::kBranch:
-        encode_branch(as_branch(n));
+      }
+      case Kind::kBranch: {
+        const BranchNode& b = as_branch(n);
+        std::size_t payload = rlp::string_length(b.value.view());
+        for (const Slot& c : b.children) {
+          if (!c.node) {
+            payload += 1;  // empty string 0x80
+            continue;
+          }
+          if (c.ref_len == 0) fill(c);
+          payload += ref_size(c);
+        }
+        std::uint8_t* p = start(payload);
+        for (const Slot& c : b.children) {
+          if (c.node) {
+            p = put_ref(p, c);
+          } else {
+            *p++ = 0x80;
+          }
+        }
+        put_string(p, b.value.view());
         break;
+      }
     }
-    finish(n);
+    ++nodes;
+    if (buf_.size() < 32) {
+      std::memcpy(s.ref.data(), buf_.data(), buf_.size());
+      s.ref_len = static_cast<std::uint8_t>(buf_.size());
+    } else {
+      s.ref = keccak256(buf_);
+      s.ref_len = 32;
+    }
   }
 
  private:
-  static std::size_t ref_size(const Node& child) {
-    return child.ref_len == 32 ? 33 : child.ref_len;  // hash: 0xa0 + 32 bytes; else embedded RLP
-  }
-
-  void append_ref(const Node& child) {
-    if (child.ref_len == 32) buf_.push_back(0xa0);
-    buf_.insert(buf_.end(), child.ref.begin(), child.ref.begin() + child.ref_len);
-  }
-
-  void encode_leaf(const LeafNode& l) {
-    hex_prefix(view(l.path), true, hp_);
-    buf_.clear();
-    rlp::append_list_header(buf_, rlp::string_length(hp_) + rlp::string_length(l.value));
-    rlp::append_string(buf_, hp_);
-    rlp::append_string(buf_, l.value);
-  }
-
-  void encode_extension(const ExtensionNode& e) {
-    ensure_ref(*e.child);
-    hex_prefix(view(e.path), false, hp_);
-    buf_.clear();
-    rlp::append_list_header(buf_, rlp::string_length(hp_) + ref_size(*e.child));
-    rlp::append_string(buf_, hp_);
-    append_ref(*e.child);
-  }
-
-  void encode_branch(const BranchNode& b) {
-    std::size_t payload = rlp::string_length(b.value);
-    for (const auto& c : b.children) {
-      if (c) {
-        ensure_ref(*c);
-        payload += ref_size(*c);
-      } else {
-        payload += 1;  // empty string 0x80
-      }
-    }
-    buf_.clear();
-    rlp::append_list_header(buf_, payload);
-    for (const auto& c : b.children) {
-      if (c) {
-        append_ref(*c);
-      } else {
-        buf_.push_back(0x80);
-      }
-    }
-    rlp::append_string(buf_, b.value);
-  }
-
-  void finish(const Node& n) {
-    ++nodes;
-    if (buf_.size() < 32) {
-      std::memcpy(n.ref.data(), buf_.data(), buf_.size());
-      n.ref_len = static_cast<std::uint8_t>(buf_.size());
-    } else {
-      n.ref = keccak256(buf_);
-      n.ref_len = 32;
-    }
+  // Sizes the buffer for a list with `payload` bytes and writes its header.
+  std::uint8_t* start(std::size_t payload) {
+    buf_.resize(rlp::list_header_length(payload) + payload);
+    return put_header(buf_.data(), 0xc0, payload);
   }
 
   Bytes buf_;
-  Bytes hp_;  // hex-prefix encoded path (Yellow Paper appendix C), reused
+  Bytes hp_;  // hex-prefix encoded path
 };
 
 }  // namespace
@@ -446,34 +536,34 @@ void MerklePatriciaTrie::put(ByteView key, ByteView value) {
     return;
   }
   const Nibbles k = to_nibbles(key);
-  const Bytes* existing = find(root_.get(), view(k));
-  if (existing != nullptr && equal(*existing, value)) return;
-  if (existing == nullptr) ++size_;
-  root_ = insert(std::move(root_), view(k), value);
+  bool inserted = false;
+  put_at(root_, k.view(), value, inserted);
+  if (inserted) ++size_;
 }
 
 bool MerklePatriciaTrie::erase(ByteView key) {
   const Nibbles k = to_nibbles(key);
-  if (find(root_.get(), view(k)) == nullptr) return false;
-  root_ = remove(std::move(root_), view(k));
+  if (!erase_at(root_, k.view())) return false;
   --size_;
   return true;
 }
 
 std::optional<Bytes> MerklePatriciaTrie::get(ByteView key) const {
-  const Bytes* v = find(root_.get(), view(to_nibbles(key)));
+  const Value* v = find(root_, to_nibbles(key).view());
   if (v == nullptr) return std::nullopt;
-  return *v;
+  return Bytes(v->data(), v->data() + v->size());
 }
 
 Hash32 MerklePatriciaTrie::root_hash(std::uint64_t* nodes_hashed) const {
-  if (!root_) return kEmptyTrieRoot;
-  Encoder enc;
-  enc.ensure_ref(*root_);
-  if (nodes_hashed != nullptr) *nodes_hashed += enc.nodes;
-  if (root_->ref_len == 32) return root_->ref;
+  if (!root_.node) return kEmptyTrieRoot;
+  if (root_.ref_len == 0) {
+    Encoder enc;
+    enc.fill(root_);
+    if (nodes_hashed != nullptr) *nodes_hashed += enc.nodes;
+  }
+  if (root_.ref_len == 32) return root_.ref;
   // A root shorter than 32 bytes is still hashed (only child refs are embedded).
-  return keccak256(ByteView(root_->ref.data(), root_->ref_len));
+  return keccak256(ByteView(root_.ref.data(), root_.ref_len));
 }
 
 void SecureMerklePatriciaTrie::put(ByteView key, ByteView value) {

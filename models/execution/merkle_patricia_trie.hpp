@@ -13,13 +13,16 @@
 // different blocks and forks share all unchanged nodes. Nodes that only this trie references are
 // updated in place (no allocation) — safe because nobody else can observe them.
 //
-// Incremental hashing: each node caches its ref once computed; an update clears the cache of the
-// nodes on its path only, so `root_hash()` re-encodes just the paths changed since the last call.
+// Incremental hashing: every reference to a node (a parent's child slot, or the trie's root slot)
+// caches that node's ref once computed; an update clears the caches along its path only, so
+// `root_hash()` re-encodes just the paths changed since the last call, and encoding a branch reads
+// its 16 child refs from the branch itself without touching the children.
 //
 // Not thread-safe: even `root_hash()` (const) fills node caches, and caches of nodes shared with
 // copies of the trie. Confine a trie and all its copies to one thread.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -39,6 +42,13 @@ inline constexpr Hash32 kEmptyTrieRoot = {
 class MerklePatriciaTrie {
  public:
   struct Node;  // defined in the .cpp
+  /// Implementation detail: a reference to a node with the node's cached ref (`ref_len` 0 = not
+  /// computed; 1..31 = embedded RLP in ref[0..ref_len); 32 = Keccak256 of the RLP).
+  struct Slot {
+    std::shared_ptr<Node> node;
+    mutable std::uint8_t ref_len = 0;
+    mutable std::array<std::uint8_t, 32> ref{};
+  };
 
   MerklePatriciaTrie();
   MerklePatriciaTrie(const MerklePatriciaTrie&);  // O(1)
@@ -48,7 +58,8 @@ class MerklePatriciaTrie {
   ~MerklePatriciaTrie();
 
   /// Inserts or replaces; an empty `value` erases `key`. Putting the value a key already has is a
-  /// no-op (no node copied, no cache cleared).
+  /// no-op (no node copied, no cache cleared). One descent from the root; allocates only new or
+  /// path-copied nodes.
   void put(ByteView key, ByteView value);
   /// Removes `key`, collapsing branches left with one entry; returns false if it was absent.
   bool erase(ByteView key);
@@ -65,7 +76,7 @@ class MerklePatriciaTrie {
   Hash32 root_hash(std::uint64_t* nodes_hashed = nullptr) const;
 
  private:
-  std::shared_ptr<Node> root_;
+  Slot root_;
   std::size_t size_ = 0;
 };
 
