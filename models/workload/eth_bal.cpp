@@ -248,6 +248,10 @@ BalTraced bal_to_traced(const BalBlock& block) {
     sender[i] = s->address;
     for (const auto& [tx, v] : s->nonce_changes)
       if (tx == i) sender_nonce[i] = v;
+    if (sender_nonce[i] == 0)
+      throw std::runtime_error("block " + std::to_string(block.number) + ": transaction " +
+                               std::to_string(i) + ": sender " + to_hex0x(s->address) +
+                               " has new nonce 0");
   }
 
   struct Build {

@@ -291,6 +291,9 @@ std::string default_eth_blocks_dir() {
 
 MainnetBlock load_eth_block(const std::string& dir, std::uint64_t number,
                             const MainnetOptions& opts) {
+  if (!(opts.derived_write_fraction >= 0 && opts.derived_write_fraction <= 1))
+    throw std::invalid_argument("load_eth_block: derived_write_fraction must be in [0, 1], got " +
+                                std::to_string(opts.derived_write_fraction));
   const std::string bdir = dir + "/" + std::to_string(number);
   const std::string block_file = bdir + "/block.json";
   const std::string pre_file = bdir + "/pre_state.json";

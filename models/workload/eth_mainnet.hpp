@@ -108,6 +108,7 @@ std::string default_eth_blocks_dir();
 /// (e.g. "…/14029313/block.json: transactions[12].gas: …") on missing files, malformed JSON or
 /// values, and if a recorded nonce does not follow the pre-state nonce of its sender (checked
 /// for every transaction: first nonce of a sender = its pre-state nonce, then consecutive).
+/// Throws std::invalid_argument if opts.derived_write_fraction is outside [0, 1].
 MainnetBlock load_eth_block(const std::string& dir, std::uint64_t number,
                             const MainnetOptions& opts = {});
 
