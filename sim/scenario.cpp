@@ -418,7 +418,7 @@ void visit(V& v, PipelineConfig& c) {
   v.choice("commitment", c.commitment, {"mpt", "flat_hash"});
   v.uint("block_gas_limit", c.block_gas_limit, 1);
   v.uint("max_block_txs", c.max_block_txs, 1);
-  v.uint("d_lag", c.d_lag, 0);
+  v.uint("d_lag", c.d_lag, 0, 16);  // <= ChainState::kKeepFinalAncestors
   v.choice("speculative_execution", c.speculative_execution, {"none", "on_proposal", "on_vote"});
   v.object("cost_model", [&](auto& s) { visit(s, c.cost_model); });
 }

@@ -55,6 +55,9 @@ struct ChainState::Impl {
   std::uint64_t block_gas_limit = 0;
   sim::WorkloadConfig workload;
   std::map<std::uint64_t, Entry> entries;  // payload id -> entry (ids grow with build time)
+  /// Results of finalized payloads pruned from `entries` (their states are gone, their cost
+  /// and root stay: a lagging node still charges and checks them).
+  std::map<std::uint64_t, std::shared_ptr<const ExecutedBlock>> final_results;
 };
 
 ChainState::ChainState(const sim::Scenario& scenario) : impl_(std::make_unique<Impl>()) {
@@ -150,7 +153,15 @@ std::shared_ptr<const ExecutedBlock> ChainState::execute(
 
 std::shared_ptr<const ExecutedBlock> ChainState::find(std::uint64_t payload_id) const {
   auto it = impl_->entries.find(payload_id);
-  return it == impl_->entries.end() ? nullptr : it->second.result;
+  if (it != impl_->entries.end()) return it->second.result;
+  auto f = impl_->final_results.find(payload_id);
+  return f == impl_->final_results.end() ? nullptr : f->second;
+}
+
+std::optional<U256Wei> ChainState::balance(std::uint64_t payload_id, const Address& address) const {
+  auto it = impl_->entries.find(payload_id);
+  if (it == impl_->entries.end()) return std::nullopt;
+  return it->second.post_state->get(ex::StateKey::balance(address));
 }
 
 std::size_t ChainState::held() const {
@@ -161,17 +172,29 @@ void ChainState::finalize(std::uint64_t payload_id) {
   Impl& s = *impl_;
   auto final_it = s.entries.find(payload_id);
   if (final_it == s.entries.end()) return;
-  // Keep the final payload and its descendants (ids ascend from parent to child).
+  // The final payload and its last kKeepFinalAncestors ancestors are kept; older final ancestors
+  // keep only their results.
   std::map<std::uint64_t, Impl::Entry> kept;
-  kept.emplace(payload_id, std::move(final_it->second));
+  std::uint64_t p = payload_id;
+  for (std::size_t depth = 0; s.entries.count(p); ++depth) {
+    Impl::Entry& e = s.entries.at(p);
+    if (depth <= kKeepFinalAncestors) {
+      kept.emplace(p, std::move(e));
+    } else {
+      s.final_results.emplace(p, e.result);
+    }
+    if (p == kGenesis) break;
+    p = kept.count(p) ? kept.at(p).parent : e.parent;
+  }
+  // Descendants of the final payload (ids ascend from parent to child).
   for (auto& [id, e] : s.entries) {
-    if (id > payload_id && kept.count(e.parent)) kept.emplace(id, std::move(e));
+    if (id > payload_id && kept.count(e.parent) && !kept.count(id)) kept.emplace(id, std::move(e));
   }
   Impl::Entry& fin = kept.at(payload_id);
   if (fin.post_state->depth() > kMaxOverlayDepth) {
     fin.post_state = fin.post_state->flatten();
     for (auto& [id, e] : kept) {
-      if (id != payload_id) e.post_state = e.post_state->rebase(kept.at(e.parent).post_state);
+      if (id > payload_id) e.post_state = e.post_state->rebase(kept.at(e.parent).post_state);
     }
   }
   s.entries = std::move(kept);

@@ -10,14 +10,19 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "models/common/bytes.hpp"
+#include "models/execution/state.hpp"
 #include "models/workload/poisson_transfers.hpp"
 #include "sim/runtime.hpp"
 #include "sim/scenario.hpp"
 
 namespace pipesim::pipelines {
+
+/// A 256-bit balance in wei, as the execution layer stores it.
+using U256Wei = execution::U256;
 
 /// A busy interval of one execution worker, relative to the job start, in reference seconds.
 struct WorkerSpan {
@@ -63,12 +68,19 @@ class ChainState {
       std::uint64_t payload_id, std::uint64_t parent_payload,
       const std::vector<const workload::TransferArrival*>& txs, std::uint32_t proposer,
       bool corrupt_one_write = false);
-  /// The stored result of an executed payload, or nullptr (unknown or pruned).
+  /// Balance of `address` in the post-state of `payload_id`, or nullopt if the payload is not
+  /// held (pruned or never executed). In wei.
+  std::optional<U256Wei> balance(std::uint64_t payload_id, const Address& address) const;
+  /// The stored result of an executed payload (finalized ones stay available), or nullptr.
   std::shared_ptr<const ExecutedBlock> find(std::uint64_t payload_id) const;
-  /// Marks `payload_id` final. Payloads that do not descend from it (abandoned forks and
-  /// finalized ancestors) are pruned; when the overlay chain gets deeper than
-  /// kMaxOverlayDepth, the final post-state is flattened into a new base layer.
+  /// Marks `payload_id` final. Payloads that neither descend from it nor are among its last
+  /// kKeepFinalAncestors ancestors (abandoned forks, old final blocks) are pruned — the results
+  /// of final ones stay available through find(), their states do not; when the overlay chain
+  /// gets deeper than kMaxOverlayDepth, the final post-state is flattened into a new base.
   void finalize(std::uint64_t payload_id);
+  /// Final ancestors whose post-states stay available (lagging-state checks read up to this
+  /// many blocks back, so pipeline.d_lag is bounded by it).
+  static constexpr std::size_t kKeepFinalAncestors = 16;
   /// Overlay depth above which finalize() flattens (bounds the cost of a state read).
   static constexpr std::size_t kMaxOverlayDepth = 16;
   /// Payloads currently held (executed and not pruned).

@@ -304,7 +304,7 @@ void HotStuffPipeline::apply(NodeId node, const consensus::Effects& effects) {
 void HotStuffPipeline::account_commit(NodeId node, const BlockHeader& h) {
   const double now = rt_.now();
   nodes_[node].committed.push_back(h);
-  rec_.block_stage(node, ref(h), "committed", now);
+  rec_.block_stage(node, ref(h), commit_stage(), now);
   auto pit = payloads_.find(h.payload_id);
   if (pit == payloads_.end()) return;
   PayloadRecord& p = pit->second;

@@ -68,6 +68,8 @@ class HotStuffPipeline : public sim::Application {
   /// Observability: the node voted / saw a QC (as leader) / entered a round. Default: nothing.
   virtual void on_voted(NodeId, BlockId, double) {}
   virtual void on_qc(NodeId, const consensus::QuorumCert&, double) {}
+  /// Stage name of a committed block in blocks.csv ("committed"; Monad calls it "finalized").
+  virtual const char* commit_stage() const { return "committed"; }
   /// Pipeline-specific metrics and invariants at the end of the run.
   virtual void report_pipeline() {}
   /// Whether `tx` may enter a block built by `node` on `parent` given the transactions already

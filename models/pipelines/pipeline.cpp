@@ -2,18 +2,20 @@
 
 #include <stdexcept>
 
+#include "models/pipelines/async_execution.hpp"
 #include "models/pipelines/interleaved.hpp"
 
 namespace pipesim::pipelines {
 
 const std::vector<std::string>& pipeline_kinds() {
-  static const std::vector<std::string> kinds{"interleaved"};
+  static const std::vector<std::string> kinds{"interleaved", "async_execution"};
   return kinds;
 }
 
 std::unique_ptr<sim::Application> make_pipeline(const sim::Scenario& scenario,
                                                 sim::Runtime& runtime) {
   if (scenario.pipeline.kind == "interleaved") return make_interleaved(scenario, runtime);
+  if (scenario.pipeline.kind == "async_execution") return make_async_execution(scenario, runtime);
   std::string allowed;
   for (const auto& k : pipeline_kinds()) allowed += (allowed.empty() ? "" : ", ") + k;
   throw std::invalid_argument("pipeline.kind: unknown pipeline \"" + scenario.pipeline.kind +
