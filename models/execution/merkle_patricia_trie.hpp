@@ -18,6 +18,9 @@
 // `root_hash()` re-encodes just the paths changed since the last call, and encoding a branch reads
 // its 16 child refs from the branch itself without touching the children.
 //
+// Memory: a branch holds 16 slots (~0.9 KB), a leaf with a 32-byte key ~0.2 KB; a trie of 1M
+// random 32-byte keys takes ~0.55 GB (bench/mpt_bench).
+//
 // Not thread-safe: even `root_hash()` (const) fills node caches, and caches of nodes shared with
 // copies of the trie. Confine a trie and all its copies to one thread.
 #pragma once
