@@ -412,7 +412,7 @@ void visit(V& v, CostModelConfig& c) {
 template <class V>
 void visit(V& v, PipelineConfig& c) {
   v.choice("kind", c.kind, {"interleaved", "async_execution"});
-  v.choice("executor", c.executor, {"sequential", "block_stm", "batch_occ"});
+  v.choice("executor", c.executor, {"sequential", "block_stm", "batch_occ", "optimistic"});
   v.uint("threads", c.threads, 1);
   v.boolean("lazy_beneficiary", c.lazy_beneficiary);
   v.choice("commitment", c.commitment, {"mpt", "flat_hash"});

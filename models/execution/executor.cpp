@@ -6,6 +6,7 @@
 
 #include "models/execution/batch_occ.hpp"
 #include "models/execution/block_stm.hpp"
+#include "models/execution/optimistic.hpp"
 #include "models/execution/sequential.hpp"
 
 namespace pipesim::execution {
@@ -25,15 +26,16 @@ const char* to_string(SpanKind kind) {
 }
 
 std::vector<std::string> executor_names() {
-  return {"sequential", "block_stm", "batch_occ"};
+  return {"sequential", "block_stm", "batch_occ", "optimistic"};
 }
 
 std::unique_ptr<Executor> make_executor(std::string_view name) {
   if (name == "sequential") return std::make_unique<SequentialExecutor>();
   if (name == "block_stm") return std::make_unique<BlockStmExecutor>();
   if (name == "batch_occ") return std::make_unique<BatchOccExecutor>();
+  if (name == "optimistic") return std::make_unique<OptimisticExecutor>();
   throw std::invalid_argument("unknown executor '" + std::string(name) +
-                              "', expected one of: sequential, block_stm, batch_occ");
+                              "', expected one of: sequential, block_stm, batch_occ, optimistic");
 }
 
 BlockEnv make_block_env(const Block& block, const ExecutorConfig& cfg) {

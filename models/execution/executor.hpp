@@ -108,7 +108,8 @@ class Executor {
                                    const ExecutorConfig& cfg) = 0;
 };
 
-/// "sequential" | "block_stm" | "batch_occ"; throws std::invalid_argument listing these.
+/// "sequential" | "block_stm" | "batch_occ" | "optimistic"; throws std::invalid_argument
+/// listing these.
 std::unique_ptr<Executor> make_executor(std::string_view name);
 /// The names make_executor accepts.
 std::vector<std::string> executor_names();

@@ -41,6 +41,7 @@ TEST_CASE("every executor equals Sequential on 1000 random blocks") {
   auto seq = make_executor("sequential");
   auto stm = make_executor("block_stm");
   auto occ = make_executor("batch_occ");
+  auto opt = make_executor("optimistic");
   int blocks = 0;
   std::uint64_t reexecutions = 0, aborts = 0;
   for (int c = 0; c < 500; ++c) {
@@ -77,7 +78,7 @@ TEST_CASE("every executor equals Sequential on 1000 random blocks") {
       const ExecutionOutcome ref = seq->execute(block, pre, cfg);
       const auto ref_writes = ref.post_state->writes().sorted();
       REQUIRE(ref.state_root.has_value());
-      for (Executor* ex : {stm.get(), occ.get()}) {
+      for (Executor* ex : {stm.get(), occ.get(), opt.get()}) {
         CAPTURE(std::string(ex->name()));
         const ExecutionOutcome out = ex->execute(block, pre, cfg);
         REQUIRE(out.receipts == ref.receipts);

@@ -222,7 +222,7 @@ TEST_CASE("error messages: path, value and expectation") {
         "outputs.tx_sample_rate: value 2 is out of range, expected a number in [0, 1]");
   CHECK(with("pipeline.executor", "parallel") ==
         "pipeline.executor: value \"parallel\" is not an allowed value, expected one of "
-        "\"sequential\", \"block_stm\", \"batch_occ\"");
+        "\"sequential\", \"block_stm\", \"batch_occ\", \"optimistic\"");
   CHECK(with("nodes.speed", 2) == "nodes.speed: unknown key, allowed keys: cores, speed_factor");
   CHECK(with("network.latency.jiter_ms", 1) ==
         "network.latency.jiter_ms: unknown key (did you mean \"jitter_ms\"?), allowed keys: "
