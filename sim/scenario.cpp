@@ -195,6 +195,11 @@ struct KeyCollector {
   }
   void uints(std::string_view key, std::vector<std::uint32_t>&) { keys.emplace_back(key); }
   void note(std::string_view key) { keys.emplace_back(key); }
+  void file(std::string_view key, std::string&) { keys.emplace_back(key); }
+  template <class T, class F>
+  void objects(std::string_view key, std::vector<T>&, F&&) {
+    keys.emplace_back(key);
+  }
   template <class F>
   void object(std::string_view key, F&&) {
     keys.emplace_back(key);
@@ -282,6 +287,28 @@ class Reader {
                     std::numeric_limits<std::uint32_t>::max())));
     }
   }
+  /// A file path: any string, "" = none (resolved against the scenario's folder later).
+  void file(std::string_view key, std::string& out) {
+    if (const json* v = find(key)) {
+      if (!v->is_string()) wrong_type(join(path_, key), *v, "a string (a file path, or \"\")");
+      out = v->get<std::string>();
+    }
+  }
+  /// An array of objects, each read with `fields(visitor, element)` (absent: keeps `out`).
+  template <class T, class F>
+  void objects(std::string_view key, std::vector<T>& out, F&& fields) {
+    const json* v = find(key);
+    if (v == nullptr) return;
+    const std::string path = join(path_, key);
+    out.clear();
+    for (const auto& e : read_array(*v, path, "objects")) {
+      const std::string epath = index_path(path, out.size());
+      if (!e.is_object()) wrong_type(epath, e, "an object");
+      T item{};
+      read_object(e, epath, [&](auto& r) { fields(r, item); });
+      out.push_back(std::move(item));
+    }
+  }
   /// A documentation-only key (`$schema`, `description`): any string, not stored.
   void note(std::string_view key) {
     if (const json* v = find(key); v != nullptr && !v->is_string()) {
@@ -337,6 +364,18 @@ class Writer {
   }
   void uints(std::string_view key, std::vector<std::uint32_t>& v) { at(key) = v; }
   void note(std::string_view) {}
+  void file(std::string_view key, std::string& v) { at(key) = v; }
+  template <class T, class F>
+  void objects(std::string_view key, std::vector<T>& items, F&& fields) {
+    json arr = json::array();
+    for (T& item : items) {
+      json obj = json::object();
+      Writer writer(obj);
+      fields(writer, item);
+      arr.push_back(std::move(obj));
+    }
+    at(key) = std::move(arr);
+  }
   template <class F>
   void object(std::string_view key, F&& fields) {
     json& sub = at(key);
@@ -354,7 +393,8 @@ class Writer {
 
 template <class V>
 void visit(V& v, LatencyConfig& c) {
-  v.choice("model", c.model, {"constant", "uniform", "normal", "lognormal", "region_matrix"});
+  v.choice("model", c.model,
+           {"constant", "uniform", "normal", "lognormal", "region_matrix", "vivaldi"});
   v.number("constant_ms", c.constant_ms, kNonNegative);
   v.number("min_ms", c.min_ms, kNonNegative);
   v.number("max_ms", c.max_ms, kNonNegative);
@@ -363,13 +403,18 @@ void visit(V& v, LatencyConfig& c) {
   v.number("median_ms", c.median_ms, kPositive);
   v.number("sigma", c.sigma, kNonNegative);
   v.number("floor_ms", c.floor_ms, kNonNegative);
-  v.choice("preset", c.preset, {"", "aws_p50", "aws_p90"});
+  v.choice("preset", c.preset, {"", "aws_p50", "aws_p90", "simblock_2015", "simblock_2019"});
   v.object("regions", [&](auto& r) {
     r.texts("names", c.region_names);
     r.matrix("one_way_ms", c.one_way_ms, kNonNegative);
     r.numbers("weights", c.region_weights, kNonNegative);
+    r.choice("distribution", c.region_distribution,
+             {"", "bitcoin_2015", "bitcoin_2019", "litecoin", "dogecoin"});
   });
   v.number("jitter_ms", c.jitter_ms, kNonNegative);
+  v.choice("jitter_kind", c.jitter_kind, {"uniform", "normal", "pareto", "from_p90"});
+  v.choice("vivaldi_dataset", c.vivaldi_dataset, {"harvard", "p2psim", "meridian"});
+  v.choice("vivaldi_selection", c.vivaldi_selection, {"first", "sample", "wrap"});
 }
 
 template <class V>
@@ -380,6 +425,24 @@ void visit(V& v, NetworkConfig& c) {
     s.number("upload_mbps", c.bandwidth.upload_mbps, kPositive);
     s.number("download_mbps", c.bandwidth.download_mbps, kPositive);
   });
+  v.objects("classes", c.classes, [](auto& s, NodeClassShare& share) {
+    s.choice("name", share.name, {"reliable", "home", "laggy", "constrained", "bad"});
+    s.number("fraction", share.fraction, kNonNegative);
+  });
+  v.object("topology", [&](auto& s) {
+    s.choice("kind", c.topology.kind,
+             {"complete", "random_regular", "erdos_renyi", "watts_strogatz", "barabasi_albert",
+              "star", "ring", "file"});
+    s.uint("degree", c.topology.degree, 1);
+    s.number("p", c.topology.p, kFraction);
+    s.file("file", c.topology.file);
+  });
+  v.object("dissemination", [&](auto& s) {
+    s.choice("mode", c.dissemination.mode, {"direct", "flood", "push", "push_pull"});
+    s.uint("fanout", c.dissemination.fanout, 0);
+    s.number("processing_delay_ms", c.dissemination.processing_delay_ms, kNonNegative);
+  });
+  v.file("platform_xml", c.platform_xml);
 }
 
 template <class V>
@@ -411,7 +474,7 @@ void visit(V& v, CostModelConfig& c) {
 
 template <class V>
 void visit(V& v, PipelineConfig& c) {
-  v.choice("kind", c.kind, {"interleaved", "async_execution"});
+  v.choice("kind", c.kind, {"interleaved", "async_execution", "propagation"});
   v.choice("executor", c.executor, {"sequential", "block_stm", "batch_occ", "optimistic"});
   v.uint("threads", c.threads, 1);
   v.boolean("lazy_beneficiary", c.lazy_beneficiary);
@@ -420,6 +483,8 @@ void visit(V& v, PipelineConfig& c) {
   v.uint("max_block_txs", c.max_block_txs, 1);
   v.uint("d_lag", c.d_lag, 0, 16);  // <= ChainState::kKeepFinalAncestors
   v.choice("speculative_execution", c.speculative_execution, {"none", "on_proposal", "on_vote"});
+  v.uint("block_size_bytes", c.block_size_bytes, 1);
+  v.uint("propagation_sources", c.propagation_sources, 1);
   v.object("cost_model", [&](auto& s) { visit(s, c.cost_model); });
 }
 
@@ -524,6 +589,28 @@ void resolve_regions(LatencyConfig& lat, const std::string& path) {
     }
     lat.preset = "aws_p50";  // the documented default
   }
+  const std::string dpath = rpath + ".distribution";
+  if (lat.preset.rfind("simblock_", 0) == 0) {
+    // SimBlock's 6 regions and matrices are resolved by the runtime (models/network/presets).
+    const auto unused = [&](const std::string& key) {
+      fail(rpath + "." + key,
+           fmt::format("not used with preset \"{}\" (SimBlock's 6 regions with the node "
+                       "distribution regions.distribution), expected no {}",
+                       lat.preset, key));
+    };
+    if (!lat.region_names.empty()) unused("names");
+    if (!lat.one_way_ms.empty()) unused("one_way_ms");
+    if (!lat.region_weights.empty()) unused("weights");
+    if (lat.region_distribution.empty()) {
+      lat.region_distribution = lat.preset == "simblock_2015" ? "bitcoin_2015" : "bitcoin_2019";
+    }
+    return;
+  }
+  if (!lat.region_distribution.empty()) {
+    fail(dpath, fmt::format("value \"{}\" is used by the simblock presets only, expected \"\" "
+                            "with preset \"{}\"",
+                            lat.region_distribution, lat.preset));
+  }
   // Names: unique.
   std::set<std::string> seen;
   for (std::size_t i = 0; i < lat.region_names.size(); ++i) {
@@ -596,8 +683,156 @@ void resolve_regions(LatencyConfig& lat, const std::string& path) {
   }
 }
 
+/// A file named in the scenario: absolute as is; relative first against the scenario file's
+/// folder, then against the data folder. Returns the absolute, normalised path.
+std::string resolve_file(const std::string& value, const std::string& base_dir,
+                         const std::string& path) {
+  namespace fs = std::filesystem;
+  const fs::path given(value);
+  std::vector<fs::path> candidates;
+  if (given.is_absolute()) {
+    candidates.push_back(given);
+  } else {
+    candidates.push_back(fs::path(base_dir) / given);
+    candidates.push_back(fs::path(data_dir()) / given);
+  }
+  std::vector<std::string> tried;
+  for (const auto& c : candidates) {
+    std::error_code ec;
+    if (fs::is_regular_file(c, ec)) return fs::absolute(c, ec).lexically_normal().string();
+    tried.push_back(c.string());
+  }
+  fail(path, fmt::format("file \"{}\" not found (looked for {}), expected a readable file "
+                         "relative to the scenario's folder or to the data folder",
+                         value, fmt::join(tried, " and ")));
+}
+
+/// Peers in a syscoord file (non-empty lines that are not `#` comments).
+std::size_t syscoord_peer_count(const std::string& file, const std::string& path) {
+  std::ifstream in(file);
+  if (!in) {
+    fail(path, fmt::format("cannot read {} ({}); set PIPESIM_DATA_DIR to the repository's data/ "
+                           "folder",
+                           file, std::strerror(errno)));
+  }
+  std::size_t count = 0;
+  for (std::string line; std::getline(in, line);) {
+    const auto first = line.find_first_not_of(" \t\r");
+    if (first != std::string::npos && line[first] != '#') ++count;
+  }
+  return count;
+}
+
+/// network.* checks beyond single fields: jitter kinds, vivaldi peers, classes, topology,
+/// dissemination, file paths (resolved to absolute paths).
+void check_network(Scenario& s, const std::string& base_dir) {
+  NetworkConfig& net = s.network;
+  LatencyConfig& lat = net.latency;
+  const std::uint32_t n = net.validators;
+  const bool aws = lat.preset == "aws_p50" || lat.preset == "aws_p90";
+  if (lat.jitter_kind == "from_p90" && !(aws && lat.model == "region_matrix")) {
+    fail("network.latency.jitter_kind",
+         fmt::format("value \"from_p90\" needs the AWS p50/p90 tables, expected model "
+                     "\"region_matrix\" with preset \"aws_p50\" or \"aws_p90\" (got model "
+                     "\"{}\", preset \"{}\")",
+                     lat.model, lat.preset));
+  }
+  if ((lat.jitter_kind == "pareto" || lat.jitter_kind == "from_p90") && lat.jitter_ms != 0.0) {
+    fail("network.latency.jitter_ms",
+         fmt::format("value {} is not used by jitter_kind \"{}\" (its spread comes from the "
+                     "latency data), expected 0",
+                     lat.jitter_ms, lat.jitter_kind));
+  }
+  if (lat.model == "vivaldi" && lat.vivaldi_selection != "wrap") {
+    const std::string file = data_dir() + "/platforms/median_" + lat.vivaldi_dataset + ".syscoord";
+    const std::size_t peers = syscoord_peer_count(file, "network.latency.vivaldi_dataset");
+    if (n > peers) {
+      fail("network.latency.vivaldi_selection",
+           fmt::format("value \"{}\" places each validator on its own peer, but {} validators "
+                       "exceed the {} peers of dataset \"{}\", expected \"wrap\" or at most {} "
+                       "validators",
+                       lat.vivaldi_selection, n, peers, lat.vivaldi_dataset, peers));
+    }
+  }
+  std::set<std::string> class_names;
+  double class_sum = 0.0;
+  for (std::size_t i = 0; i < net.classes.size(); ++i) {
+    if (!class_names.insert(net.classes[i].name).second) {
+      fail(index_path("network.classes", i) + ".name",
+           fmt::format("value \"{}\" is listed twice, expected distinct class names",
+                       net.classes[i].name));
+    }
+    class_sum += net.classes[i].fraction;
+  }
+  if (!net.classes.empty() && !(class_sum > 0.0)) {
+    fail("network.classes", "fractions sum to 0, expected a positive sum");
+  }
+  const TopologyConfig& topo = net.topology;
+  const DisseminationConfig& dis = net.dissemination;
+  const std::string tpath = "network.topology";
+  if (topo.kind != "complete" && dis.mode == "direct") {
+    fail(tpath + ".kind",
+         fmt::format("value \"{}\" needs gossip dissemination (direct broadcast sends to every "
+                     "validator), expected network.dissemination.mode \"flood\", \"push\" or "
+                     "\"push_pull\"",
+                     topo.kind));
+  }
+  const auto bad_degree = [&](const std::string& expected) {
+    fail(tpath + ".degree", fmt::format("value {} is out of range for kind \"{}\" with {} "
+                                        "validators, expected {}",
+                                        topo.degree, topo.kind, n, expected));
+  };
+  if (topo.kind == "random_regular") {
+    if (topo.degree >= n) bad_degree("an integer < network.validators");
+    if ((static_cast<std::uint64_t>(n) * topo.degree) % 2 != 0) {
+      bad_degree("an even degree when the number of validators is odd");
+    }
+  } else if (topo.kind == "watts_strogatz") {
+    if (topo.degree < 2 || topo.degree % 2 != 0 || topo.degree >= n) {
+      bad_degree("an even integer in [2, network.validators)");
+    }
+  } else if (topo.kind == "barabasi_albert") {
+    if (topo.degree >= n) bad_degree("an integer < network.validators");
+  } else if (topo.kind == "erdos_renyi") {
+    if (!(topo.p > 0.0 && topo.p < 1.0)) {
+      fail(tpath + ".p", fmt::format("value {} is out of range for kind \"erdos_renyi\", expected "
+                                     "a number in (0, 1)",
+                                     topo.p));
+    }
+  }
+  if (topo.kind == "file") {
+    if (topo.file.empty()) {
+      fail(tpath + ".file", "missing, expected an edge list or GraphML file for kind \"file\"");
+    }
+    net.topology.file = resolve_file(topo.file, base_dir, tpath + ".file");
+  } else if (!topo.file.empty()) {
+    fail(tpath + ".file", fmt::format("value \"{}\" is used by kind \"file\" only, expected \"\" "
+                                      "for kind \"{}\"",
+                                      topo.file, topo.kind));
+  }
+  if (dis.mode == "push" && dis.fanout == 0) {
+    fail("network.dissemination.fanout",
+         "value 0 is out of range for mode \"push\", expected an integer >= 1");
+  }
+  if (!net.platform_xml.empty()) {
+    net.platform_xml = resolve_file(net.platform_xml, base_dir, "network.platform_xml");
+    if (dis.mode != "direct") {
+      fail("network.dissemination.mode",
+           fmt::format("value \"{}\" is not available with network.platform_xml (pair latencies "
+                       "come from the platform's routes), expected \"direct\"",
+                       dis.mode));
+    }
+    if (lat.jitter_kind != "uniform") {
+      fail("network.latency.jitter_kind",
+           fmt::format("value \"{}\" is not available with network.platform_xml (pair latencies "
+                       "come from the platform's routes), expected \"uniform\"",
+                       lat.jitter_kind));
+    }
+  }
+}
+
 /// Checks that involve more than one field (after every field passed its own check).
-void check_cross_fields(Scenario& s) {
+void check_cross_fields(Scenario& s, const std::string& base_dir) {
   if (s.pipeline.threads > s.nodes.cores) {
     fail("pipeline.threads", fmt::format("value {} is out of range, expected an integer <= "
                                          "nodes.cores ({})",
@@ -662,6 +897,7 @@ void check_cross_fields(Scenario& s) {
                      s.faults.crash_at_s, s.duration_s));
   }
   resolve_regions(s.network.latency, "network.latency");
+  check_network(s, base_dir);
 }
 
 }  // namespace
@@ -708,14 +944,13 @@ void apply_override(nlohmann::json& doc, const std::string& assignment) {
 }
 
 Scenario parse_scenario(const nlohmann::json& doc, const std::string& base_dir) {
-  (void)base_dir;  // no scenario key refers to a file yet
   if (!doc.is_object()) {
     fail("", fmt::format("scenario: value {} has the wrong type ({}), expected an object",
                          show(doc), doc.type_name()));
   }
   Scenario s;
   Reader::read_object(doc, "", [&](auto& v) { visit(v, s); });
-  check_cross_fields(s);
+  check_cross_fields(s, base_dir);
   return s;
 }
 

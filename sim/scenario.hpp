@@ -36,7 +36,7 @@ class ScenarioError : public std::runtime_error {
 
 /// network.latency — one-way latency between two validators.
 struct LatencyConfig {
-  /// "constant" | "uniform" | "normal" | "lognormal" | "region_matrix"
+  /// "constant" | "uniform" | "normal" | "lognormal" | "region_matrix" | "vivaldi"
   std::string model = "region_matrix";
   double constant_ms = 50.0;  // constant: every pair
   double min_ms = 10.0;       // uniform: per-pair one-way latency ~ U[min_ms, max_ms]
@@ -49,11 +49,24 @@ struct LatencyConfig {
   /// region_matrix: region names, one-way latency matrix (row = from, column = to) in ms, and
   /// node-to-region weights (fractions, normalised; nodes assigned deterministically in
   /// proportion, by validator index). Either inline (`regions`) or loaded from `preset`.
-  std::string preset;  // "" or a named preset, e.g. "aws_p50" (see docs/scenario.md)
+  /// "" or a named preset: "aws_p50", "aws_p90" (region matrix filled here), "simblock_2015",
+  /// "simblock_2019" (SimBlock's 6 regions, resolved by the runtime; see docs/scenario.md)
+  std::string preset;
   std::vector<std::string> region_names;
   std::vector<std::vector<double>> one_way_ms;
   std::vector<double> region_weights;
-  double jitter_ms = 0.0;  // per-message extra delay ~ U[0, jitter_ms] (seeded)
+  /// simblock presets: node distribution over SimBlock's regions, "bitcoin_2015" |
+  /// "bitcoin_2019" | "litecoin" | "dogecoin" ("" = the preset's year's Bitcoin distribution).
+  std::string region_distribution;
+  /// vivaldi: measured coordinates data/platforms/median_<dataset>.syscoord, "harvard" (226
+  /// peers) | "p2psim" (1,740) | "meridian" (2,500); validators placed by "first" | "sample" |
+  /// "wrap" (models/network/vivaldi.hpp).
+  std::string vivaldi_dataset = "meridian";
+  std::string vivaldi_selection = "sample";
+  double jitter_ms = 0.0;  // uniform: U[0, jitter_ms]; normal: standard deviation (seeded)
+  /// "uniform" | "normal" | "pareto" (SimBlock, mean = the pair's latency) | "from_p90" (aws
+  /// presets: normal with sigma = (p90 - p50) / 2 of the round trip per region pair).
+  std::string jitter_kind = "uniform";
   friend bool operator==(const LatencyConfig&, const LatencyConfig&) = default;
 };
 
@@ -64,10 +77,43 @@ struct BandwidthConfig {
   friend bool operator==(const BandwidthConfig&, const BandwidthConfig&) = default;
 };
 
+/// network.classes[i] — a share of the validators in one of ethshadow's node classes (extra
+/// latency at the node's end of every link and its access bandwidth; models/network/presets.hpp).
+struct NodeClassShare {
+  std::string name = "reliable";  // "reliable" | "home" | "laggy" | "constrained" | "bad"
+  double fraction = 1.0;          // relative weight (normalised over all shares), >= 0
+  friend bool operator==(const NodeClassShare&, const NodeClassShare&) = default;
+};
+
+/// network.topology — the peer-to-peer overlay that gossip dissemination runs on.
+struct TopologyConfig {
+  /// "complete" | "random_regular" | "erdos_renyi" | "watts_strogatz" | "barabasi_albert" |
+  /// "star" | "ring" | "file"
+  std::string kind = "complete";
+  std::uint32_t degree = 8;  // random_regular degree; watts_strogatz k; barabasi_albert m
+  double p = 0.1;            // erdos_renyi edge probability; watts_strogatz rewiring probability
+  std::string file;          // file: edge list or GraphML, resolved to an absolute path on load
+  friend bool operator==(const TopologyConfig&, const TopologyConfig&) = default;
+};
+
+/// network.dissemination — how Runtime::broadcast reaches the other validators.
+struct DisseminationConfig {
+  std::string mode = "direct";       // "direct" | "flood" | "push" | "push_pull"
+  std::uint32_t fanout = 8;          // push (>= 1) / push_pull: full copies pushed per node
+  double processing_delay_ms = 0.0;  // per hop, before a node forwards
+  friend bool operator==(const DisseminationConfig&, const DisseminationConfig&) = default;
+};
+
 struct NetworkConfig {
   std::uint32_t validators = 4;  // >= 4 (n = 3f + 1 needs f >= 1)
   LatencyConfig latency;
   BandwidthConfig bandwidth;
+  std::vector<NodeClassShare> classes;  // empty: every node has network.bandwidth, no extra
+  TopologyConfig topology;
+  DisseminationConfig dissemination;
+  /// SimGrid platform file (absolute after loading; "" = pipesim's own star platform). Hosts
+  /// give speed, cores and pair latencies (docs/scenario.md).
+  std::string platform_xml;
   friend bool operator==(const NetworkConfig&, const NetworkConfig&) = default;
 };
 
@@ -103,7 +149,7 @@ struct CostModelConfig {
 
 /// pipeline — how consensus and execution interleave, and the executor.
 struct PipelineConfig {
-  std::string kind = "interleaved";            // "interleaved" | "async_execution"
+  std::string kind = "interleaved";            // "interleaved" | "async_execution" | "propagation"
   std::string executor = "sequential";         // "sequential" | "block_stm" | "batch_occ"
   std::uint32_t threads = 1;                   // executor worker threads (<= nodes.cores)
   bool lazy_beneficiary = true;                // Block-STM: apply beneficiary fee credits lazily
@@ -117,6 +163,10 @@ struct PipelineConfig {
   /// async_execution: "none" (execute blocks once finalized) | "on_proposal" | "on_vote"
   /// (start speculatively; work on abandoned blocks is wasted).
   std::string speculative_execution = "none";
+  /// propagation: size of the block each source broadcasts (bytes), and the number of sources
+  /// (validators 0 .. sources-1, each broadcasting one block at time 0).
+  std::uint64_t block_size_bytes = 1'000'000;
+  std::uint32_t propagation_sources = 1;
   CostModelConfig cost_model;
   friend bool operator==(const PipelineConfig&, const PipelineConfig&) = default;
 };

@@ -227,7 +227,7 @@ TEST_CASE("error messages: path, value and expectation") {
   CHECK(with("network.latency.jiter_ms", 1) ==
         "network.latency.jiter_ms: unknown key (did you mean \"jitter_ms\"?), allowed keys: "
         "model, constant_ms, min_ms, max_ms, mean_ms, stddev_ms, median_ms, sigma, floor_ms, "
-        "preset, regions, jitter_ms");
+        "preset, regions, jitter_ms, jitter_kind, vivaldi_dataset, vivaldi_selection");
   CHECK(with("pipeline.threads", 17) ==
         "pipeline.threads: value 17 is out of range, expected an integer <= nodes.cores (16)");
   CHECK(with("faults.crashed", json::array({1, 2})) ==
@@ -345,8 +345,12 @@ TEST_CASE("to_json lists every key, defaults included") {
   CHECK(j["faults"]["crashed"] == json::array());
   CHECK(j["outputs"]["trace_nodes"] == 8);
   CHECK(j.size() == 10);  // name, seed, duration_s and 7 sections; no $schema/description
-  CHECK(j["network"]["latency"].size() == 12);
-  CHECK(j["pipeline"].size() == 10);
+  CHECK(j["network"]["latency"].size() == 15);
+  CHECK(j["network"]["classes"] == json::array());
+  CHECK(j["network"]["topology"]["kind"] == "complete");
+  CHECK(j["network"]["dissemination"]["mode"] == "direct");
+  CHECK(j["network"]["platform_xml"] == "");
+  CHECK(j["pipeline"].size() == 12);
 }
 
 namespace {
@@ -375,7 +379,7 @@ TEST_CASE("docs/scenario.md documents every key and its complete example loads")
   const std::string doc = read_text(kSource / "docs/scenario.md");
   std::set<std::string> keys;
   leaf_paths(to_json(parse_scenario(json::object())), "", keys);
-  CHECK(keys.size() == 64);
+  CHECK(keys.size() == 79);
   for (const auto& key : keys) {
     CHECK_MESSAGE(doc.find("| `" + key + "` |") != std::string::npos,
                   "docs/scenario.md has no table row for " << key);
@@ -402,4 +406,82 @@ TEST_CASE("docs/scenario.md documents every key and its complete example loads")
   CHECK(s.pipeline.threads == 8);
   CHECK(s.faults.crashed == std::vector<std::uint32_t>{15});
   check_round_trip(s);
+}
+
+TEST_CASE("network keys: presets, vivaldi, jitter kinds, classes, topology, dissemination") {
+  // SimBlock: regions come from the runtime, the distribution defaults to the year's Bitcoin.
+  Scenario s = parse_scenario(json::parse(
+      R"({"network": {"latency": {"preset": "simblock_2015", "jitter_kind": "pareto"}}})"));
+  CHECK(s.network.latency.preset == "simblock_2015");
+  CHECK(s.network.latency.region_distribution == "bitcoin_2015");
+  CHECK(s.network.latency.region_names.empty());
+  CHECK(s.network.latency.jitter_kind == "pareto");
+  check_round_trip(s);
+  s = parse_scenario(json::parse(
+      R"({"network": {"latency": {"preset": "simblock_2019",
+                                   "regions": {"distribution": "dogecoin"}}}})"));
+  CHECK(s.network.latency.region_distribution == "dogecoin");
+  check_round_trip(s);
+  // from_p90 with an AWS preset; normal jitter with its standard deviation.
+  s = parse_scenario(
+      json::parse(R"({"network": {"latency": {"preset": "aws_p90", "jitter_kind": "from_p90"}}})"));
+  CHECK(s.network.latency.one_way_ms.size() == 7);
+  s = parse_scenario(json::parse(
+      R"({"network": {"latency": {"model": "constant", "jitter_kind": "normal", "jitter_ms": 3}}})"));
+  CHECK(s.network.latency.jitter_ms == 3);
+  // Vivaldi: wrap lifts the peer-count limit.
+  s = parse_scenario(json::parse(
+      R"({"network": {"validators": 3000, "latency": {"model": "vivaldi",
+                      "vivaldi_dataset": "harvard", "vivaldi_selection": "wrap"}}})"));
+  CHECK(s.network.latency.vivaldi_dataset == "harvard");
+  CHECK(parse_error(json::parse(R"({"network": {"validators": 2501,
+                    "latency": {"model": "vivaldi"}}})"))
+            .find("2501 validators exceed the 2500 peers of dataset \"meridian\"") !=
+        std::string::npos);
+  // Classes, topology, dissemination.
+  s = parse_scenario(json::parse(R"({"network": {
+      "validators": 10,
+      "classes": [{"name": "reliable", "fraction": 0.5}, {"name": "bad"}],
+      "topology": {"kind": "watts_strogatz", "degree": 4, "p": 0.2},
+      "dissemination": {"mode": "push_pull", "fanout": 0, "processing_delay_ms": 2.5}}})"));
+  REQUIRE(s.network.classes.size() == 2);
+  CHECK(s.network.classes[1].name == "bad");
+  CHECK(s.network.classes[1].fraction == 1.0);  // default
+  CHECK(s.network.topology.degree == 4);
+  CHECK(s.network.dissemination.processing_delay_ms == 2.5);
+  check_round_trip(s);
+  CHECK(parse_error(json::parse(R"({"network": {"validators": 10, "topology": {"kind":
+        "watts_strogatz", "degree": 3}, "dissemination": {"mode": "flood"}}})"))
+            .find("network.topology.degree: value 3 is out of range") == 0);
+  CHECK(parse_error(json::parse(R"({"network": {"classes": [{"name": "home", "fraction": 0}]}})"))
+            .find("network.classes: fractions sum to 0") == 0);
+  CHECK(parse_error(json::parse(R"({"network": {"topology": {"file": "x.edges"}}})"))
+            .find("network.topology.file: value \"x.edges\" is used by kind \"file\" only") == 0);
+  // Propagation pipeline keys.
+  s = parse_scenario(json::parse(
+      R"({"pipeline": {"kind": "propagation", "block_size_bytes": 2000, "propagation_sources": 3}})"));
+  CHECK(s.pipeline.block_size_bytes == 2000);
+  CHECK(s.pipeline.propagation_sources == 3);
+}
+
+TEST_CASE("file paths resolve against the scenario folder, then the data folder") {
+  // Relative to the data folder: stored absolute, so the resolved scenario reloads anywhere.
+  Scenario s = parse_scenario(
+      json::parse(R"({"network": {"platform_xml": "platforms/small_platform.xml"}})"));
+  CHECK(fs::path(s.network.platform_xml).is_absolute());
+  CHECK(fs::equivalent(s.network.platform_xml, kSource / "data/platforms/small_platform.xml"));
+  check_round_trip(s);
+  // Relative to the scenario file's folder (base_dir) first.
+  const fs::path dir = fs::temp_directory_path() / "pipesim-scenario-test-files";
+  fs::create_directories(dir);
+  {
+    std::ofstream out(dir / "g.edges");
+    out << "0 1\n1 2\n2 3\n3 0\n";
+  }
+  s = parse_scenario(json::parse(R"({"network": {"topology": {"kind": "file", "file": "g.edges"},
+                                                  "dissemination": {"mode": "flood"}}})"),
+                     dir.string());
+  CHECK(fs::equivalent(s.network.topology.file, dir / "g.edges"));
+  check_round_trip(s);
+  fs::remove_all(dir);
 }

@@ -1,6 +1,9 @@
 // Transport arithmetic (pure, no SimGrid): latency, bandwidth and link serialisation.
 #include <doctest/doctest.h>
 
+#include <random>
+#include <stdexcept>
+
 #include "sim/transport.hpp"
 
 using pipesim::sim::Transport;
@@ -62,4 +65,37 @@ TEST_CASE("jitter is bounded and seeded") {
     first = a;
   }
   CHECK(varied);
+}
+
+TEST_CASE("per-node rates: each sender's uplink and each receiver's downlink") {
+  // Node 0 uploads at 1 MB/s, node 1 at 4 MB/s; node 2 downloads at 0.5 MB/s.
+  Transport t(
+      3, [](std::uint32_t, std::uint32_t) { return 0.010; }, 0.0, {1e6, 4e6, 1e9},
+      {1e9, 1e9, 0.5e6}, 42);
+  CHECK(t.schedule(0, 1, 1'000'000, 0.0) == doctest::Approx(1.010));  // uplink of 0
+  CHECK(t.schedule(1, 0, 1'000'000, 0.0) == doctest::Approx(0.260));  // uplink of 1
+  CHECK(t.schedule(1, 2, 1'000'000, 1.0) == doctest::Approx(3.010));  // downlink of 2
+  CHECK(t.upload_Bps(1) == 4e6);
+  CHECK_THROWS_AS(
+      Transport(
+          2, [](std::uint32_t, std::uint32_t) { return 0.0; }, 0.0, {1e6}, {1e6, 1e6}, 1),
+      std::invalid_argument);
+}
+
+TEST_CASE("a sampler replaces latency + uniform jitter and draws from the seeded stream") {
+  Transport t = make(0.050, 1e9, 1e9, 0.010);
+  t.set_sampler([](std::uint32_t, std::uint32_t, std::mt19937_64& rng) {
+    return 0.100 + static_cast<double>(rng() % 1000) * 1e-6;
+  });
+  Transport u = make(0.050, 1e9, 1e9, 0.010);
+  u.set_sampler([](std::uint32_t, std::uint32_t, std::mt19937_64& rng) {
+    return 0.100 + static_cast<double>(rng() % 1000) * 1e-6;
+  });
+  for (int k = 0; k < 20; ++k) {
+    const double a = t.schedule(0, 1, 0, 0.0);
+    CHECK(a >= 0.100);
+    CHECK(a < 0.101);
+    CHECK(a == u.schedule(0, 1, 0, 0.0));
+  }
+  CHECK(t.base_latency_s(0, 1) == 0.050);
 }
