@@ -66,8 +66,11 @@ class Runtime {
   virtual void send(NodeId from, NodeId to, std::uint16_t channel,
                     std::shared_ptr<const void> payload, std::uint64_t size_bytes,
                     double depart_s = 0.0) = 0;
-  /// Sends to every other validator, one copy per receiver on the uplink, in the order
-  /// from+1, from+2, ... (mod n). The payload object itself is shared, never copied.
+  /// Sends to every other validator. network.dissemination.mode "direct": one copy per receiver
+  /// on the uplink, in the order from+1, from+2, ... (mod n). Otherwise the message is gossiped
+  /// over network.topology (network::simulate_gossip from the departure time) and each
+  /// validator gets one delivery at its first-arrival time, `from` being the original sender.
+  /// The payload object itself is shared, never copied.
   virtual void broadcast(NodeId from, std::uint16_t channel, std::shared_ptr<const void> payload,
                          std::uint64_t size_bytes, double depart_s = 0.0) = 0;
 

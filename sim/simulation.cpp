@@ -9,7 +9,12 @@
 #include <limits>
 #include <queue>
 #include <stdexcept>
+#include <unordered_map>
 
+#include "models/network/bandwidth.hpp"
+#include "models/network/gossip.hpp"
+#include "models/network/latency_model.hpp"
+#include "models/network/topology.hpp"
 #include "sim/latency.hpp"
 #include "sim/recorder.hpp"
 #include "sim/transport.hpp"
@@ -61,6 +66,17 @@ struct Simulation::Impl {
   std::vector<double> consensus_lane_free_s;
   std::vector<ExecLane> exec_lanes;
   std::vector<double> crash_time_s;
+  std::vector<double> speed;            // per node: speed factor (reference cores per host core)
+  std::vector<double> flops_per_ref_s;  // per node: flops of one reference-core second
+  // Gossip dissemination (network.dissemination.mode != "direct").
+  std::shared_ptr<const network::LatencyModel> latency_model;
+  std::unique_ptr<network::Topology> topology;
+  std::unique_ptr<network::BandwidthModel> bandwidth;
+  network::GossipParams gossip;
+  std::uint64_t broadcasts = 0;
+  std::vector<double> prop_t50_s, prop_t90_s, prop_t100_s;
+  std::uint64_t incomplete_broadcasts = 0;
+  std::vector<std::uint8_t> down;
   Application* app = nullptr;
   sg4::MutexPtr mutex;
   sg4::ConditionVariablePtr cv;
@@ -68,7 +84,6 @@ struct Simulation::Impl {
   std::uint64_t seq = 0;
   std::uint64_t events = 0;
   int active_jobs = 0;
-  double speed = 1.0;
 
   void push(Event e) {
     e.seq = seq++;
@@ -105,10 +120,10 @@ struct Simulation::Impl {
           execs.reserve(job.worker_busy_s.size());
           for (double busy : job.worker_busy_s) {
             if (busy > 0)
-              execs.push_back(sg4::this_actor::exec_async(busy * kFlopsPerReferenceSecond));
+              execs.push_back(sg4::this_actor::exec_async(busy * flops_per_ref_s[node]));
           }
           for (auto& e : execs) e->wait();
-          const double min_end = start + job.makespan_s / speed;
+          const double min_end = start + job.makespan_s / speed[node];
           if (sg4::Engine::get_clock() < min_end) sg4::this_actor::sleep_until(min_end);
           const double end = sg4::Engine::get_clock();
           Event ev{end, 0, EventKind::kCallback, 0, node, node, 0, nullptr};
@@ -122,6 +137,131 @@ struct Simulation::Impl {
           cv->notify_all();
         });
     actor->daemonize();
+  }
+
+  /// network.platform_xml: loads the file, maps validator i onto the i-th host in name order,
+  /// takes speed (x nodes.speed_factor) and cores from the hosts, and replaces the latency
+  /// function with the route latency (+ class extras), computed once per ordered pair.
+  void load_platform(const Scenario& sc, NetworkModel& net) {
+    const std::string& file = sc.network.platform_xml;
+    const std::uint32_t n = sc.network.validators;
+    try {
+      engine->load_platform(file);
+    } catch (const std::exception& e) {
+      throw ScenarioError("network.platform_xml",
+                          "cannot load SimGrid platform \"" + file + "\": " + e.what());
+    }
+    std::vector<sg4::Host*> all = engine->get_all_hosts();
+    std::sort(all.begin(), all.end(),
+              [](const sg4::Host* a, const sg4::Host* b) { return a->get_name() < b->get_name(); });
+    if (all.size() < n) {
+      throw ScenarioError("network.platform_xml",
+                          "platform \"" + file + "\" has " + std::to_string(all.size()) +
+                              " hosts, expected at least network.validators (" + std::to_string(n) +
+                              ") hosts");
+    }
+    hosts.assign(all.begin(), all.begin() + n);
+    speed.resize(n);
+    for (std::uint32_t i = 0; i < n; ++i) {
+      speed[i] = hosts[i]->get_speed() / kFlopsPerReferenceSecond * sc.nodes.speed_factor;
+    }
+    auto cache = std::make_shared<std::unordered_map<std::uint64_t, double>>();
+    std::vector<sg4::Host*> mapped = hosts;
+    std::vector<double> extra = net.extra_s;
+    net.latency_s = [cache, mapped, extra](std::uint32_t a, std::uint32_t b) {
+      if (a == b) return 0.0;
+      const std::uint64_t key = (static_cast<std::uint64_t>(a) << 32) | b;
+      auto it = cache->find(key);
+      if (it == cache->end()) {
+        std::vector<sg4::Link*> links;
+        double latency = 0.0;
+        mapped[a]->route_to(mapped[b], links, &latency);
+        if (!extra.empty()) latency += extra[a] + extra[b];
+        it = cache->emplace(key, latency).first;
+      }
+      return it->second;
+    };
+    net.model.reset();
+    net.sample_s = nullptr;
+  }
+
+  /// network.dissemination.mode != "direct": builds the topology (stats into summary.json) and
+  /// the gossip parameters used by every broadcast.
+  void setup_gossip(const Scenario& sc, const NetworkModel& net) {
+    const std::uint32_t n = sc.network.validators;
+    const TopologyConfig& t = sc.network.topology;
+    network::TopologyParams p;
+    p.kind = network::topology_kind_from_string(t.kind);
+    p.n = t.kind == "file" ? 0 : n;
+    p.degree = t.degree;
+    p.p = t.p;
+    p.file = t.file;
+    p.seed = sc.seed ^ 0x746f706f6c6f6779ULL;
+    try {
+      topology = std::make_unique<network::Topology>(network::build_topology(p));
+    } catch (const std::exception& e) {
+      throw ScenarioError("network.topology", e.what());
+    }
+    if (topology->node_count() != n) {
+      throw ScenarioError("network.topology.file",
+                          "the graph has " + std::to_string(topology->node_count()) +
+                              " nodes, expected network.validators (" + std::to_string(n) + ")");
+    }
+    const network::TopologyStats stats = network::topology_stats(*topology, 4096, 8, p.seed);
+    recorder->metric("topology", network::to_json(*topology, stats));
+    latency_model = net.model;
+    bandwidth = std::make_unique<network::BandwidthModel>(n, network::BandwidthParams{});
+    for (std::uint32_t v = 0; v < n; ++v) {
+      bandwidth->set_node(v, {network::bytes_per_s_to_mbps(net.upload_Bps[v]),
+                              network::bytes_per_s_to_mbps(net.download_Bps[v])});
+    }
+    const DisseminationConfig& d = sc.network.dissemination;
+    gossip.mode = network::gossip_mode_from_string(d.mode);
+    gossip.processing_delay_s = d.processing_delay_ms / 1000.0;
+    gossip.fanout = d.fanout;
+    gossip.jitter = static_cast<bool>(net.sample_s) || sc.network.latency.jitter_ms > 0.0;
+    down.assign(n, 0);
+  }
+
+  /// One broadcast by gossip: deliveries at depart + each node's receive time, bytes per node,
+  /// propagation percentiles over the live nodes.
+  void gossip_broadcast(NodeId from, std::uint16_t channel,
+                        const std::shared_ptr<const void>& payload, std::uint64_t size_bytes,
+                        double depart) {
+    const std::uint32_t n = scenario.network.validators;
+    for (std::uint32_t v = 0; v < n; ++v) down[v] = crashed(v, depart) ? 1 : 0;
+    network::GossipParams p = gossip;
+    p.message_bytes = std::max<std::uint64_t>(1, size_bytes);
+    p.seed = network::splitmix64_mix(scenario.seed ^ 0x676f73736970ULL ^ broadcasts++);
+    p.down = down;
+    const network::GossipResult r =
+        network::simulate_gossip(*topology, *latency_model, *bandwidth, from, p);
+    std::vector<double> live;
+    live.reserve(n);
+    for (std::uint32_t v = 0; v < n; ++v) {
+      transport->count_sent(v, r.bytes_sent[v]);
+      transport->count_received(v, r.bytes_received[v]);
+      if (down[v] != 0) continue;
+      const double t = r.receive_time_s[v];
+      live.push_back(t);
+      if (v == from || t == network::kNever) continue;
+      push(Event{depart + t, 0, EventKind::kDeliver, channel, v, from, 0, payload});
+    }
+    transport->count_messages(r.messages);
+    std::sort(live.begin(), live.end());
+    const auto at = [&](double q) {
+      const auto k =
+          static_cast<std::size_t>(std::ceil(q * static_cast<double>(live.size()) - 1e-9));
+      return live[std::max<std::size_t>(k, 1) - 1];
+    };
+    const double t50 = at(0.5), t90 = at(0.9), t100 = at(1.0);
+    if (t50 != network::kNever) prop_t50_s.push_back(t50);
+    if (t90 != network::kNever) prop_t90_s.push_back(t90);
+    if (t100 != network::kNever) {
+      prop_t100_s.push_back(t100);
+    } else {
+      ++incomplete_broadcasts;
+    }
   }
 
   void dispatch(Event& e) {
@@ -206,27 +346,35 @@ Simulation::Simulation(const Scenario& scenario, const std::filesystem::path& ru
   sg4::Engine::set_config("network/bandwidth-factor:1");
 
   const std::uint32_t n = scenario.network.validators;
-  s.speed = scenario.nodes.speed_factor;
-  auto* zone = sg4::create_star_zone("validators");
-  s.hosts.reserve(n);
-  for (std::uint32_t i = 0; i < n; ++i) {
-    std::string name = "v";
-    name += std::to_string(i);  // (not "v" + to_string: GCC 12 -Wrestrict false positive)
-    s.hosts.push_back(zone->create_host(name, s.speed * kFlopsPerReferenceSecond)
-                          ->set_core_count(static_cast<int>(scenario.nodes.cores))
-                          ->seal());
+  NetworkModel net = make_network_model(scenario);
+  if (scenario.network.platform_xml.empty()) {
+    s.speed.assign(n, scenario.nodes.speed_factor);
+    auto* zone = sg4::create_star_zone("validators");
+    s.hosts.reserve(n);
+    for (std::uint32_t i = 0; i < n; ++i) {
+      std::string name = "v";
+      name += std::to_string(i);  // (not "v" + to_string: GCC 12 -Wrestrict false positive)
+      s.hosts.push_back(zone->create_host(name, s.speed[i] * kFlopsPerReferenceSecond)
+                            ->set_core_count(static_cast<int>(scenario.nodes.cores))
+                            ->seal());
+    }
+    zone->seal();
+  } else {
+    s.load_platform(scenario, net);
   }
-  zone->seal();
 
+  s.flops_per_ref_s.resize(n);
+  for (std::uint32_t i = 0; i < n; ++i) s.flops_per_ref_s[i] = s.hosts[i]->get_speed() / s.speed[i];
   s.transport = std::make_unique<Transport>(
-      n, make_latency_fn(scenario), scenario.network.latency.jitter_ms / 1000.0,
-      scenario.network.bandwidth.upload_mbps * 1e6 / 8.0,
-      scenario.network.bandwidth.download_mbps * 1e6 / 8.0, scenario.seed ^ 0x7472616e73706f72ULL);
+      n, net.latency_s, scenario.network.latency.jitter_ms / 1000.0, net.upload_Bps,
+      net.download_Bps, scenario.seed ^ 0x7472616e73706f72ULL);
+  if (net.sample_s) s.transport->set_sampler(net.sample_s);
+  s.recorder = std::make_unique<Recorder>(scenario, run_dir);
+  if (scenario.network.dissemination.mode != "direct") s.setup_gossip(scenario, net);
   s.consensus_lane_free_s.assign(n, 0.0);
   s.exec_lanes.resize(n);
   s.crash_time_s.assign(n, std::numeric_limits<double>::infinity());
   for (std::uint32_t c : scenario.faults.crashed) s.crash_time_s[c] = scenario.faults.crash_at_s;
-  s.recorder = std::make_unique<Recorder>(scenario, run_dir);
   s.mutex = sg4::Mutex::create();
   s.cv = sg4::ConditionVariable::create();
 }
@@ -245,6 +393,14 @@ RunStats Simulation::run(Application& app, const ProgressFn& progress) {
     received[i] = s.transport->bytes_received(i);
   }
   s.recorder->set_bytes(std::move(sent), std::move(received));
+  if (s.topology) {
+    s.recorder->sample_metric("propagation_t50_s", s.prop_t50_s, "s");
+    s.recorder->sample_metric("propagation_t90_s", s.prop_t90_s, "s");
+    s.recorder->sample_metric("propagation_t100_s", s.prop_t100_s, "s");
+    s.recorder->metric("broadcasts_gossiped", {{"value", s.broadcasts}, {"unit", "count"}});
+    s.recorder->metric("broadcasts_not_reaching_every_live_node",
+                       {{"value", s.incomplete_broadcasts}, {"unit", "count"}});
+  }
   RunStats stats;
   stats.simulated_s = s.now_s;
   stats.wall_s =
@@ -288,6 +444,13 @@ void Simulation::send(NodeId from, NodeId to, std::uint16_t channel,
 
 void Simulation::broadcast(NodeId from, std::uint16_t channel, std::shared_ptr<const void> payload,
                            std::uint64_t size_bytes, double depart_s) {
+  Impl& s = *impl_;
+  if (s.topology) {
+    const double depart = std::max(s.now_s, depart_s);
+    if (s.crashed(from, depart)) return;
+    s.gossip_broadcast(from, channel, payload, size_bytes, depart);
+    return;
+  }
   const std::uint32_t n = validators();
   for (std::uint32_t k = 1; k < n; ++k) {
     send(from, (from + k) % n, channel, payload, size_bytes, depart_s);
@@ -324,7 +487,7 @@ void Simulation::at(double at_s, std::function<void()> fn) {
 double Simulation::occupy_consensus_lane(NodeId node, double seconds_ref) {
   Impl& s = *impl_;
   double& free_at = s.consensus_lane_free_s[node];
-  free_at = std::max(free_at, s.now_s) + seconds_ref / s.speed;
+  free_at = std::max(free_at, s.now_s) + seconds_ref / s.speed[node];
   return free_at;
 }
 

@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -69,6 +70,14 @@ void print_summary(const sim::Scenario& s, const nlohmann::json& summary,
   fmt::print("  bytes sent per node    mean {:.3g} B  max {:.3g} B\n",
              metric_value(m, "bytes_sent_per_node", "mean"),
              metric_value(m, "bytes_sent_per_node", "max"));
+  if (m.contains("propagation_t100_s")) {
+    fmt::print(
+        "  gossip propagation     t50 p50 {:.3f} s  t90 p50 {:.3f} s  t100 p50 {:.3f} s  "
+        "({:.0f} broadcasts)\n",
+        metric_value(m, "propagation_t50_s", "p50"), metric_value(m, "propagation_t90_s", "p50"),
+        metric_value(m, "propagation_t100_s", "p50"),
+        metric_value(m, "broadcasts_gossiped", "value"));
+  }
   for (const auto& [name, inv] : summary.at("invariants").items()) {
     fmt::print("  invariant {:<28} {}\n", name, inv.at("holds").get<bool>() ? "holds" : "VIOLATED");
   }
@@ -79,9 +88,20 @@ int cmd_run(const std::string& file, const std::vector<std::string>& overrides,
             const std::optional<std::uint64_t>& seed, const std::string& out, bool quiet) {
   sim::Scenario scenario = load(file, overrides, seed);
   fs::path dir = out.empty() ? fs::path(scenario.outputs.dir) / scenario.name : fs::path(out);
+  std::error_code ec;
+  const bool created = !fs::exists(dir, ec);
   fs::create_directories(dir);
   const bool progress_on = !quiet && isatty(STDERR_FILENO);
-  sim::Simulation simulation(scenario, dir);
+  // Input errors found while building the network (platform hosts, topology connectivity) are
+  // scenario errors too: leave nothing behind.
+  std::unique_ptr<sim::Simulation> sim_ptr;
+  try {
+    sim_ptr = std::make_unique<sim::Simulation>(scenario, dir);
+  } catch (const sim::ScenarioError&) {
+    if (created) fs::remove_all(dir, ec);
+    throw;
+  }
+  sim::Simulation& simulation = *sim_ptr;
   auto app = pipelines::make_pipeline(scenario, simulation);
   sim::ProgressFn progress;
   if (progress_on) {

@@ -93,6 +93,13 @@ GossipResult simulate_gossip(const Topology& topology, const LatencyModel& laten
   if (params.mode == GossipMode::kPush && params.fanout == 0) {
     throw std::invalid_argument("gossip: push needs fanout >= 1");
   }
+  if (!params.down.empty() && params.down.size() != n) {
+    throw std::invalid_argument("gossip: down has " + std::to_string(params.down.size()) +
+                                " entries, expected one per node (" + std::to_string(n) + ")");
+  }
+  if (!params.down.empty() && params.down[source] != 0) {
+    throw std::invalid_argument("gossip: the source " + std::to_string(source) + " is down");
+  }
   if (params.mode == GossipMode::kPushPull && params.announce_bytes == 0) {
     throw std::invalid_argument("gossip: push_pull needs announce_bytes >= 1");
   }
@@ -100,6 +107,8 @@ GossipResult simulate_gossip(const Topology& topology, const LatencyModel& laten
   GossipResult r;
   r.receive_time_s.assign(n, kNever);
   r.parent.assign(n, source);
+  r.bytes_sent.assign(n, 0);
+  r.bytes_received.assign(n, 0);
   std::vector<double> uplink_free(n, 0.0);
   std::vector<std::uint8_t> requested(params.mode == GossipMode::kPushPull ? n : 0, 0);
   std::vector<Event> storage;
@@ -118,6 +127,7 @@ GossipResult simulate_gossip(const Topology& topology, const LatencyModel& laten
     heap.push(Event{finish + lat, seq++, to, from, kind});
     ++r.messages;
     r.bytes += size;
+    r.bytes_sent[from] += size;
     if (kind == Kind::kFull) ++r.full_copies;
   };
 
@@ -161,6 +171,8 @@ GossipResult simulate_gossip(const Topology& topology, const LatencyModel& laten
   while (!heap.empty()) {
     const Event e = heap.top();
     heap.pop();
+    if (!params.down.empty() && params.down[e.to] != 0) continue;
+    r.bytes_received[e.to] += e.kind == Kind::kFull ? params.message_bytes : params.announce_bytes;
     switch (e.kind) {
       case Kind::kFull:
         if (r.receive_time_s[e.to] != kNever) {

@@ -58,6 +58,10 @@ struct GossipParams {
   std::uint64_t announce_bytes = 40;        // push_pull: announcement and request size, bytes
   bool jitter = false;                      // draw latencies with sample_latency_s
   std::uint64_t seed = 1;                   // fan-out choices and jitter
+  /// Optional, one entry per node (or empty): nodes with a non-zero entry are down (crashed):
+  /// messages to them are sent (bytes counted at the sender) but they neither receive nor
+  /// forward. The source must be up. Not owned: must outlive the simulate_gossip call.
+  std::span<const std::uint8_t> down;
 };
 
 inline constexpr double kNever = std::numeric_limits<double>::infinity();
@@ -70,10 +74,13 @@ struct GossipResult {
   double t50_s = kNever;               // time by which >= 50 % of the n nodes have it
   double t90_s = kNever;
   double t100_s = kNever;
-  std::uint64_t messages = 0;          // every message sent (full + announcements + requests)
-  std::uint64_t bytes = 0;             // their bytes
-  std::uint64_t full_copies = 0;       // full messages sent
-  std::uint64_t duplicate_copies = 0;  // full messages that arrived at a node that had it
+  std::uint64_t messages = 0;             // every message sent (full + announcements + requests)
+  std::uint64_t bytes = 0;                // their bytes
+  std::uint64_t full_copies = 0;          // full messages sent
+  std::uint64_t duplicate_copies = 0;     // full messages that arrived at a node that had it
+  std::vector<std::uint64_t> bytes_sent;  // per node: bytes it sent (full + announce + request)
+  std::vector<std::uint64_t> bytes_received;  // per node: bytes that arrived at it (duplicates too;
+                                              // not at down nodes)
 };
 
 /// For summary.json: {"mode", "reached", "t50_s", "t90_s", "t100_s", "messages", "bytes",

@@ -2,7 +2,11 @@
 // each test case of this file in its own process (tests/sim/CMakeLists.txt).
 #include <doctest/doctest.h>
 
+#include <map>
+#include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "sim/recorder.hpp"
 #include "sim/simulation.hpp"
@@ -136,4 +140,90 @@ TEST_CASE("runtime: the consensus lane delays deliveries while busy") {
   sim.run(app);
   REQUIRE(app.deliveries.size() == 1);
   CHECK(app.deliveries[0].t == doctest::Approx(0.2));
+}
+
+TEST_CASE("runtime: a 50 ms AWS preset pair is delivered in 50 ms") {
+  // aws_p50: ap-northeast-3 -> us-west-2 is 99.93 ms round trip, i.e. 49.965 ms one way.
+  Scenario s = base(4);
+  s.network.latency = LatencyConfig{};
+  s.network.latency.preset = "aws_p50";
+  s.network.latency.region_names = {"ap-northeast-3", "us-west-2"};
+  s.network.latency.region_weights = {1, 1};  // interleaved: nodes 0, 2 in the first region
+  s = parse_scenario(to_json(s));             // resolve the preset exactly as a scenario file would
+  Simulation sim(s);
+  Script app([&] { sim.send(0, 1, 1, nullptr, 0); });  // node 0: ap-northeast-3, node 1: us-west-2
+  app.now = [&] { return sim.now(); };
+  sim.run(app);
+  REQUIRE(app.deliveries.size() == 1);
+  CHECK(app.deliveries[0].t == doctest::Approx(0.049965).epsilon(1e-12));
+}
+
+TEST_CASE("runtime: flood on a ring delivers at the hand-computed gossip times") {
+  // Ring 0-1-2-3-4-5-0, 50 ms per hop, 1000-byte message over 1 MB/s uplinks (1 ms per copy),
+  // 10 ms processing per hop. Source 0 sends to 1 then 5 (ascending ids):
+  //   1: 0.001 + 0.050 = 0.051;  5: 0.002 + 0.050 = 0.052
+  //   1 -> 2 at 0.061: 0.062 + 0.050 = 0.112;  5 -> 4 at 0.062: 0.063 + 0.050 = 0.113
+  //   2 -> 3 at 0.122: 0.123 + 0.050 = 0.173 (4 -> 3 arrives at 0.174: a duplicate)
+  // The broadcast departs at 1.0 s: deliveries at 1.0 + those times.
+  Scenario s = base(6);
+  s.network.bandwidth.upload_mbps = 8;
+  s.network.topology.kind = "ring";
+  s.network.dissemination.mode = "flood";
+  s.network.dissemination.processing_delay_ms = 10;
+  Simulation sim(s);
+  Script app([&] { sim.at(1.0, [&] { sim.broadcast(0, 1, nullptr, 1000); }); });
+  app.now = [&] { return sim.now(); };
+  sim.run(app);
+  REQUIRE(app.deliveries.size() == 5);
+  std::map<NodeId, double> at;
+  for (const auto& d : app.deliveries) {
+    CHECK(d.from == 0);  // the original sender, not the forwarder
+    at[d.node] = d.t;
+  }
+  CHECK(at.at(1) == doctest::Approx(1.051).epsilon(1e-12));
+  CHECK(at.at(5) == doctest::Approx(1.052).epsilon(1e-12));
+  CHECK(at.at(2) == doctest::Approx(1.112).epsilon(1e-12));
+  CHECK(at.at(4) == doctest::Approx(1.113).epsilon(1e-12));
+  CHECK(at.at(3) == doctest::Approx(1.173).epsilon(1e-12));
+  // Every node forwards: the source 2 copies, the others 1 each; 3 and 4 receive a duplicate.
+  CHECK(sim.bytes_sent(0) == 2000);
+  for (NodeId v = 1; v < 6; ++v) CHECK(sim.bytes_sent(v) == 1000);
+  CHECK(sim.bytes_received(3) == 2000);
+  CHECK(sim.bytes_received(4) == 2000);
+  CHECK(sim.bytes_received(1) == 1000);
+  const nlohmann::json m = sim.recorder().summary()["metrics"];
+  CHECK(m["topology"]["diameter_hops"] == 3);
+  CHECK(m["topology"]["degree_max"] == 2);
+  CHECK(m["propagation_t50_s"]["p50"].get<double>() == doctest::Approx(0.052));  // 3rd of 6
+  CHECK(m["propagation_t100_s"]["max"].get<double>() == doctest::Approx(0.173));
+  CHECK(m["broadcasts_gossiped"]["value"] == 1);
+}
+
+TEST_CASE("runtime: platform_xml maps validators onto hosts and takes route latencies") {
+  Scenario s = base(4);
+  s.network.platform_xml = "platforms/small_platform.xml";
+  s = parse_scenario(to_json(s));  // resolves the path against the data folder
+  Simulation sim(s);
+  Script app([&] { sim.send(0, 1, 1, nullptr, 0); });
+  app.now = [&] { return sim.now(); };
+  sim.run(app);
+  REQUIRE(app.deliveries.size() == 1);
+  // Hosts in name order: Boivin, Bourassa, Fafard, Ginette, ...: the route Boivin -> Bourassa
+  // is a positive sum of link latencies, and base_latency_s reports the same value.
+  CHECK(app.deliveries[0].t > 0.0);
+  CHECK(app.deliveries[0].t == doctest::Approx(sim.base_latency_s(0, 1)).epsilon(1e-12));
+}
+
+TEST_CASE("runtime: platform_xml with fewer hosts than validators names the key") {
+  Scenario s = base(40);
+  s.network.platform_xml = "platforms/small_platform.xml";
+  s = parse_scenario(to_json(s));
+  std::string err;
+  try {
+    Simulation sim(s);
+  } catch (const ScenarioError& e) {
+    err = e.what();
+  }
+  CHECK(err.find("network.platform_xml: platform") == 0);
+  CHECK(err.find("expected at least network.validators (40) hosts") != std::string::npos);
 }
