@@ -4,11 +4,12 @@
 
 #include "models/pipelines/async_execution.hpp"
 #include "models/pipelines/interleaved.hpp"
+#include "models/pipelines/propagation.hpp"
 
 namespace pipesim::pipelines {
 
 const std::vector<std::string>& pipeline_kinds() {
-  static const std::vector<std::string> kinds{"interleaved", "async_execution"};
+  static const std::vector<std::string> kinds{"interleaved", "async_execution", "propagation"};
   return kinds;
 }
 
@@ -16,6 +17,7 @@ std::unique_ptr<sim::Application> make_pipeline(const sim::Scenario& scenario,
                                                 sim::Runtime& runtime) {
   if (scenario.pipeline.kind == "interleaved") return make_interleaved(scenario, runtime);
   if (scenario.pipeline.kind == "async_execution") return make_async_execution(scenario, runtime);
+  if (scenario.pipeline.kind == "propagation") return make_propagation(scenario, runtime);
   std::string allowed;
   for (const auto& k : pipeline_kinds()) allowed += (allowed.empty() ? "" : ", ") + k;
   throw std::invalid_argument("pipeline.kind: unknown pipeline \"" + scenario.pipeline.kind +

@@ -195,3 +195,25 @@ TEST_CASE("gossip: JSON for summary.json, unreached percentiles are null") {
   partial.reached = 1;
   CHECK(to_json(partial, GossipMode::kPush)["t100_s"].is_null());
 }
+
+TEST_CASE("per-node bytes and down nodes: a down node neither receives nor forwards") {
+  // Line 0-1-2-3 with node 2 down: 0 -> 1 -> 2 (sent, dropped); 3 is never reached.
+  Fixture f("line", 4, {{0, 1}, {1, 2}, {2, 3}});
+  GossipParams p = flood();
+  const std::vector<std::uint8_t> down{0, 0, 1, 0};
+  p.down = down;
+  const GossipResult r = simulate_gossip(f.topo, f.lat, f.bw, 0, p);
+  CHECK(r.reached == 2);
+  CHECK(r.receive_time_s[2] == kNever);
+  CHECK(r.receive_time_s[3] == kNever);
+  CHECK(r.bytes_sent == std::vector<std::uint64_t>{100'000, 100'000, 0, 0});
+  CHECK(r.bytes_received == std::vector<std::uint64_t>{0, 100'000, 0, 0});
+  // Without down nodes the per-node bytes add up to the total.
+  const GossipResult all = simulate_gossip(f.topo, f.lat, f.bw, 0, flood());
+  CHECK(std::accumulate(all.bytes_sent.begin(), all.bytes_sent.end(), std::uint64_t{0}) ==
+        all.bytes);
+  CHECK(all.bytes_sent == std::vector<std::uint64_t>{100'000, 100'000, 100'000, 0});
+  const std::vector<std::uint8_t> source_down{1, 0, 0, 0};
+  p.down = source_down;
+  CHECK_THROWS_AS(simulate_gossip(f.topo, f.lat, f.bw, 0, p), std::invalid_argument);
+}
