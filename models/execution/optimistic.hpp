@@ -27,9 +27,10 @@
 //     phase 1): whenever worker 0 becomes free and the next merge is ready it merges, otherwise
 //     it takes the next phase-1 execution. Tasks are not preempted, so
 //         start(merge i) = max(end of phase-1 of i, end of merge i-1, worker 0 free)
-//     i.e. exactly max(phase-1 end of i, merge i-1 done) except when worker 0 is still busy
-//     with a phase-1 execution it started earlier (never the case once phase 1 is scheduled,
-//     and never with the pool's other workers, which only run phase 1).
+//     This is exactly max(phase-1 end of i, merge i-1 done) unless worker 0 is still running a
+//     phase-1 execution it started earlier (non-preemptive); once worker 0 has finished its last
+//     phase-1 execution it only merges and the equality holds. With threads == 1 the one worker
+//     alternates executions and merges (phase 1 still reads only the pre-state).
 //   - merge cost: a kValidate span of CostModel::validate_s(keys) where keys = the reads checked
 //     plus, if the transaction commits as is, its writes applied (one warm lookup per key).
 //     A failed check ends at the first conflicting read and is followed by a kExecute span of
@@ -38,6 +39,11 @@
 //   - the commit span (finish_outcome) on worker 0 after the last merge.
 // Spans of phase 1 have incarnation 0; a transaction has at most one kExecute span per
 // incarnation.
+//
+// Consequences (measured with `pipesim exec`, see the commit log): since phase 1 sees none of the
+// block's writes, a transaction is re-executed if ANY earlier transaction of the block wrote one
+// of its inputs (not only concurrent ones, as in Block-STM), and every re-execution runs
+// serially on worker 0; warm state saves the re-execution's cold reads but not its gas.
 //
 // Statistics: incarnations = transactions + re_executions; validations = transactions (one
 // merge check each); aborts = re_executions (failed checks); cold/warm reads of every execution.
