@@ -490,12 +490,13 @@ void visit(V& v, PipelineConfig& c) {
 
 template <class V>
 void visit(V& v, WorkloadConfig& c) {
-  v.choice("kind", c.kind, {"transfers"});
+  v.choice("kind", c.kind, {"transfers", "eth_mainnet", "eth_bal"});
   v.number("tps", c.tps, kNonNegative);
   v.uint("accounts", c.accounts, 2);
   v.number("zipf_exponent", c.zipf_exponent, kNonNegative);
   v.boolean("gossip", c.gossip);
-  v.uint("tx_size_bytes", c.tx_size_bytes, 1);
+  v.uints("eth_blocks", c.eth_blocks);
+  v.boolean("poisson_arrivals", c.poisson_arrivals);
   v.uint("initial_balance_wei", c.initial_balance_wei, 0);
   v.uint("transfer_value_wei", c.transfer_value_wei, 0);
   v.uint("tx_gas_limit", c.tx_gas_limit, 21000);
@@ -556,6 +557,28 @@ std::string data_dir() {
 #else
   return "data";
 #endif
+}
+
+/// Replay workloads: every listed block must be shipped in data/ (checked before simulating).
+void check_replay_blocks(const WorkloadConfig& w) {
+  namespace fs = std::filesystem;
+  if (w.kind == "transfers") return;
+  for (std::size_t i = 0; i < w.eth_blocks.size(); ++i) {
+    const std::string n = std::to_string(w.eth_blocks[i]);
+    const fs::path base = fs::path(data_dir());
+    const bool found = w.kind == "eth_mainnet"
+                           ? fs::exists(base / "eth-blocks" / n / "block.json") ||
+                                 fs::exists(base / "eth-blocks" / n / "block.json.gz")
+                           : fs::exists(base / "eth-bal" / "rlp" / (n + "_with_reads.rlp"));
+    if (!found) {
+      fail(
+          index_path("workload.eth_blocks", i),
+          fmt::format("block {} is not shipped in {} for workload.kind \"{}\", expected a block "
+                      "listed by `pipesim trace-stats --source {}`",
+                      n, (base / (w.kind == "eth_mainnet" ? "eth-blocks" : "eth-bal/rlp")).string(),
+                      w.kind, w.kind == "eth_mainnet" ? "eth-blocks" : "eth-bal"));
+    }
+  }
 }
 
 /// Loads a preset's round-trip table `{"data": {FROM: {TO: ms}}}`.
@@ -897,6 +920,7 @@ void check_cross_fields(Scenario& s, const std::string& base_dir) {
                      s.faults.crash_at_s, s.duration_s));
   }
   resolve_regions(s.network.latency, "network.latency");
+  check_replay_blocks(s.workload);
   check_network(s, base_dir);
 }
 

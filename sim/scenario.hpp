@@ -173,15 +173,19 @@ struct PipelineConfig {
 
 /// workload — transaction arrival.
 struct WorkloadConfig {
-  std::string kind = "transfers";     // "transfers": native transfers between `accounts` accounts
-  double tps = 1000.0;                // Poisson arrival rate over the whole network (tx/s)
-  std::uint32_t accounts = 10'000;    // distinct sender/recipient accounts
-  double zipf_exponent = 0.0;         // account popularity: 0 = uniform, > 0 = Zipf exponent
-  bool gossip = true;                 // submitted txs are gossiped to every mempool
-  std::uint32_t tx_size_bytes = 110;  // encoded size of a native transfer
+  /// "transfers": Poisson native transfers between `accounts` synthetic accounts;
+  /// "eth_mainnet" | "eth_bal": replay of the recorded mainnet blocks shipped in data/ (access
+  /// traces), in recorded order, arriving at `tps` (docs/workloads.md).
+  std::string kind = "transfers";
+  double tps = 1000.0;                    // Poisson arrival rate over the whole network (tx/s)
+  std::uint32_t accounts = 10'000;        // distinct sender/recipient accounts
+  double zipf_exponent = 0.0;             // account popularity: 0 = uniform, > 0 = Zipf exponent
+  bool gossip = true;                     // submitted txs are gossiped to every mempool
+  std::vector<std::uint32_t> eth_blocks;  // replay: block numbers (empty = every shipped one)
+  bool poisson_arrivals = false;  // replay: exponential gaps instead of even spacing at `tps`
   std::uint64_t initial_balance_wei = 1'000'000'000'000'000'000ULL;  // per account (1 ether)
-  std::uint64_t transfer_value_wei = 1;  // value moved by each transfer
-  std::uint64_t tx_gas_limit = 21'000;   // gas limit of each transfer (>= 21000)
+  std::uint64_t transfer_value_wei = 1;                              // value moved by each transfer
+  std::uint64_t tx_gas_limit = 21'000;    // gas limit of each transfer (>= 21000)
   std::uint64_t max_fee_per_gas_wei = 1;  // fee cap; transfers pay it in full (legacy pricing)
   friend bool operator==(const WorkloadConfig&, const WorkloadConfig&) = default;
 };

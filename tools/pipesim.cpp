@@ -3,6 +3,7 @@
 //   pipesim run SCENARIO.json [--out DIR] [--seed N] [--set key.path=value ...] [--quiet]
 //   pipesim validate SCENARIO.json [--set key.path=value ...]
 //   pipesim exec ...            (executors alone, no network; see `pipesim exec --help`)
+//   pipesim trace-stats ...     (per-block statistics of the shipped mainnet access traces)
 //
 // Exit codes: 0 success; 1 runtime failure; 2 invalid scenario or usage (nothing written);
 // 3 the run finished but an invariant failed (outputs are written, the failure is listed).
@@ -23,9 +24,8 @@
 #include "sim/scenario.hpp"
 #include "sim/simulation.hpp"
 
-#ifdef PIPESIM_HAVE_EXEC_COMMAND
 #include "tools/exec_command.hpp"
-#endif
+#include "tools/trace_stats_command.hpp"
 
 namespace fs = std::filesystem;
 using namespace pipesim;
@@ -133,9 +133,11 @@ int cmd_validate(const std::string& file, const std::vector<std::string>& overri
 }  // namespace
 
 int main(int argc, char** argv) {
-#ifdef PIPESIM_HAVE_EXEC_COMMAND
+  // Subcommands with their own option parsing (they print their own --help).
   if (argc >= 2 && std::string(argv[1]) == "exec") return exec_main(argc - 1, argv + 1);
-#endif
+  if (argc >= 2 && std::string(argv[1]) == "trace-stats") {
+    return pipesim::trace_stats_main(argc - 1, argv + 1);
+  }
   CLI::App app{"pipesim — discrete-event simulator of pipelined consensus/execution networks"};
   app.require_subcommand(1);
 
@@ -154,9 +156,9 @@ int main(int argc, char** argv) {
   auto* validate = app.add_subcommand("validate", "Check a scenario without simulating");
   validate->add_option("scenario", file, "Scenario JSON file")->required();
   validate->add_option("--set", overrides, "Override a scenario key: key.path=value");
-#ifdef PIPESIM_HAVE_EXEC_COMMAND
   app.add_subcommand("exec", "Run an executor on a generated block (see pipesim exec --help)");
-#endif
+  app.add_subcommand("trace-stats",
+                     "Per-block statistics of the shipped mainnet traces (see --help)");
 
   try {
     app.parse(argc, argv);

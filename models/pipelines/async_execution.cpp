@@ -33,7 +33,7 @@ class AsyncExecution final : public HotStuffPipeline {
     on_proposal_ = mode == "on_proposal";
     on_vote_ = mode == "on_vote";
     for (std::uint32_t d : scenario.faults.divergent) {
-      nodes_[d].own_chain = std::make_unique<ChainState>(scenario);
+      nodes_[d].own_chain = std::make_unique<ChainState>(scenario, source_->genesis());
       nodes_[d].divergent = true;
     }
     nodes_[reference_node_].reference = true;
@@ -181,12 +181,17 @@ class AsyncExecution final : public HotStuffPipeline {
          q = payload_parent(q)) {
       const PayloadRecord* r = payload(q);
       if (!r) break;
-      for (std::uint64_t t : r->txs) check.add_pending(sender_of(t), max_expenditure_);
+      for (std::uint64_t t : r->txs) check.add_pending(sender_of(t), max_expenditure(tx(t).tx));
     }
     return check;
   }
 
-  Address sender_of(std::uint64_t t) const { return ChainState::account_address(tx(t).sender); }
+  Address sender_of(std::uint64_t t) const { return tx(t).tx.from; }
+  /// value + gas_limit x fee cap (wei); only native transfers move value in this model.
+  static ex::U256 max_expenditure(const ex::Transaction& t) {
+    const ex::U256 value = t.kind == ex::TxKind::kNativeTransfer ? t.amount : ex::U256{};
+    return ex::ReserveBalanceCheck::max_expenditure(value, t.gas_limit, t.gas_price);
+  }
 
   void begin_selection(NodeId node, const BlockHeader& parent) override {
     const std::uint64_t n = parent.height + 1;
@@ -195,9 +200,8 @@ class AsyncExecution final : public HotStuffPipeline {
         reserve_check(node, m.value_or(ChainState::kGenesis), parent.payload_id));
   }
 
-  bool admissible(NodeId, const BlockHeader&, const workload::TransferArrival& t) override {
-    const bool ok =
-        selection_check_->admit(ChainState::account_address(t.sender), max_expenditure_);
+  bool admissible(NodeId, const BlockHeader&, const workload::TxArrival& t) override {
+    const bool ok = selection_check_->admit(t.tx.from, max_expenditure(t.tx));
     if (!ok) ++excluded_by_reserve_;
     return ok;
   }
@@ -212,7 +216,7 @@ class AsyncExecution final : public HotStuffPipeline {
         const auto picked = select_transactions(node, parent, now);
         const std::uint64_t id = new_payload(node, parent, picked, now);
         when_executed(node, id, [this, node, round, id, picked](double) {
-          propose(node, round, id, picked.size(), own_root(node, id));
+          propose(node, round, id, picked, own_root(node, id));
         });
       });
       return;
@@ -227,20 +231,20 @@ class AsyncExecution final : public HotStuffPipeline {
       const double now = rt_.now();
       const auto picked = select_transactions(node, parent, now);
       const std::uint64_t id = new_payload(node, parent, picked, now);
-      propose(node, round, id, picked.size(), own_root(node, *m));
+      propose(node, round, id, picked, own_root(node, *m));
       if (on_proposal_) ensure_executed(node, id);
     });
   }
 
-  void propose(NodeId node, consensus::Round round, std::uint64_t id, std::size_t txs,
-               const Hash32& root) {
+  void propose(NodeId node, consensus::Round round, std::uint64_t id,
+               const std::vector<const workload::TxArrival*>& txs, const Hash32& root) {
     consensus::Payload payload;
     payload.payload_id = id;
-    payload.size_bytes = txs * scenario_.workload.tx_size_bytes;
+    payload.size_bytes = payload_bytes(txs);
     payload.state_root = root;
-    payload.tx_count = txs;
+    payload.tx_count = txs.size();
     // Gas is charged on the gas limit at consensus time (the header cannot know gas used).
-    payload.gas_used = txs * scenario_.workload.tx_gas_limit;
+    for (const auto* t : txs) payload.gas_used += t->tx.gas_limit;
     payload_ready(node, round, payload, rt_.now());
   }
 
@@ -260,7 +264,7 @@ class AsyncExecution final : public HotStuffPipeline {
     {
       ex::ReserveBalanceCheck check = reserve_check(node, *m, *parent_payload);
       for (std::uint64_t t : r->txs)
-        reserve_ok = reserve_ok && check.admit(sender_of(t), max_expenditure_);
+        reserve_ok = reserve_ok && check.admit(sender_of(t), max_expenditure(tx(t).tx));
     }
     // Root check: the claim about M is in this header (D >= 1) or in the parent's (D = 0).
     const Hash32 claim = d_ == 0 ? header_root_of_parent(header) : header.state_root;
@@ -451,9 +455,6 @@ class AsyncExecution final : public HotStuffPipeline {
   bool on_vote_ = false;
   std::vector<Node> nodes_;
   std::optional<ex::ReserveBalanceCheck> selection_check_;
-  const ex::U256 max_expenditure_ = ex::ReserveBalanceCheck::max_expenditure(
-      ex::U256{scenario_.workload.transfer_value_wei}, scenario_.workload.tx_gas_limit,
-      scenario_.workload.max_fee_per_gas_wei);
   std::vector<double> lag_samples_;
   std::vector<Detection> detections_;
   std::uint64_t excluded_by_reserve_ = 0;

@@ -53,14 +53,14 @@ struct ChainState::Impl {
   std::unique_ptr<ex::Executor> executor;
   ex::ExecutorConfig config;
   std::uint64_t block_gas_limit = 0;
-  sim::WorkloadConfig workload;
   std::map<std::uint64_t, Entry> entries;  // payload id -> entry (ids grow with build time)
   /// Results of finalized payloads pruned from `entries` (their states are gone, their cost
   /// and root stay: a lagging node still charges and checks them).
   std::map<std::uint64_t, std::shared_ptr<const ExecutedBlock>> final_results;
 };
 
-ChainState::ChainState(const sim::Scenario& scenario) : impl_(std::make_unique<Impl>()) {
+ChainState::ChainState(const sim::Scenario& scenario, execution::StateMap genesis_state)
+    : impl_(std::make_unique<Impl>()) {
   Impl& s = *impl_;
   s.executor = ex::make_executor(scenario.pipeline.executor);
   s.config.threads = scenario.pipeline.threads;
@@ -71,12 +71,9 @@ ChainState::ChainState(const sim::Scenario& scenario) : impl_(std::make_unique<I
       ex::CostModel{c.cpu_ns_per_gas, c.cold_read_us,      c.warm_read_us,    c.async_io,
                     c.sig_recover_us, c.trie_node_hash_us, c.task_overhead_us};
   s.block_gas_limit = scenario.pipeline.block_gas_limit;
-  s.workload = scenario.workload;
 
   ex::StateBuilder genesis;
-  for (std::uint32_t i = 0; i < scenario.workload.accounts; ++i) {
-    genesis.set_balance(account_address(i), ex::U256{scenario.workload.initial_balance_wei});
-  }
+  genesis.map() = std::move(genesis_state);
   // Beneficiaries exist from genesis (an empty account), so fee credits never create accounts.
   for (std::uint32_t v = 0; v < scenario.network.validators; ++v) {
     genesis.set_nonce(beneficiary_address(v), 0);
@@ -90,9 +87,6 @@ ChainState::ChainState(const sim::Scenario& scenario) : impl_(std::make_unique<I
 
 ChainState::~ChainState() = default;
 
-Address ChainState::account_address(std::uint32_t index) {
-  return tagged_address(0xac, index);
-}
 Address ChainState::beneficiary_address(std::uint32_t node) {
   return tagged_address(0xbe, node);
 }
@@ -104,7 +98,7 @@ Hash32 ChainState::genesis_root() const {
 
 std::shared_ptr<const ExecutedBlock> ChainState::execute(
     std::uint64_t payload_id, std::uint64_t parent_payload,
-    const std::vector<const workload::TransferArrival*>& txs, std::uint32_t proposer,
+    const std::vector<const execution::Transaction*>& txs, std::uint32_t proposer,
     bool corrupt_one_write) {
   Impl& s = *impl_;
   auto parent = s.entries.find(parent_payload);
@@ -117,13 +111,7 @@ std::shared_ptr<const ExecutedBlock> ChainState::execute(
   block.beneficiary = beneficiary_address(proposer);
   block.gas_limit = s.block_gas_limit;
   block.txs.reserve(txs.size());
-  for (const workload::TransferArrival* t : txs) {
-    ex::Transaction tx = ex::Transaction::native_transfer(
-        account_address(t->sender), account_address(t->recipient),
-        ex::U256{s.workload.transfer_value_wei}, t->nonce, s.workload.max_fee_per_gas_wei);
-    tx.gas_limit = s.workload.tx_gas_limit;
-    block.txs.push_back(std::move(tx));
-  }
+  for (const ex::Transaction* t : txs) block.txs.push_back(*t);
   ex::ExecutionOutcome out = s.executor->execute(block, parent->second.post_state, s.config);
   if (corrupt_one_write && !out.post_state->writes().empty()) {
     // The faulty node stores a wrong value for the first written key (in key order).

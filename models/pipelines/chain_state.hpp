@@ -15,7 +15,7 @@
 
 #include "models/common/bytes.hpp"
 #include "models/execution/state.hpp"
-#include "models/workload/poisson_transfers.hpp"
+#include "models/execution/transaction.hpp"
 #include "sim/runtime.hpp"
 #include "sim/scenario.hpp"
 
@@ -46,10 +46,10 @@ struct ExecutedBlock {
 
 class ChainState {
  public:
-  /// Builds the genesis state: `workload.accounts` accounts funded with
-  /// `workload.initial_balance_wei`, plus one (empty) beneficiary account per validator. Throws
-  /// std::invalid_argument for an unknown executor or commitment name.
-  explicit ChainState(const sim::Scenario& scenario);
+  /// `genesis` (the workload's accounts) plus one empty beneficiary account per validator, with
+  /// the scenario's commitment. Throws std::invalid_argument for an unknown executor or
+  /// commitment name.
+  ChainState(const sim::Scenario& scenario, execution::StateMap genesis);
   ~ChainState();
   ChainState(const ChainState&) = delete;
   ChainState& operator=(const ChainState&) = delete;
@@ -58,7 +58,7 @@ class ChainState {
   static constexpr std::uint64_t kGenesis = 0;
   Hash32 genesis_root() const;
 
-  /// Executes `txs` (native transfers, in order) on the post-state of `parent_payload`, with
+  /// Executes `txs` (in order) on the post-state of `parent_payload`, with
   /// validator `proposer`'s beneficiary account, storing the result under `payload_id`.
   /// Throws std::out_of_range if the parent payload is unknown.
   /// Results are shared so that a job in flight keeps its result alive after a prune.
@@ -66,7 +66,7 @@ class ChainState {
   /// post-state and its root are built: a faulty node's divergent execution.
   std::shared_ptr<const ExecutedBlock> execute(
       std::uint64_t payload_id, std::uint64_t parent_payload,
-      const std::vector<const workload::TransferArrival*>& txs, std::uint32_t proposer,
+      const std::vector<const execution::Transaction*>& txs, std::uint32_t proposer,
       bool corrupt_one_write = false);
   /// Balance of `address` in the post-state of `payload_id`, or nullopt if the payload is not
   /// held (pruned or never executed). In wei.
@@ -85,8 +85,7 @@ class ChainState {
   static constexpr std::size_t kMaxOverlayDepth = 16;
   /// Payloads currently held (executed and not pruned).
   std::size_t held() const;
-  /// Address of workload account `index` and of validator `node`'s beneficiary.
-  static Address account_address(std::uint32_t index);
+  /// Address of validator `node`'s beneficiary (fee recipient): 0xbe.. with the node index.
   static Address beneficiary_address(std::uint32_t node);
 
  private:

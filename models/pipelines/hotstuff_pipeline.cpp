@@ -14,11 +14,30 @@ constexpr std::uint16_t kConsensusChannel = 1;
 /// Arrivals are generated in windows of this length (s), one runtime event per window.
 constexpr double kArrivalWindowS = 0.1;
 
-workload::PoissonTransferParams transfer_params(const sim::Scenario& s) {
-  return {s.workload.tps, s.workload.accounts, s.workload.zipf_exponent};
-}
+constexpr std::uint64_t kWorkloadSeedSalt = 0x776f726b6c6f6164ULL;  // "workload"
 
 }  // namespace
+
+std::unique_ptr<workload::TxSource> make_tx_source(const sim::Scenario& s) {
+  const auto& w = s.workload;
+  if (w.kind == "transfers") {
+    workload::TransferSourceParams p;
+    p.tps = w.tps;
+    p.accounts = w.accounts;
+    p.zipf_exponent = w.zipf_exponent;
+    p.initial_balance_wei = w.initial_balance_wei;
+    p.transfer_value_wei = w.transfer_value_wei;
+    p.tx_gas_limit = w.tx_gas_limit;
+    p.max_fee_per_gas_wei = w.max_fee_per_gas_wei;
+    return workload::make_transfer_source(p, s.seed ^ kWorkloadSeedSalt);
+  }
+  workload::ReplaySourceParams p;
+  p.source = w.kind;
+  p.blocks.assign(w.eth_blocks.begin(), w.eth_blocks.end());
+  p.tps = w.tps;
+  p.poisson = w.poisson_arrivals;
+  return workload::make_replay_source(p, s.seed ^ kWorkloadSeedSalt);
+}
 
 struct HotStuffPipeline::NodeState {
   std::unique_ptr<consensus::HotStuff> hotstuff;
@@ -29,8 +48,8 @@ HotStuffPipeline::HotStuffPipeline(const sim::Scenario& scenario, sim::Runtime& 
     : scenario_(scenario),
       rt_(rt),
       rec_(rt.recorder()),
-      chain_(scenario),
-      workload_(transfer_params(scenario), scenario.seed ^ 0x776f726b6c6f6164ULL) {
+      source_(make_tx_source(scenario)),
+      chain_(scenario, source_->genesis()) {
   const std::uint32_t n = rt.validators();
   consensus::HotStuffConfig cfg;
   cfg.block_time_ms = scenario.consensus.block_time_ms;
@@ -91,11 +110,13 @@ void HotStuffPipeline::on_finish() {
 void HotStuffPipeline::schedule_arrivals(double from_s) {
   const double until = from_s + kArrivalWindowS;
   const std::size_t first = txs_.size();
-  workload_.generate_until(until, txs_);
+  arrivals_.clear();
+  source_->generate_until(until, arrivals_);
+  for (auto& a : arrivals_) txs_.push_back(std::move(a));
   tx_committed_.resize(txs_.size(), 0);
-  const std::uint64_t size = scenario_.workload.tx_size_bytes;
   for (std::size_t k = first; k < txs_.size(); ++k) {
     const auto& t = txs_[k];
+    const std::uint64_t size = t.tx.size_bytes();
     rec_.tx_submitted(t.id, t.submit_time_s);
     if (scenario_.workload.gossip) {
       // Gossip is modelled analytically (visibility is computed when blocks are built); the
@@ -107,18 +128,22 @@ void HotStuffPipeline::schedule_arrivals(double from_s) {
   if (until < scenario_.duration_s) rt_.at(until, [this, until]() { schedule_arrivals(until); });
 }
 
-sim::NodeId HotStuffPipeline::home_of(const workload::TransferArrival& t) const {
-  return entry_nodes_[t.sender % entry_nodes_.size()];
+sim::NodeId HotStuffPipeline::home_of(const workload::TxArrival& t) const {
+  const Address& a = t.tx.from;
+  const std::uint32_t low = static_cast<std::uint32_t>(a[16]) << 24 |
+                            static_cast<std::uint32_t>(a[17]) << 16 |
+                            static_cast<std::uint32_t>(a[18]) << 8 | a[19];
+  return entry_nodes_[low % entry_nodes_.size()];
 }
 
-bool HotStuffPipeline::visible(const workload::TransferArrival& t, NodeId at, double now) const {
+bool HotStuffPipeline::visible(const workload::TxArrival& t, NodeId at, double now) const {
   const NodeId home = home_of(t);
   if (home == at) return t.submit_time_s <= now;
   if (!scenario_.workload.gossip) return false;
   return t.submit_time_s + rt_.base_latency_s(home, at) <= now;
 }
 
-std::vector<const workload::TransferArrival*> HotStuffPipeline::select_transactions(
+std::vector<const workload::TxArrival*> HotStuffPipeline::select_transactions(
     NodeId node, const BlockHeader& parent, double now) {
   // Transactions already in the uncommitted ancestors of `parent` must not be included again.
   std::unordered_set<std::uint64_t> in_ancestors;
@@ -128,24 +153,31 @@ std::vector<const workload::TransferArrival*> HotStuffPipeline::select_transacti
     in_ancestors.insert(it->second.txs.begin(), it->second.txs.end());
     p = it->second.parent_payload;
   }
-  const std::uint64_t max_txs =
-      std::min<std::uint64_t>(scenario_.pipeline.max_block_txs,
-                              scenario_.pipeline.block_gas_limit / scenario_.workload.tx_gas_limit);
   begin_selection(node, parent);
-  std::vector<const workload::TransferArrival*> picked;
-  for (std::size_t k = first_pending_; k < txs_.size() && picked.size() < max_txs; ++k) {
+  std::vector<const workload::TxArrival*> picked;
+  std::uint64_t gas = 0;
+  for (std::size_t k = first_pending_;
+       k < txs_.size() && picked.size() < scenario_.pipeline.max_block_txs; ++k) {
     const auto& t = txs_[k];
     if (t.submit_time_s > now) break;
     if (tx_committed_[k] || in_ancestors.count(t.id) || !visible(t, node, now)) continue;
+    if (gas + t.tx.gas_limit > scenario_.pipeline.block_gas_limit) break;
     if (!admissible(node, parent, t)) continue;
+    gas += t.tx.gas_limit;
     picked.push_back(&t);
   }
   return picked;
 }
 
-std::uint64_t HotStuffPipeline::new_payload(
-    NodeId node, const BlockHeader& parent,
-    const std::vector<const workload::TransferArrival*>& txs, double now) {
+std::uint64_t HotStuffPipeline::payload_bytes(const std::vector<const workload::TxArrival*>& txs) {
+  std::uint64_t bytes = 0;
+  for (const auto* t : txs) bytes += t->tx.size_bytes();
+  return bytes;
+}
+
+std::uint64_t HotStuffPipeline::new_payload(NodeId node, const BlockHeader& parent,
+                                            const std::vector<const workload::TxArrival*>& txs,
+                                            double now) {
   PayloadRecord record;
   record.parent_payload = parent.payload_id;
   record.proposer = node;
@@ -164,9 +196,9 @@ std::shared_ptr<const ExecutedBlock> HotStuffPipeline::execute_payload(ChainStat
   if (auto done = chain.find(payload_id)) return done;
   const PayloadRecord* p = payload(payload_id);
   if (p == nullptr || !chain.find(p->parent_payload)) return nullptr;
-  std::vector<const workload::TransferArrival*> txs;
+  std::vector<const execution::Transaction*> txs;
   txs.reserve(p->txs.size());
-  for (std::uint64_t id : p->txs) txs.push_back(&txs_[id]);
+  for (std::uint64_t id : p->txs) txs.push_back(&txs_[id].tx);
   return chain.execute(payload_id, p->parent_payload, txs, p->proposer, corrupt);
 }
 

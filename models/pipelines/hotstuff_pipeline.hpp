@@ -8,13 +8,15 @@
 // happens on the three execution-related requests of the core: build a payload
 // (RequestPayload), validate a proposal (RequestValidation), and a committed block.
 //
-// Workload: Poisson native transfers (models/workload/poisson_transfers.hpp). A transaction
-// enters at its sender's home validator (sender mod the never-crashing validators) and is
-// gossiped to every mempool: it is visible at validator v from submit_time + one_way(home, v).
-// Its bytes are counted as n - 1 copies sent by the home validator.
+// Workload: a workload::TxSource (synthetic transfers or a mainnet replay). A transaction enters
+// at its sender's home validator (the sender address's last 4 bytes, big-endian, mod the
+// never-crashing validators) and is gossiped to every mempool: it is visible at validator v from
+// submit_time + one_way(home, v). Its bytes are counted as n - 1 copies sent by the home
+// validator.
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -23,7 +25,7 @@
 
 #include "models/consensus/hotstuff.hpp"
 #include "models/pipelines/chain_state.hpp"
-#include "models/workload/poisson_transfers.hpp"
+#include "models/workload/tx_source.hpp"
 #include "sim/recorder.hpp"
 #include "sim/runtime.hpp"
 #include "sim/scenario.hpp"
@@ -39,6 +41,10 @@ struct PayloadRecord {
   std::vector<std::uint64_t> txs;  // arrival ids, block order
   bool finalized = false;
 };
+
+/// The transaction source of a scenario's `workload` section (transfers, eth_mainnet, eth_bal).
+/// Throws std::invalid_argument / std::runtime_error from the loaders.
+std::unique_ptr<workload::TxSource> make_tx_source(const sim::Scenario& scenario);
 
 class HotStuffPipeline : public sim::Application {
  public:
@@ -74,21 +80,23 @@ class HotStuffPipeline : public sim::Application {
   virtual void report_pipeline() {}
   /// Whether `tx` may enter a block built by `node` on `parent` given the transactions already
   /// picked for it (consensus-time validity). Default: always.
-  virtual bool admissible(NodeId, const BlockHeader&, const workload::TransferArrival&) {
-    return true;
-  }
+  virtual bool admissible(NodeId, const BlockHeader&, const workload::TxArrival&) { return true; }
   /// Called before selection of a block so admissible() can reset per-block state.
   virtual void begin_selection(NodeId, const BlockHeader&) {}
 
   // ---- services for the concrete pipeline ----
   /// Transactions visible at `node` at `now`, not committed and not in the uncommitted
-  /// ancestors of `parent`, admissible, in arrival order, up to the block's gas and count limits.
-  std::vector<const workload::TransferArrival*> select_transactions(NodeId node,
-                                                                    const BlockHeader& parent,
-                                                                    double now);
+  /// ancestors of `parent`, admissible, in arrival order, while the sum of their gas limits fits
+  /// pipeline.block_gas_limit (the first that does not fit ends the block, which keeps each
+  /// sender's nonces in order) and their count pipeline.max_block_txs.
+  std::vector<const workload::TxArrival*> select_transactions(NodeId node,
+                                                              const BlockHeader& parent,
+                                                              double now);
+  /// Encoded size of a block's transactions (bytes).
+  static std::uint64_t payload_bytes(const std::vector<const workload::TxArrival*>& txs);
   /// Registers a new payload (its id is returned) built by `node` on `parent`.
   std::uint64_t new_payload(NodeId node, const BlockHeader& parent,
-                            const std::vector<const workload::TransferArrival*>& txs, double now);
+                            const std::vector<const workload::TxArrival*>& txs, double now);
   /// Hands the payload to the node's consensus core (it proposes if still in `round`).
   void payload_ready(NodeId node, consensus::Round round, const consensus::Payload& payload,
                      double now);
@@ -106,9 +114,9 @@ class HotStuffPipeline : public sim::Application {
   /// Ancestor of `block` at `height` (walking parent links), or nullptr if unknown.
   const BlockHeader* ancestor_at(const BlockHeader& block, std::uint64_t height) const;
   /// Arrival record of transaction `id`.
-  const workload::TransferArrival& tx(std::uint64_t id) const { return txs_[id]; }
+  const workload::TxArrival& tx(std::uint64_t id) const { return txs_[id]; }
   /// Entry (home) validator of a transaction: where its latencies are measured.
-  NodeId home_of(const workload::TransferArrival& tx) const;
+  NodeId home_of(const workload::TxArrival& tx) const;
   /// Committed chain of a node, in height order.
   const std::vector<BlockHeader>& committed_chain(NodeId node) const;
   /// Executes `payload_id` on its parent through `chain` (compute once per chain).
@@ -121,6 +129,7 @@ class HotStuffPipeline : public sim::Application {
   const sim::Scenario& scenario_;
   sim::Runtime& rt_;
   sim::Recorder& rec_;
+  std::unique_ptr<workload::TxSource> source_;  // built first: chain_ starts from its genesis
   ChainState chain_;  // the honest execution (compute once, charge everywhere)
   double speed_ = 1.0;
   double block_time_s_ = 1.0;
@@ -131,14 +140,14 @@ class HotStuffPipeline : public sim::Application {
   struct Effects;
   void apply(NodeId node, const consensus::Effects& effects);
   void schedule_arrivals(double from_s);
-  bool visible(const workload::TransferArrival& tx, NodeId at, double now) const;
+  bool visible(const workload::TxArrival& tx, NodeId at, double now) const;
   void account_commit(NodeId node, const BlockHeader& h);
   void report_common();
 
-  workload::PoissonTransfers workload_;
   std::vector<NodeState> nodes_;
   std::vector<NodeId> entry_nodes_;
-  std::vector<workload::TransferArrival> txs_;
+  std::deque<workload::TxArrival> txs_;  // by id; a deque keeps addresses stable
+  std::vector<workload::TxArrival> arrivals_;
   std::vector<std::uint8_t> tx_committed_;
   std::size_t first_pending_ = 0;
   std::map<std::uint64_t, PayloadRecord> payloads_;

@@ -21,7 +21,7 @@ class Interleaved final : public HotStuffPipeline {
     const auto result = execute_payload(chain_, id);
     consensus::Payload payload;
     payload.payload_id = id;
-    payload.size_bytes = picked.size() * scenario_.workload.tx_size_bytes;
+    payload.size_bytes = payload_bytes(picked);
     payload.state_root = result->state_root;
     payload.tx_count = result->tx_count;
     payload.gas_used = result->gas_used;

@@ -1,0 +1,146 @@
+#include "models/workload/tx_source.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "models/workload/eth_bal.hpp"
+#include "models/workload/eth_mainnet.hpp"
+#include "models/workload/poisson_transfers.hpp"
+#include "models/workload/trace_stats.hpp"
+
+namespace pipesim::workload {
+namespace {
+
+class TransferSource final : public TxSource {
+ public:
+  TransferSource(const TransferSourceParams& p, std::uint64_t seed)
+      : params_(p), stream_({p.tps, p.accounts, p.zipf_exponent}, seed) {}
+
+  void generate_until(double until_s, std::vector<TxArrival>& out) override {
+    buffer_.clear();
+    stream_.generate_until(until_s, buffer_);
+    for (const TransferArrival& a : buffer_) {
+      execution::Transaction tx = execution::Transaction::native_transfer(
+          transfer_account(a.sender), transfer_account(a.recipient),
+          execution::U256{params_.transfer_value_wei}, a.nonce, params_.max_fee_per_gas_wei);
+      tx.gas_limit = params_.tx_gas_limit;
+      out.push_back(TxArrival{a.id, a.submit_time_s, std::move(tx)});
+    }
+  }
+
+  execution::StateMap genesis() const override {
+    execution::StateBuilder g;
+    for (std::uint32_t i = 0; i < params_.accounts; ++i) {
+      g.set_balance(transfer_account(i), execution::U256{params_.initial_balance_wei});
+    }
+    return g.take();
+  }
+
+  std::string description() const override {
+    return fmt::format("transfers: {} tx/s over {} accounts", params_.tps, params_.accounts);
+  }
+
+ private:
+  TransferSourceParams params_;
+  PoissonTransfers stream_;
+  std::vector<TransferArrival> buffer_;
+};
+
+class ReplaySource final : public TxSource {
+ public:
+  ReplaySource(std::string description, execution::StateMap genesis,
+               std::vector<execution::Transaction> txs, std::vector<double> times)
+      : description_(std::move(description)),
+        genesis_(std::move(genesis)),
+        txs_(std::move(txs)),
+        times_(std::move(times)) {}
+
+  void generate_until(double until_s, std::vector<TxArrival>& out) override {
+    while (next_ < txs_.size() && times_[next_] < until_s) {
+      out.push_back(TxArrival{next_, times_[next_], txs_[next_]});
+      ++next_;
+    }
+  }
+  execution::StateMap genesis() const override { return genesis_; }
+  std::string description() const override { return description_; }
+
+ private:
+  std::string description_;
+  execution::StateMap genesis_;
+  std::vector<execution::Transaction> txs_;
+  std::vector<double> times_;
+  std::size_t next_ = 0;
+};
+
+std::vector<std::uint64_t> select_blocks(const std::vector<std::uint64_t>& shipped,
+                                         const std::vector<std::uint64_t>& wanted,
+                                         const std::string& source) {
+  if (wanted.empty()) return shipped;
+  for (std::uint64_t b : wanted) {
+    if (!std::binary_search(shipped.begin(), shipped.end(), b)) {
+      throw std::invalid_argument(fmt::format("{}: block {} is not shipped, expected one of {}",
+                                              source, b, fmt::join(shipped, ", ")));
+    }
+  }
+  return wanted;
+}
+
+}  // namespace
+
+Address transfer_account(std::uint32_t index) {
+  Address a{};
+  a[0] = 0xac;
+  a[16] = static_cast<std::uint8_t>(index >> 24);
+  a[17] = static_cast<std::uint8_t>(index >> 16);
+  a[18] = static_cast<std::uint8_t>(index >> 8);
+  a[19] = static_cast<std::uint8_t>(index);
+  return a;
+}
+
+std::unique_ptr<TxSource> make_transfer_source(const TransferSourceParams& params,
+                                               std::uint64_t seed) {
+  return std::make_unique<TransferSource>(params, seed);
+}
+
+std::vector<std::uint64_t> shipped_blocks(const std::string& source, const std::string& data_dir) {
+  const std::string root = data_dir.empty() ? workload::data_dir() : data_dir;
+  if (source == "eth_mainnet") return list_eth_blocks(root + "/eth-blocks");
+  if (source == "eth_bal") return list_bal_blocks(root + "/eth-bal/rlp");
+  throw std::invalid_argument("unknown replay source \"" + source +
+                              "\", expected eth_mainnet or eth_bal");
+}
+
+std::unique_ptr<TxSource> make_replay_source(const ReplaySourceParams& params, std::uint64_t seed) {
+  const std::string root = params.data_dir.empty() ? workload::data_dir() : params.data_dir;
+  const std::vector<std::uint64_t> numbers =
+      select_blocks(shipped_blocks(params.source, root), params.blocks, params.source);
+  std::vector<execution::Transaction> txs;
+  execution::StateMap genesis;
+  if (params.source == "eth_mainnet") {
+    std::vector<MainnetBlock> blocks;
+    for (std::uint64_t b : numbers) blocks.push_back(load_eth_block(root + "/eth-blocks", b));
+    ReplayStream stream = make_replay(blocks);
+    for (const auto& block : stream.blocks)
+      txs.insert(txs.end(), block.txs.begin(), block.txs.end());
+    genesis = std::move(stream.genesis);
+  } else {
+    std::vector<BalTraced> blocks;
+    for (std::uint64_t b : numbers) {
+      blocks.push_back(bal_to_traced(read_bal_block(root + "/eth-bal/rlp", b)));
+    }
+    for (const auto& b : blocks) {
+      for (const auto& t : b.traced.txs) txs.push_back(t.tx);
+    }
+    genesis = bal_genesis(blocks);
+  }
+  std::vector<double> times = arrival_times(txs.size(), params.tps, params.poisson, seed);
+  std::string description =
+      fmt::format("{}: {} blocks ({}..{}), {} transactions, {} tx/s", params.source, numbers.size(),
+                  numbers.front(), numbers.back(), txs.size(), params.tps);
+  return std::make_unique<ReplaySource>(std::move(description), std::move(genesis), std::move(txs),
+                                        std::move(times));
+}
+
+}  // namespace pipesim::workload
