@@ -839,17 +839,11 @@ void check_network(Scenario& s, const std::string& base_dir) {
   }
   if (!net.platform_xml.empty()) {
     net.platform_xml = resolve_file(net.platform_xml, base_dir, "network.platform_xml");
-    if (dis.mode != "direct") {
-      fail("network.dissemination.mode",
-           fmt::format("value \"{}\" is not available with network.platform_xml (pair latencies "
-                       "come from the platform's routes), expected \"direct\"",
-                       dis.mode));
-    }
-    if (lat.jitter_kind != "uniform") {
+    if (lat.jitter_kind == "from_p90") {
       fail("network.latency.jitter_kind",
-           fmt::format("value \"{}\" is not available with network.platform_xml (pair latencies "
-                       "come from the platform's routes), expected \"uniform\"",
-                       lat.jitter_kind));
+           "value \"from_p90\" is not available with network.platform_xml (pair latencies "
+           "come from the platform's routes, not the AWS tables), expected \"uniform\", "
+           "\"normal\" or \"pareto\"");
     }
   }
 }

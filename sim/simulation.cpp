@@ -141,7 +141,9 @@ struct Simulation::Impl {
 
   /// network.platform_xml: loads the file, maps validator i onto the i-th host in name order,
   /// takes speed (x nodes.speed_factor) and cores from the hosts, and replaces the latency
-  /// function with the route latency (+ class extras), computed once per ordered pair.
+  /// function with the route latency (+ class extras), computed once per ordered pair when first
+  /// needed and cached. With gossip or a normal / Pareto jitter kind, every pair's route is
+  /// computed at once into a LatencyModel (region matrix, one region per validator).
   void load_platform(const Scenario& sc, NetworkModel& net) {
     const std::string& file = sc.network.platform_xml;
     const std::uint32_t n = sc.network.validators;
@@ -165,17 +167,66 @@ struct Simulation::Impl {
     for (std::uint32_t i = 0; i < n; ++i) {
       speed[i] = hosts[i]->get_speed() / kFlopsPerReferenceSecond * sc.nodes.speed_factor;
     }
+    const auto route_s = [](const sg4::Host* a, const sg4::Host* b) {
+      std::vector<sg4::Link*> links;
+      double latency = 0.0;
+      a->route_to(b, links, &latency);
+      return latency;
+    };
+    const LatencyConfig& lc = sc.network.latency;
+    if (sc.network.dissemination.mode != "direct" || lc.jitter_kind != "uniform") {
+      // Gossip and model jitter need a LatencyModel: every route once, eagerly, as a region
+      // matrix with one region (host) per validator.
+      if (n > std::numeric_limits<std::uint16_t>::max()) {
+        throw ScenarioError("network.platform_xml",
+                            "gossip or model jitter over a platform supports at most 65535 "
+                            "validators");
+      }
+      network::RegionMatrixParams rp;
+      rp.assignment = network::RegionAssignment::kContiguous;  // validator i -> region i
+      rp.weights.assign(n, 1.0);
+      rp.one_way_ms.assign(n, std::vector<double>(n, 0.0));
+      for (std::uint32_t a = 0; a < n; ++a) {
+        rp.region_names.push_back(hosts[a]->get_name());
+        for (std::uint32_t b = 0; b < n; ++b) {
+          if (a != b) rp.one_way_ms[a][b] = route_s(hosts[a], hosts[b]) * 1000.0;
+        }
+      }
+      try {
+        network::LatencyModel m = network::LatencyModel::region_matrix(
+            n, std::move(rp), lc.jitter_kind == "uniform" ? lc.jitter_ms : 0.0);
+        if (lc.jitter_kind == "normal") m = m.with_normal_jitter(lc.jitter_ms);
+        if (lc.jitter_kind == "pareto") m = m.with_pareto_jitter();
+        if (!net.extra_s.empty()) {
+          std::vector<double> extra_ms;
+          for (double e : net.extra_s) extra_ms.push_back(e * 1000.0);
+          m = m.with_node_extra_ms(extra_ms);
+        }
+        net.model = std::make_shared<const network::LatencyModel>(std::move(m));
+      } catch (const std::invalid_argument& e) {
+        throw ScenarioError("network.platform_xml", e.what());
+      }
+      auto model = net.model;
+      net.latency_s = [model](std::uint32_t a, std::uint32_t b) {
+        return model->base_latency_s(a, b);
+      };
+      net.sample_s = nullptr;
+      if (lc.jitter_kind != "uniform") {
+        net.sample_s = [model](std::uint32_t a, std::uint32_t b, std::mt19937_64& rng) {
+          return model->sample_latency_s(a, b, rng);
+        };
+      }
+      return;
+    }
     auto cache = std::make_shared<std::unordered_map<std::uint64_t, double>>();
     std::vector<sg4::Host*> mapped = hosts;
     std::vector<double> extra = net.extra_s;
-    net.latency_s = [cache, mapped, extra](std::uint32_t a, std::uint32_t b) {
+    net.latency_s = [cache, mapped, extra, route_s](std::uint32_t a, std::uint32_t b) {
       if (a == b) return 0.0;
       const std::uint64_t key = (static_cast<std::uint64_t>(a) << 32) | b;
       auto it = cache->find(key);
       if (it == cache->end()) {
-        std::vector<sg4::Link*> links;
-        double latency = 0.0;
-        mapped[a]->route_to(mapped[b], links, &latency);
+        double latency = route_s(mapped[a], mapped[b]);
         if (!extra.empty()) latency += extra[a] + extra[b];
         it = cache->emplace(key, latency).first;
       }

@@ -2,6 +2,7 @@
 // each test case of this file in its own process (tests/sim/CMakeLists.txt).
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <map>
 #include <string>
 #include <vector>
@@ -226,4 +227,27 @@ TEST_CASE("runtime: platform_xml with fewer hosts than validators names the key"
   }
   CHECK(err.find("network.platform_xml: platform") == 0);
   CHECK(err.find("expected at least network.validators (40) hosts") != std::string::npos);
+}
+
+TEST_CASE("runtime: flood over a platform's routes") {
+  // Ring 0-1-2-3-0 over small_platform.xml's first 4 hosts, 1-byte message at 1 Gbit/s: node 1
+  // gets it after the route latency 0 -> 1 (+ 8 ns on the uplink), node 2 by the faster side.
+  Scenario s = base(4);
+  s.network.platform_xml = "platforms/small_platform.xml";
+  s.network.topology.kind = "ring";
+  s.network.dissemination.mode = "flood";
+  s = parse_scenario(to_json(s));
+  Simulation sim(s);
+  Script app([&] { sim.broadcast(0, 1, nullptr, 1); });
+  app.now = [&] { return sim.now(); };
+  sim.run(app);
+  REQUIRE(app.deliveries.size() == 3);
+  std::map<NodeId, double> at;
+  for (const auto& d : app.deliveries) at[d.node] = d.t;
+  const double l01 = sim.base_latency_s(0, 1), l03 = sim.base_latency_s(0, 3);
+  CHECK(l01 > 0.0);
+  CHECK(at.at(1) == doctest::Approx(l01).epsilon(1e-6));
+  CHECK(at.at(3) == doctest::Approx(l03).epsilon(1e-6));
+  const double via1 = l01 + sim.base_latency_s(1, 2), via3 = l03 + sim.base_latency_s(3, 2);
+  CHECK(at.at(2) == doctest::Approx(std::min(via1, via3)).epsilon(1e-6));
 }
