@@ -14,7 +14,7 @@
 #pragma once
 
 #include <functional>
-#include <map>
+#include <unordered_map>
 
 #include "models/common/bytes.hpp"
 #include "models/execution/state.hpp"
@@ -40,7 +40,7 @@ class ReserveBalanceCheck {
 
  private:
   std::function<U256(const Address&)> lagging_balance_;
-  std::map<Address, U256> pending_;
+  std::unordered_map<Address, U256, ByteArrayHash> pending_;  // never iterated
 };
 
 }  // namespace pipesim::execution

@@ -259,13 +259,18 @@ class AsyncExecution final : public HotStuffPipeline {
       return;
     }
     if (on_proposal_) ensure_executed(node, header.payload_id);
-    // Reserve-balance check of the block's transactions (consensus-time validity).
-    bool reserve_ok = true;
-    {
+    // Reserve-balance check of the block's transactions (consensus-time validity). Compute
+    // once: nodes on the same chain state reach the same verdict for the same block.
+    const auto key = std::make_pair(&chain_for(node), header.payload_id);
+    auto cached = reserve_verdicts_.find(key);
+    if (cached == reserve_verdicts_.end()) {
       ex::ReserveBalanceCheck check = reserve_check(node, *m, *parent_payload);
+      bool ok = true;
       for (std::uint64_t t : r->txs)
-        reserve_ok = reserve_ok && check.admit(sender_of(t), max_expenditure(tx(t).tx));
+        ok = ok && check.admit(sender_of(t), max_expenditure(tx(t).tx));
+      cached = reserve_verdicts_.emplace(key, ok).first;
     }
+    const bool reserve_ok = cached->second;
     // Root check: the claim about M is in this header (D >= 1) or in the parent's (D = 0).
     const Hash32 claim = d_ == 0 ? header_root_of_parent(header) : header.state_root;
     when_executed(node, *m, [this, node, header, m, claim, reserve_ok](double) {
@@ -304,6 +309,7 @@ class AsyncExecution final : public HotStuffPipeline {
     const double now = rt_.now();
     const std::uint64_t p = h.payload_id;
     ns.finalized[h.height] = p;
+    finalized_headers_.emplace(p, h);
     ns.finalized_height = std::max(ns.finalized_height, h.height);
     Stages& st = ns.stages[p];
     st.finalized = now;
@@ -347,16 +353,8 @@ class AsyncExecution final : public HotStuffPipeline {
   }
 
   const BlockHeader* header_of_payload(std::uint64_t p) const {
-    for (const auto& h : committed_chain(reference_node_)) {
-      if (h.payload_id == p) return &h;
-    }
-    for (NodeId i = 0; i < nodes_.size(); ++i) {
-      const auto& c = committed_chain(i);
-      for (auto it = c.rbegin(); it != c.rend(); ++it) {
-        if (it->payload_id == p) return &*it;
-      }
-    }
-    return nullptr;
+    auto it = finalized_headers_.find(p);
+    return it == finalized_headers_.end() ? nullptr : &it->second;
   }
 
   void detect(NodeId node, std::uint64_t p) {
@@ -455,6 +453,8 @@ class AsyncExecution final : public HotStuffPipeline {
   bool on_vote_ = false;
   std::vector<Node> nodes_;
   std::optional<ex::ReserveBalanceCheck> selection_check_;
+  std::map<std::uint64_t, BlockHeader> finalized_headers_;  // payload -> finalized header
+  std::map<std::pair<const ChainState*, std::uint64_t>, bool> reserve_verdicts_;
   std::vector<double> lag_samples_;
   std::vector<Detection> detections_;
   std::uint64_t excluded_by_reserve_ = 0;
