@@ -7,23 +7,6 @@ namespace pipesim::execution {
 
 namespace {
 
-struct SnapshotReader final : StateReader {
-  const StateMap* committed = nullptr;
-  BlockStorage* storage = nullptr;
-  std::uint32_t cold = 0, warm = 0;
-  bool read(const StateKey& key, U256& value) override {
-    if (const U256* v = committed->find(key)) {
-      ++warm;
-      value = *v;
-      return true;
-    }
-    bool is_cold = false;
-    value = storage->read(key, is_cold);
-    ++(is_cold ? cold : warm);
-    return true;
-  }
-};
-
 struct Speculative {
   TxResult result;
   std::vector<StateKey> reads;
@@ -47,8 +30,8 @@ ExecutionOutcome BatchOccExecutor::execute(const Block& block,
   BlockStorage storage;
   storage.reset(pre_state.get());
   StateMap committed;
-  SnapshotReader reader;
-  reader.committed = &committed;
+  OverlayReader reader;
+  reader.overlay = &committed;
   reader.storage = &storage;
 
   std::vector<std::uint32_t> executions(n, 0);

@@ -40,24 +40,6 @@ bool contains(const std::vector<StateKey>& sorted, const StateKey& k) {
   return std::binary_search(sorted.begin(), sorted.end(), k);
 }
 
-// Reads the block's committed writes first, then the pre-state (cold/warm via BlockStorage).
-struct ReplayReader final : StateReader {
-  const StateMap* committed = nullptr;
-  BlockStorage* storage = nullptr;
-  std::uint32_t cold = 0, warm = 0;
-  bool read(const StateKey& key, U256& value) override {
-    if (const U256* v = committed->find(key)) {
-      ++warm;
-      value = *v;
-      return true;
-    }
-    bool is_cold = false;
-    value = storage->read(key, is_cold);
-    ++(is_cold ? cold : warm);
-    return true;
-  }
-};
-
 }  // namespace
 
 ReplayOutcome replay_block(const Block& block, const std::shared_ptr<const StateLayer>& pre_state,
@@ -104,8 +86,8 @@ ReplayOutcome replay_block(const Block& block, const std::shared_ptr<const State
   StateMap committed;
   BlockStorage storage;
   storage.reset(pre_state.get());
-  ReplayReader reader;
-  reader.committed = &committed;
+  OverlayReader reader;
+  reader.overlay = &committed;
   reader.storage = &storage;
   Vm vm;
   auto run_tx = [&](std::uint32_t i, Run& r) {

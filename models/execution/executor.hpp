@@ -150,6 +150,27 @@ class BlockStorage {
   BasicStateMap<Entry> cache_;
 };
 
+/// Reads the block's own writes so far (`overlay`: committed, merged or speculated writes) first,
+/// then the pre-state through `storage`. Overlay hits are warm reads; pre-state reads are cold
+/// or warm as BlockStorage accounts them. Shared by Batch OCC, the optimistic executor,
+/// speculation and DAG replay.
+struct OverlayReader final : StateReader {
+  const StateMap* overlay = nullptr;
+  BlockStorage* storage = nullptr;
+  std::uint32_t cold = 0, warm = 0;
+  bool read(const StateKey& key, U256& value) override {
+    if (const U256* v = overlay->find(key)) {
+      ++warm;
+      value = *v;
+      return true;
+    }
+    bool is_cold = false;
+    value = storage->read(key, is_cold);
+    ++(is_cold ? cold : warm);
+    return true;
+  }
+};
+
 /// Appends sig-recovery spans (tx i on worker i % threads) and returns when all are done.
 double schedule_sig_recovery(std::size_t n_txs, std::uint32_t threads, const CostModel& cost,
                              std::vector<Span>& schedule);

@@ -21,24 +21,6 @@ struct PreStateReader final : StateReader {
   }
 };
 
-// Re-execution during the merge: the merged writes of earlier transactions, then the pre-state.
-struct MergedReader final : StateReader {
-  const StateMap* merged = nullptr;
-  BlockStorage* storage = nullptr;
-  std::uint32_t cold = 0, warm = 0;
-  bool read(const StateKey& key, U256& value) override {
-    if (const U256* v = merged->find(key)) {
-      ++warm;
-      value = *v;
-      return true;
-    }
-    bool is_cold = false;
-    value = storage->read(key, is_cold);
-    ++(is_cold ? cold : warm);
-    return true;
-  }
-};
-
 // Phase-1 results of every transaction, in flat arrays (transactions start in block order).
 struct Phase1 {
   std::vector<TxResult> results;
@@ -143,8 +125,8 @@ ExecutionOutcome OptimisticExecutor::execute(const Block& block,
       t += dv;
       ++out.stats.aborts;
       ++out.stats.re_executions;
-      MergedReader reader;
-      reader.merged = &merged;
+      OverlayReader reader;  // the merged writes of earlier transactions, then the pre-state
+      reader.overlay = &merged;
       reader.storage = &storage;
       final_result = vm_.execute(block.txs[i], env, reader);
       std::uint32_t applied = 0;

@@ -169,23 +169,7 @@ SpeculationResult speculate(const Block& batch, const std::shared_ptr<const Stat
 
   BlockStorage storage;
   storage.reset(state.get());
-  // Reads the writes of the sender's earlier transactions of this batch, then the snapshot.
-  struct SnapshotReader final : StateReader {
-    BlockStorage* storage = nullptr;
-    const StateMap* sender_writes = nullptr;
-    std::uint32_t cold = 0, warm = 0;
-    bool read(const StateKey& key, U256& value) override {
-      if (const U256* v = sender_writes->find(key)) {
-        ++warm;
-        value = *v;
-        return true;
-      }
-      bool is_cold = false;
-      value = storage->read(key, is_cold);
-      ++(is_cold ? cold : warm);
-      return true;
-    }
-  } reader;
+  OverlayReader reader;
   reader.storage = &storage;
 
   // Execute every transaction on the snapshot; a sender's transactions in nonce (batch) order on
@@ -200,7 +184,7 @@ SpeculationResult speculate(const Block& batch, const std::shared_ptr<const Stat
   std::vector<double> free_at(cfg.threads, t);
   for (std::uint32_t i = 0; i < n; ++i) {
     SenderChain& chain = chains[batch.txs[i].from];
-    reader.sender_writes = &chain.writes;
+    reader.overlay = &chain.writes;  // the sender's earlier txs of this batch
     reader.cold = reader.warm = 0;
     const TxResult r = vm.execute(batch.txs[i], env, reader);
     for (const TxAccess& a : vm.accesses()) {
