@@ -7,6 +7,8 @@
 // checks and the region-latency resolution run after the table walk, before anything simulates.
 #include "sim/scenario.hpp"
 
+#include "models/common/data_dir.hpp"
+
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
@@ -545,18 +547,6 @@ const std::vector<std::string>& default_regions() {
       "us-east-1",      "us-west-2",      "eu-west-1", "eu-central-1",
       "ap-northeast-1", "ap-southeast-1", "sa-east-1"};
   return kRegions;
-}
-
-/// The data/ folder: $PIPESIM_DATA_DIR if set and non-empty, else the build-time default.
-std::string data_dir() {
-  if (const char* env = std::getenv("PIPESIM_DATA_DIR"); env != nullptr && *env != '\0') {
-    return env;
-  }
-#ifdef PIPESIM_DATA_DIR
-  return PIPESIM_DATA_DIR;
-#else
-  return "data";
-#endif
 }
 
 /// Replay workloads: every listed block must be shipped in data/ (checked before simulating).

@@ -24,7 +24,9 @@ std::string to_hex(ByteView bytes) {
   return out;
 }
 
-std::string to_hex0x(ByteView bytes) { return "0x" + to_hex(bytes); }
+std::string to_hex0x(ByteView bytes) {
+  return "0x" + to_hex(bytes);
+}
 
 Bytes from_hex(std::string_view hex) {
   std::string_view whole = hex;
@@ -37,7 +39,8 @@ Bytes from_hex(std::string_view hex) {
     i = 1;
   }
   for (; i < hex.size(); i += 2) {
-    out.push_back(static_cast<std::uint8_t>(nibble(hex[i], whole) << 4 | nibble(hex[i + 1], whole)));
+    out.push_back(
+        static_cast<std::uint8_t>(nibble(hex[i], whole) << 4 | nibble(hex[i + 1], whole)));
   }
   return out;
 }

@@ -1,5 +1,7 @@
 #include "models/network/presets.hpp"
 
+#include "models/common/data_dir.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -59,14 +61,7 @@ struct Reader {
 }  // namespace
 
 std::filesystem::path network_data_dir() {
-  if (const char* env = std::getenv("PIPESIM_DATA_DIR"); env != nullptr && *env != '\0') {
-    return env;
-  }
-#ifdef PIPESIM_DATA_DIR
-  return PIPESIM_DATA_DIR;
-#else
-  return "data";
-#endif
+  return pipesim::data_dir();
 }
 
 // ---- SimBlock ---------------------------------------------------------------------------------

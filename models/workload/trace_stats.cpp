@@ -1,5 +1,7 @@
 #include "models/workload/trace_stats.hpp"
 
+#include "models/common/data_dir.hpp"
+
 #include <zlib.h>
 
 #include <algorithm>
@@ -194,14 +196,7 @@ BlockStats block_stats(const TracedBlock& block, bool ignore_beneficiary) {
 }
 
 std::string data_dir() {
-  if (const char* env = std::getenv("PIPESIM_DATA_DIR"); env != nullptr && *env != '\0') {
-    return env;
-  }
-#ifdef PIPESIM_DATA_DIR
-  return PIPESIM_DATA_DIR;
-#else
-  return "data";
-#endif
+  return pipesim::data_dir();
 }
 
 std::string read_data_file(const std::string& path) {
