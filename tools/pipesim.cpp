@@ -4,6 +4,7 @@
 //   pipesim validate SCENARIO.json [--set key.path=value ...]
 //   pipesim exec ...            (executors alone, no network; see `pipesim exec --help`)
 //   pipesim trace-stats ...     (per-block statistics of the shipped mainnet access traces)
+//   pipesim compare FILE.json   (one scenario under several variants, side by side)
 //
 // Exit codes: 0 success; 1 runtime failure; 2 invalid scenario or usage (nothing written);
 // 3 the run finished but an invariant failed (outputs are written, the failure is listed).
@@ -24,6 +25,7 @@
 #include "sim/scenario.hpp"
 #include "sim/simulation.hpp"
 
+#include "tools/compare_command.hpp"
 #include "tools/exec_command.hpp"
 #include "tools/trace_stats_command.hpp"
 
@@ -135,6 +137,10 @@ int cmd_validate(const std::string& file, const std::vector<std::string>& overri
 int main(int argc, char** argv) {
   // Subcommands with their own option parsing (they print their own --help).
   if (argc >= 2 && std::string(argv[1]) == "exec") return exec_main(argc - 1, argv + 1);
+  if (argc >= 2 && std::string(argv[1]) == "compare") {
+    const std::string self = std::filesystem::read_symlink("/proc/self/exe").string();
+    return pipesim::compare_main(argc - 1, argv + 1, self.c_str());
+  }
   if (argc >= 2 && std::string(argv[1]) == "trace-stats") {
     return pipesim::trace_stats_main(argc - 1, argv + 1);
   }
@@ -157,6 +163,7 @@ int main(int argc, char** argv) {
   validate->add_option("scenario", file, "Scenario JSON file")->required();
   validate->add_option("--set", overrides, "Override a scenario key: key.path=value");
   app.add_subcommand("exec", "Run an executor on a generated block (see pipesim exec --help)");
+  app.add_subcommand("compare", "Run a scenario under several variants, side by side (--help)");
   app.add_subcommand("trace-stats",
                      "Per-block statistics of the shipped mainnet traces (see --help)");
 

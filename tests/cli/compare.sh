@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# pipesim compare: variants run in their own processes; the side-by-side table is written; a bad
+# variant is rejected (exit 2, the JSON path named) before anything runs.
+set -euo pipefail
+pipesim=$1
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+cat > "$tmp/cmp.json" <<JSON
+{"name": "t", "base": "$PWD/scenarios/minimal.json",
+ "variants": [{"name": "interleaved", "set": {"duration_s": 5}},
+              {"name": "async", "set": {"duration_s": 5, "pipeline.kind": "async_execution",
+                                        "pipeline.d_lag": 2}}]}
+JSON
+"$pipesim" compare "$tmp/cmp.json" --out "$tmp/out" > "$tmp/stdout"
+grep -q "async" "$tmp/stdout"
+head -1 "$tmp/out/comparison.csv" | grep -q "metric,unit,interleaved,async"
+[[ -s "$tmp/out/comparison.md" && -s "$tmp/out/interleaved/summary.json" && -s "$tmp/out/async/summary.json" ]]
+/usr/bin/python3 - "$tmp/out/comparison.csv" <<'PY'
+import csv, sys
+rows = {r["metric"] + " " + r["unit"]: r for r in csv.DictReader(open(sys.argv[1]))}
+assert float(rows["throughput tx/s"]["interleaved"]) > 0 and float(rows["throughput tx/s"]["async"]) > 0
+assert rows["latency proposed to verified p50 s"]["interleaved"] == "–"
+assert float(rows["latency proposed to verified p50 s"]["async"]) > 0
+PY
+cat > "$tmp/bad.json" <<JSON
+{"base": "$PWD/scenarios/minimal.json",
+ "variants": [{"name": "a", "set": {}}, {"name": "b", "set": {"pipeline.d_lag": 99}}]}
+JSON
+set +e
+"$pipesim" compare "$tmp/bad.json" --out "$tmp/bad" 2> "$tmp/err"
+code=$?
+set -e
+[[ $code -eq 2 ]] || { echo "expected exit 2, got $code"; exit 1; }
+grep -q "pipeline.d_lag" "$tmp/err" || { cat "$tmp/err"; exit 1; }
+[[ ! -e "$tmp/bad" ]] || { echo "output written for an invalid comparison"; exit 1; }
+echo "compare: ok"

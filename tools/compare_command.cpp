@@ -1,0 +1,261 @@
+#include "tools/compare_command.hpp"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "sim/output/atomic_file.hpp"
+#include "sim/output/csv.hpp"
+
+extern char** environ;
+
+namespace pipesim {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+struct Variant {
+  std::string name;
+  std::vector<std::string> overrides;  // key.path=value
+};
+
+struct Comparison {
+  std::string name;
+  fs::path base;
+  std::vector<Variant> variants;
+};
+
+[[noreturn]] void bad(const std::string& path, const std::string& msg) {
+  throw std::invalid_argument(path + ": " + msg);
+}
+
+void only_keys(const json& obj, const std::string& path, const std::vector<std::string>& allowed) {
+  for (const auto& [k, v] : obj.items()) {
+    if (std::find(allowed.begin(), allowed.end(), k) == allowed.end()) {
+      bad(path.empty() ? k : path + "." + k,
+          fmt::format("unknown key, expected one of {}", fmt::join(allowed, ", ")));
+    }
+  }
+}
+
+Comparison load(const fs::path& file) {
+  std::ifstream in(file);
+  if (!in) throw std::invalid_argument(file.string() + ": cannot read the file");
+  json doc;
+  try {
+    doc = json::parse(in);
+  } catch (const json::parse_error& e) {
+    throw std::invalid_argument(file.string() + ": JSON syntax error: " + e.what());
+  }
+  if (!doc.is_object()) bad("(root)", "expected an object");
+  only_keys(doc, "", {"name", "description", "base", "variants"});
+  Comparison c;
+  c.name = doc.value("name", file.stem().string());
+  if (!doc.contains("base") || !doc["base"].is_string()) {
+    bad("base", "expected the path of a scenario file (relative to this file)");
+  }
+  c.base = file.parent_path() / doc["base"].get<std::string>();
+  if (!fs::exists(c.base)) bad("base", fmt::format("value \"{}\": no such file", c.base.string()));
+  if (!doc.contains("variants") || !doc["variants"].is_array() || doc["variants"].size() < 2) {
+    bad("variants", "expected an array of at least 2 variants {\"name\", \"set\"}");
+  }
+  for (std::size_t i = 0; i < doc["variants"].size(); ++i) {
+    const json& v = doc["variants"][i];
+    const std::string path = fmt::format("variants[{}]", i);
+    if (!v.is_object()) bad(path, "expected an object {\"name\", \"set\"}");
+    only_keys(v, path, {"name", "set"});
+    if (!v.contains("name") || !v["name"].is_string() || v["name"].get<std::string>().empty() ||
+        v["name"].get<std::string>().find('/') != std::string::npos) {
+      bad(path + ".name", "expected a non-empty folder name without '/'");
+    }
+    Variant var{v["name"].get<std::string>(), {}};
+    if (v.contains("set")) {
+      if (!v["set"].is_object()) bad(path + ".set", "expected an object {\"key.path\": value}");
+      for (const auto& [k, val] : v["set"].items()) var.overrides.push_back(k + "=" + val.dump());
+    }
+    for (const auto& other : c.variants) {
+      if (other.name == var.name) bad(path + ".name", "duplicate variant name " + var.name);
+    }
+    c.variants.push_back(std::move(var));
+  }
+  return c;
+}
+
+/// Runs `argv` and returns its exit status (128 + signal if killed).
+int run_process(const std::vector<std::string>& args, const fs::path& log) {
+  std::vector<char*> argv;
+  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log.c_str(),
+                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
+  pid_t pid = 0;
+  const int rc = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0) return 127;
+  int status = 0;
+  waitpid(pid, &status, 0);
+  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  return WEXITSTATUS(status);
+}
+
+struct Row {
+  std::string label;
+  std::string metric;
+  std::string field;
+  std::string unit;
+  double scale = 1.0;
+};
+
+const std::vector<Row>& rows() {
+  static const std::vector<Row> r{
+      {"throughput", "throughput_tx_per_s", "value", "tx/s", 1},
+      {"throughput", "throughput_gas_per_s", "value", "Mgas/s", 1e-6},
+      {"latency to committed p50", "latency_submit_to_committed_s", "p50", "s", 1},
+      {"latency to committed p99", "latency_submit_to_committed_s", "p99", "s", 1},
+      {"latency to executed p50", "latency_submit_to_executed_s", "p50", "s", 1},
+      {"latency to executed p99", "latency_submit_to_executed_s", "p99", "s", 1},
+      {"latency proposed to verified p50", "latency_proposed_to_verified_s", "p50", "s", 1},
+      {"block interval p50", "block_interval_s", "p50", "s", 1},
+      {"execution budget p50", "execution_budget_utilisation", "p50", "%", 100},
+      {"execution lag p50", "execution_lag_blocks", "p50", "blocks", 1},
+      {"bytes sent per node", "bytes_sent_per_node", "mean", "MB", 1e-6},
+      {"blocks committed", "blocks_committed", "value", "blocks", 1},
+  };
+  return r;
+}
+
+std::string cell(const json& summary, const Row& row) {
+  const json& m = summary["metrics"];
+  if (!m.contains(row.metric) || !m[row.metric].contains(row.field) ||
+      !m[row.metric][row.field].is_number()) {
+    return "–";
+  }
+  return fmt::format("{:.4g}", m[row.metric][row.field].get<double>() * row.scale);
+}
+
+}  // namespace
+
+int compare_main(int argc, char** argv, const char* self_exe) {
+  std::string file, out;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "--help" || a == "-h") {
+      fmt::print(
+          "usage: pipesim compare COMPARISON.json [--out DIR]\n"
+          "  COMPARISON.json: {{\"name\", \"base\": scenario file, \"variants\": "
+          "[{{\"name\", \"set\": {{\"key.path\": value}}}}]}}\n"
+          "  Runs each variant in its own process into DIR/<variant>/ and writes\n"
+          "  DIR/comparison.csv and DIR/comparison.md (default DIR: out/<name>).\n");
+      return 0;
+    }
+    if (a == "--out" && i + 1 < argc) {
+      out = argv[++i];
+    } else if (file.empty() && a.rfind("--", 0) != 0) {
+      file = a;
+    } else {
+      fmt::print(stderr, "pipesim compare: unexpected argument {} (see --help)\n", a);
+      return 2;
+    }
+  }
+  if (file.empty()) {
+    fmt::print(stderr, "pipesim compare: missing COMPARISON.json (see --help)\n");
+    return 2;
+  }
+  Comparison c;
+  try {
+    c = load(file);
+  } catch (const std::invalid_argument& e) {
+    fmt::print(stderr, "pipesim: invalid comparison {}: {}\n", file, e.what());
+    return 2;
+  }
+  // Validate every variant before running any (nothing is written for a bad variant).
+  for (const Variant& v : c.variants) {
+    std::vector<std::string> args{self_exe, "validate", c.base.string()};
+    for (const auto& o : v.overrides) {
+      args.push_back("--set");
+      args.push_back(o);
+    }
+    const fs::path log =
+        fs::temp_directory_path() / fmt::format("pipesim-validate-{}.log", getpid());
+    if (run_process(args, log) != 0) {
+      std::ifstream in(log);
+      std::string msg((std::istreambuf_iterator<char>(in)), {});
+      fs::remove(log);
+      fmt::print(stderr, "pipesim: variant {}: {}", v.name, msg);
+      return 2;
+    }
+    fs::remove(log);
+  }
+  const fs::path dir = out.empty() ? fs::path("out") / c.name : fs::path(out);
+  fs::create_directories(dir);
+  std::map<std::string, json> summaries;
+  int failures = 0;
+  for (const Variant& v : c.variants) {
+    std::vector<std::string> args{self_exe,  "run",   c.base.string(),
+                                  "--quiet", "--out", (dir / v.name).string()};
+    for (const auto& o : v.overrides) {
+      args.push_back("--set");
+      args.push_back(o);
+    }
+    fmt::print(stderr, "  running {} ...\n", v.name);
+    const int rc = run_process(args, dir / (v.name + ".log"));
+    if (rc != 0) {
+      ++failures;
+      fmt::print(stderr, "  variant {} failed (exit {}), see {}\n", v.name, rc,
+                 (dir / (v.name + ".log")).string());
+      continue;
+    }
+    std::ifstream in(dir / v.name / "summary.json");
+    summaries[v.name] = json::parse(in);
+  }
+  // Table: one row per metric, one column per variant.
+  std::vector<std::string> header{"metric", "unit"};
+  for (const Variant& v : c.variants) header.push_back(v.name);
+  sim::output::CsvWriter csv(dir / "comparison.csv", header);
+  std::string md = fmt::format("# {}\n\n| metric | unit |", c.name);
+  for (const Variant& v : c.variants) md += " " + v.name + " |";
+  md += "\n|---|---|";
+  for (std::size_t i = 0; i < c.variants.size(); ++i) md += "---|";
+  md += "\n";
+  std::string table = fmt::format("{:<34} {:<8}", "metric", "unit");
+  for (const Variant& v : c.variants) table += fmt::format(" {:>16}", v.name);
+  table += "\n";
+  for (const Row& row : rows()) {
+    csv.add(row.label).add(row.unit);
+    md += fmt::format("| {} | {} |", row.label, row.unit);
+    table += fmt::format("{:<34} {:<8}", row.label, row.unit);
+    for (const Variant& v : c.variants) {
+      auto it = summaries.find(v.name);
+      const std::string value = it == summaries.end() ? "failed" : cell(it->second, row);
+      csv.add(value);
+      md += " " + value + " |";
+      table += fmt::format(" {:>16}", value);
+    }
+    csv.end_row();
+    md += "\n";
+    table += "\n";
+  }
+  csv.commit();
+  sim::output::write_file_atomic(dir / "comparison.md", md);
+  fmt::print("pipesim compare: {} ({} variants of {})\n{}  outputs in {}\n", c.name,
+             c.variants.size(), c.base.string(), table, dir.string());
+  return failures == 0 ? 0 : 1;
+}
+
+}  // namespace pipesim
