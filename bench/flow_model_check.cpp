@@ -8,8 +8,8 @@
 //
 //   flow_model_check [size_bytes=1000000] [bandwidth_mbps=100] [latency_ms=50] [k=10]
 #include <fmt/format.h>
-#include <simgrid/s4u.hpp>
 #include <xbt/log.h>
+#include <simgrid/s4u.hpp>
 
 #include <cstdlib>
 #include <numeric>

@@ -9,7 +9,8 @@ PoissonTransfers::PoissonTransfers(const PoissonTransferParams& params, std::uin
     : params_(params), rng_(seed), next_nonce_(params.accounts, 0) {
   if (!(params.tps > 0)) throw std::invalid_argument("poisson transfers: tps must be > 0");
   if (params.accounts < 2) throw std::invalid_argument("poisson transfers: accounts must be >= 2");
-  if (params.zipf_exponent < 0) throw std::invalid_argument("poisson transfers: zipf_exponent must be >= 0");
+  if (params.zipf_exponent < 0)
+    throw std::invalid_argument("poisson transfers: zipf_exponent must be >= 0");
   gap_ = std::exponential_distribution<double>(params.tps);
   if (params.zipf_exponent > 0) {
     std::vector<double> w(params.accounts);

@@ -2,9 +2,9 @@
 //
 // Transactions arrive as a Poisson process of rate `tps` (exponential inter-arrival times) over
 // the whole network. Each picks a sender and a distinct recipient among `accounts` accounts,
-// uniformly (zipf_exponent = 0) or by Zipf popularity (rank k has weight 1 / k^zipf_exponent), and carries the
-// sender's next nonce. Everything is drawn from one std::mt19937_64 seeded by the caller, so the
-// stream is a pure function of (parameters, seed).
+// uniformly (zipf_exponent = 0) or by Zipf popularity (rank k has weight 1 / k^zipf_exponent), and
+// carries the sender's next nonce. Everything is drawn from one std::mt19937_64 seeded by the
+// caller, so the stream is a pure function of (parameters, seed).
 #pragma once
 
 #include <cstdint>
@@ -25,7 +25,7 @@ struct TransferArrival {
 struct PoissonTransferParams {
   double tps = 1000.0;            // arrival rate (tx/s), > 0
   std::uint32_t accounts = 1000;  // >= 2
-  double zipf_exponent = 0.0;            // >= 0; 0 = uniform popularity
+  double zipf_exponent = 0.0;     // >= 0; 0 = uniform popularity
 };
 
 class PoissonTransfers {
