@@ -142,6 +142,7 @@ class HotStuffPipeline : public sim::Application {
   void schedule_arrivals(double from_s);
   bool visible(const workload::TxArrival& tx, NodeId at, double now) const;
   void account_commit(NodeId node, const BlockHeader& h);
+  std::uint64_t executed_gas(const BlockHeader& h) const;
   void report_common();
 
   std::vector<NodeState> nodes_;
