@@ -149,8 +149,9 @@ struct CostModelConfig {
 
 /// pipeline — how consensus and execution interleave, and the executor.
 struct PipelineConfig {
-  std::string kind = "interleaved";            // "interleaved" | "async_execution" | "propagation"
-  std::string executor = "sequential";         // "sequential" | "block_stm" | "batch_occ"
+  std::string kind = "interleaved";  // "interleaved" | "async_execution" | "propagation"
+  /// "sequential" | "block_stm" | "batch_occ" | "optimistic" (models/execution/executor.hpp)
+  std::string executor = "sequential";
   std::uint32_t threads = 1;                   // executor worker threads (<= nodes.cores)
   bool lazy_beneficiary = true;                // Block-STM: apply beneficiary fee credits lazily
   std::string commitment = "mpt";              // "mpt" | "flat_hash"

@@ -8,11 +8,7 @@
 // cost model, charged on the node's cores (sim::Runtime::run_execution). So the block time must
 // hold propagation + execution at the leader + propagation + execution at validators + voting.
 //
-// Workload: Poisson native transfers (models/workload/poisson_transfers.hpp). A transaction
-// enters at its sender's home validator (sender mod n) and is gossiped to every mempool: it is
-// visible at validator v from submit_time + one_way(home, v). Its bytes are counted as n - 1
-// copies sent by the home validator. Blocks take visible, not yet included transactions in
-// arrival order up to pipeline.block_gas_limit / max_block_txs.
+// Workload, mempool and commit accounting come from HotStuffPipeline (hotstuff_pipeline.hpp).
 #pragma once
 
 #include <memory>
