@@ -132,8 +132,10 @@ const std::vector<Row>& rows() {
       {"latency to executed p99", "latency_submit_to_executed_s", "p99", "s", 1},
       {"latency proposed to verified p50", "latency_proposed_to_verified_s", "p50", "s", 1},
       {"block interval p50", "block_interval_s", "p50", "s", 1},
+      {"block interval p90", "block_interval_s", "p90", "s", 1},
       {"execution budget p50", "execution_budget_utilisation", "p50", "%", 100},
       {"execution lag p50", "execution_lag_blocks", "p50", "blocks", 1},
+      {"re-executions per tx", "reexecutions_per_tx", "value", "ratio", 1},
       {"bytes sent per node", "bytes_sent_per_node", "mean", "MB", 1e-6},
       {"blocks committed", "blocks_committed", "value", "blocks", 1},
   };

@@ -8,11 +8,13 @@ cat > "$tmp/cmp.json" <<JSON
 {"name": "t", "base": "$PWD/scenarios/minimal.json",
  "variants": [{"name": "interleaved", "set": {"duration_s": 5}},
               {"name": "async", "set": {"duration_s": 5, "pipeline.kind": "async_execution",
-                                        "pipeline.d_lag": 2}}]}
+                                        "pipeline.d_lag": 2}},
+              {"name": "stm", "set": {"duration_s": 5, "pipeline.executor": "block_stm",
+                                      "pipeline.threads": 8, "workload.accounts": 2}}]}
 JSON
 "$pipesim" compare "$tmp/cmp.json" --out "$tmp/out" > "$tmp/stdout"
 grep -q "async" "$tmp/stdout"
-head -1 "$tmp/out/comparison.csv" | grep -q "metric,unit,interleaved,async"
+head -1 "$tmp/out/comparison.csv" | grep -q "metric,unit,interleaved,async,stm"
 [[ -s "$tmp/out/comparison.md" && -s "$tmp/out/interleaved/summary.json" && -s "$tmp/out/async/summary.json" ]]
 /usr/bin/python3 - "$tmp/out/comparison.csv" <<'PY'
 import csv, sys
@@ -20,6 +22,9 @@ rows = {r["metric"] + " " + r["unit"]: r for r in csv.DictReader(open(sys.argv[1
 assert float(rows["throughput tx/s"]["interleaved"]) > 0 and float(rows["throughput tx/s"]["async"]) > 0
 assert rows["latency proposed to verified p50 s"]["interleaved"] == "–"
 assert float(rows["latency proposed to verified p50 s"]["async"]) > 0
+# Sequential never re-executes; Block-STM on 8 threads over 2 accounts (every transfer conflicts) does.
+assert float(rows["re-executions per tx ratio"]["interleaved"]) == 0
+assert float(rows["re-executions per tx ratio"]["stm"]) > 0.5, rows["re-executions per tx ratio"]
 PY
 cat > "$tmp/bad.json" <<JSON
 {"base": "$PWD/scenarios/minimal.json",
