@@ -5,6 +5,9 @@
 
 #include <doctest/doctest.h>
 
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -181,4 +184,40 @@ TEST_CASE("metric_cells: values, distributions, skipped shapes") {
   CHECK(param_cell(ordered_json("aws_p90")) == "aws_p90");
   CHECK(param_cell(ordered_json(0.5)) == "0.5");
   CHECK(param_cell(ordered_json(true)) == "true");
+}
+
+TEST_CASE("shipped sweeps (scenarios/sweeps/*.json) load, expand and validate") {
+  namespace fs = std::filesystem;
+  int count = 0;
+  for (const auto& entry :
+       fs::directory_iterator(fs::path(PIPESIM_SOURCE_DIR) / "scenarios" / "sweeps")) {
+    if (entry.path().extension() != ".json") continue;
+    CAPTURE(entry.path().string());
+    std::ifstream in(entry.path());
+    std::stringstream text;
+    text << in.rdbuf();
+    const auto base = pipesim::sim::load_scenario(entry.path().string());  // sweep ignored
+    const auto ordered = ordered_json::parse(text.str());
+    REQUIRE(ordered.contains("sweep"));
+    const auto points = expand(parse_sweep(ordered["sweep"]), base.seed);
+    CHECK(points.size() >= 4);
+    const auto scenarios =
+        resolve_points(json::parse(text.str()), entry.path().parent_path().string(), points);
+    CHECK(scenarios.size() == points.size());
+    ++count;
+  }
+  CHECK(count >= 2);
+}
+
+TEST_CASE("the scenario parser accepts a sweep object and ignores it") {
+  const auto s = pipesim::sim::parse_scenario(json::parse(R"({"sweep": {"seeds": 3}})"));
+  CHECK(s == pipesim::sim::parse_scenario(json::object()));
+  CHECK_FALSE(pipesim::sim::to_json(s).contains("sweep"));
+  std::string err;
+  try {
+    pipesim::sim::parse_scenario(json::parse(R"({"sweep": [1]})"));
+  } catch (const pipesim::sim::ScenarioError& e) {
+    err = e.what();
+  }
+  CHECK(err == "sweep: value [1] has the wrong type (array), expected an object");
 }
