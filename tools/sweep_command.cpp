@@ -155,7 +155,9 @@ std::string point_status(const fs::path& pdir, const json* summary) {
   return "missing";
 }
 
-CollectResult collect(const fs::path& dir) {
+/// Tabulates DIR/points/* into DIR/sweep.csv. `only` (when not null) restricts the rows to
+/// these point ids (a sweep run ignores folders left by a larger sweep in the same DIR).
+CollectResult collect(const fs::path& dir, const std::set<std::string>* only = nullptr) {
   struct PointData {
     std::string id;
     ojson point;
@@ -167,7 +169,9 @@ CollectResult collect(const fs::path& dir) {
   std::vector<fs::path> folders;
   if (fs::is_directory(dir / "points")) {
     for (const auto& e : fs::directory_iterator(dir / "points")) {
-      if (e.is_directory() && file_exists(e.path() / "point.json")) folders.push_back(e.path());
+      if (!e.is_directory() || !file_exists(e.path() / "point.json")) continue;
+      if (only != nullptr && only->count(e.path().filename().string()) == 0) continue;
+      folders.push_back(e.path());
     }
   }
   if (folders.empty()) {
@@ -263,7 +267,7 @@ int exit_code(const CollectResult& r) {
   for (const auto& [status, n] : r.by_status) {
     if (status == "ok") continue;
     if (status == "invariant_violation") {
-      code = std::max(code, 3) == 3 ? 3 : code;
+      code = 3;
     } else {
       return 1;
     }
@@ -418,7 +422,9 @@ int run_points(const Plan& plan, const std::string& exe, unsigned jobs, double t
     progress();
   }
   if (tty) fmt::print(stderr, "\n");
-  const CollectResult r = collect(plan.dir);
+  std::set<std::string> ids;
+  for (const auto& p : plan.points) ids.insert(p.id);
+  const CollectResult r = collect(plan.dir, &ids);
   const double wall = std::chrono::duration<double>(Clock::now() - t0).count();
   if (!quiet) {
     fmt::print("pipesim sweep: {}: {} points ({}), {} run now in {:.1f} s wall\n  results in {}\n",

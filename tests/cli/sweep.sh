@@ -95,7 +95,22 @@ set +e
 "$pipesim" sweep --collect "$tmp/emit" > /dev/null 2>&1
 code=$?
 set -e
-[[ $code -eq 1 ]] && grep -q "^p0002,missing," "$tmp/emit/sweep.csv"
+[[ $code -eq 1 ]] || { echo "expected exit 1 from --collect with a missing point, got $code"; exit 1; }
+grep -q "^p0002,missing," "$tmp/emit/sweep.csv"
+
+# --timeout-s: a point that cannot finish (10^6 simulated seconds) is killed and reported.
+cat > "$tmp/long.json" <<JSON
+{"name": "long", "duration_s": 1000000,
+ "network": {"validators": 4, "latency": {"model": "constant", "constant_ms": 50}},
+ "outputs": {"trace": false}, "sweep": {"seeds": 1}}
+JSON
+set +e
+"$pipesim" sweep "$tmp/long.json" --out "$tmp/long" --timeout-s 0.5 --quiet 2> "$tmp/err"
+code=$?
+set -e
+[[ $code -eq 1 ]] || { echo "expected exit 1 after a timeout, got $code"; exit 1; }
+grep -q "^status: timeout" "$tmp/long/points/p0000/error.txt"
+grep -q "^p0000,timeout,1," "$tmp/long/sweep.csv"
 
 # `pipesim run` ignores the sweep section.
 "$pipesim" run "$tmp/s.json" --quiet --out "$tmp/single"
@@ -123,5 +138,6 @@ set +e
 "$pipesim" sweep "$tmp/s.json" --out "$out" --set duration_s=4 2> "$tmp/err"
 code=$?
 set -e
-[[ $code -eq 2 ]] && grep -q "of a different sweep" "$tmp/err"
+[[ $code -eq 2 ]] || { echo "expected exit 2 for a different sweep in the folder, got $code"; exit 1; }
+grep -q "of a different sweep" "$tmp/err"
 echo "sweep: ok"
