@@ -349,8 +349,11 @@ int run_points(const Plan& plan, const std::string& exe, unsigned jobs, double t
                plan.name, total, skipped, pending.size(), jobs);
   }
   std::vector<Running> running;
-  std::size_t done = skipped, ok = 0, failed = 0, finished_now = 0;
+  // ok_now: points of this session that ran to their summary (the ETA's mean excludes
+  // points that crashed or failed early).
+  std::size_t done = skipped, ok = 0, failed = 0, finished_now = 0, ok_now = 0;
   const Clock::time_point t0 = Clock::now();
+  std::string shown;  // the progress line on screen: redrawn only when its text changes
   const auto progress = [&] {
     if (!tty) return;
     const double elapsed = std::chrono::duration<double>(Clock::now() - t0).count();
@@ -358,8 +361,11 @@ int run_points(const Plan& plan, const std::string& exe, unsigned jobs, double t
         finished_now == 0
             ? "--:--"
             : mmss(elapsed / static_cast<double>(finished_now) * static_cast<double>(total - done));
-    fmt::print(stderr, "\r[{}/{}] ok {} failed {}  ETA {} ", done, total, ok, failed, eta);
+    std::string line = fmt::format("[{}/{}] ok {} failed {}  ETA {}", done, total, ok, failed, eta);
+    if (line == shown) return;
+    fmt::print(stderr, "\r{:<{}}", line, std::max(line.size(), shown.size()));
     std::fflush(stderr);
+    shown = std::move(line);
   };
   progress();
   while (!pending.empty() || !running.empty()) {
@@ -397,6 +403,7 @@ int run_points(const Plan& plan, const std::string& exe, unsigned jobs, double t
       ++finished_now;
       if (status == "ok" || status == "invariant_violation") {
         ++ok;
+        ++ok_now;
       } else {
         ++failed;
       }
@@ -407,12 +414,16 @@ int run_points(const Plan& plan, const std::string& exe, unsigned jobs, double t
       params.push_back(fmt::format("seed={}", p.seed));
       const std::string line =
           fmt::format("  {} {} ({}) {:.1f} s", p.id, status, fmt::join(params, " "), wall);
-      if (status != "ok" && status != "invariant_violation") {
-        fmt::print(stderr, "{}{}, see {}\n", tty ? "\r" : "", line, (pdir / "error.txt").string());
-      } else if (!quiet && !tty) {
-        fmt::print(stderr, "{}\n", line);
-      } else if (status == "invariant_violation") {
-        fmt::print(stderr, "{}{}\n", tty ? "\r" : "", line);
+      const bool bad = status != "ok" && status != "invariant_violation";
+      if (bad || status == "invariant_violation" || (!quiet && !tty)) {
+        const std::string report =
+            bad ? fmt::format("{}, see {}", line, (pdir / "error.txt").string()) : line;
+        if (tty) {  // over the progress line, which is drawn again below
+          fmt::print(stderr, "\r{:<{}}\n", report, shown.size());
+          shown.clear();
+        } else {
+          fmt::print(stderr, "{}\n", report);
+        }
       }
       it = running.erase(it);
       reaped = true;
