@@ -97,6 +97,12 @@ Plan make_plan(const std::string& file, const std::vector<std::string>& override
   j["scenario_file"] = fs::absolute(file).lexically_normal().string();
   j["overrides"] = overrides;
   j["sweep"] = ordered["sweep"];
+  // The base scenario as resolved (with --set), its seed and config hash; each point's own
+  // resolved scenario is points/<id>/scenario.json.
+  const json resolved_base = sim::to_json(base);
+  j["base_scenario"] = resolved_base;
+  j["seed"] = base.seed;
+  j["config_hash"] = sim::config_hash(resolved_base);
   j["code_version"] = sim::code_version();
   j["points"] = ojson::array();
   for (const auto& p : plan.points) j["points"].push_back(p.to_json());

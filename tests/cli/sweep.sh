@@ -47,6 +47,8 @@ assert rows[0]["config_hash"] != rows[1]["config_hash"]
 assert float(rows[0]["block_interval_s.p50[s]"]) < float(rows[2]["block_interval_s.p50[s]"])
 sweep = json.load(open(out + "/sweep.json"))
 assert len(sweep["points"]) == 4 and sweep["points"][3]["params"]["consensus.block_time_ms"] == 500
+assert sweep["base_scenario"]["duration_s"] == 3 and len(sweep["config_hash"]) == 16
+assert sweep["code_version"] == rows[0]["code_version"]
 PY
 cp "$out/sweep.csv" "$tmp/orig.csv"
 
