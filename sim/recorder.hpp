@@ -2,6 +2,7 @@
 //
 // Pipelines report what happens (block stages per node, transaction lifecycle, CPU busy time,
 // execution jobs); the Recorder aggregates it and, at the end, writes atomically:
+//   scenario.json the resolved scenario (to_json): `pipesim run DIR/scenario.json` reruns it;
 //   summary.json  every metric with its unit and percentiles, invariants, the resolved scenario,
 //                 seed, code version and config hash;
 //   blocks.csv    one row per (block, node, stage):
@@ -91,7 +92,8 @@ class Recorder {
   /// Builds summary.json's content (deterministic key order). `wall` data is excluded so that
   /// outputs are byte-identical between runs.
   nlohmann::json summary() const;
-  /// Writes summary.json, blocks.csv, txs.csv (if enabled) and commits trace.json into run_dir.
+  /// Writes scenario.json (the resolved scenario, to_json: the reproducibility bundle), then
+  /// summary.json, blocks.csv, txs.csv (if enabled) and commits trace.json into run_dir.
   void write_outputs();
 
  private:

@@ -197,6 +197,7 @@ struct KeyCollector {
   }
   void uints(std::string_view key, std::vector<std::uint32_t>&) { keys.emplace_back(key); }
   void note(std::string_view key) { keys.emplace_back(key); }
+  void section(std::string_view key) { keys.emplace_back(key); }
   void file(std::string_view key, std::string&) { keys.emplace_back(key); }
   template <class T, class F>
   void objects(std::string_view key, std::vector<T>&, F&&) {
@@ -317,6 +318,13 @@ class Reader {
       wrong_type(join(path_, key), *v, "a string");
     }
   }
+  /// A section read by another command (`sweep`): any object, not stored. Its content is
+  /// validated by that command (tools/sweep_plan.hpp), not here.
+  void section(std::string_view key) {
+    if (const json* v = find(key); v != nullptr && !v->is_object()) {
+      wrong_type(join(path_, key), *v, "an object");
+    }
+  }
   template <class F>
   void object(std::string_view key, F&& fields) {
     static const json kEmpty = json::object();
@@ -366,6 +374,7 @@ class Writer {
   }
   void uints(std::string_view key, std::vector<std::uint32_t>& v) { at(key) = v; }
   void note(std::string_view) {}
+  void section(std::string_view) {}
   void file(std::string_view key, std::string& v) { at(key) = v; }
   template <class T, class F>
   void objects(std::string_view key, std::vector<T>& items, F&& fields) {
@@ -537,6 +546,9 @@ void visit(V& v, Scenario& s) {
   v.object("workload", [&](auto& x) { visit(x, s.workload); });
   v.object("faults", [&](auto& x) { visit(x, s.faults); });
   v.object("outputs", [&](auto& x) { visit(x, s.outputs); });
+  // `pipesim sweep`'s section (docs/sweeps.md): accepted and ignored by run/validate, not
+  // written back by to_json (a sweep point's resolved scenario is a plain scenario).
+  v.section("sweep");
 }
 
 // ---- Region latency resolution. -------------------------------------------------------------

@@ -1,9 +1,6 @@
 #include "tools/compare_command.hpp"
 
-#include <fcntl.h>
 #include <fmt/format.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 #include <nlohmann/json.hpp>
 
@@ -18,14 +15,14 @@
 
 #include "sim/output/atomic_file.hpp"
 #include "sim/output/csv.hpp"
-
-extern char** environ;
+#include "tools/child_process.hpp"
 
 namespace pipesim {
 namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
+using tools::run_process;
 
 struct Variant {
   std::string name;
@@ -92,26 +89,6 @@ Comparison load(const fs::path& file) {
     c.variants.push_back(std::move(var));
   }
   return c;
-}
-
-/// Runs `argv` and returns its exit status (128 + signal if killed).
-int run_process(const std::vector<std::string>& args, const fs::path& log) {
-  std::vector<char*> argv;
-  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log.c_str(),
-                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
-  pid_t pid = 0;
-  const int rc = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) return 127;
-  int status = 0;
-  waitpid(pid, &status, 0);
-  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
-  return WEXITSTATUS(status);
 }
 
 struct Row {

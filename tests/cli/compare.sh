@@ -16,6 +16,9 @@ JSON
 grep -q "async" "$tmp/stdout"
 head -1 "$tmp/out/comparison.csv" | grep -q "metric,unit,interleaved,async,stm"
 [[ -s "$tmp/out/comparison.md" && -s "$tmp/out/interleaved/summary.json" && -s "$tmp/out/async/summary.json" ]]
+# Each variant folder is a reproducibility bundle (scenario.json = the resolved variant).
+[[ -s "$tmp/out/async/scenario.json" ]]
+grep -q '"d_lag": 2' "$tmp/out/async/scenario.json"
 /usr/bin/python3 - "$tmp/out/comparison.csv" <<'PY'
 import csv, sys
 rows = {r["metric"] + " " + r["unit"]: r for r in csv.DictReader(open(sys.argv[1]))}

@@ -1,0 +1,89 @@
+#include "tools/child_process.hpp"
+
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <deque>
+#include <fstream>
+#include <stdexcept>
+
+extern char** environ;
+
+namespace pipesim::tools {
+
+pid_t spawn_process(const std::vector<std::string>& args, const std::filesystem::path& log) {
+  if (args.empty()) throw std::invalid_argument("spawn_process: empty command");
+  std::vector<char*> argv;
+  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log.c_str(),
+                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
+  pid_t pid = 0;
+  const int rc = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0) {
+    throw std::runtime_error("cannot start " + args[0] + " (log " + log.string() +
+                             "): " + std::strerror(rc));
+  }
+  return pid;
+}
+
+int exit_code_of(int wait_status) {
+  if (WIFSIGNALED(wait_status)) return 128 + WTERMSIG(wait_status);
+  return WEXITSTATUS(wait_status);
+}
+
+int run_process(const std::vector<std::string>& args, const std::filesystem::path& log) {
+  pid_t pid = 0;
+  try {
+    pid = spawn_process(args, log);
+  } catch (const std::runtime_error&) {
+    return 127;
+  }
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) return 127;
+  }
+  return exit_code_of(status);
+}
+
+std::string shell_quote(const std::string& arg) {
+  const auto plain = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           std::string_view("_./=:+@%,-").find(c) != std::string_view::npos;
+  };
+  bool quote = arg.empty();
+  for (char c : arg) quote = quote || !plain(c);
+  if (!quote) return arg;
+  std::string out = "'";
+  for (char c : arg) {
+    if (c == '\'') {
+      out += "'\\''";
+    } else {
+      out += c;
+    }
+  }
+  return out + "'";
+}
+
+std::string tail_lines(const std::filesystem::path& file, std::size_t max_lines) {
+  std::ifstream in(file);
+  if (!in) return "";
+  std::deque<std::string> lines;
+  for (std::string line; std::getline(in, line);) {
+    lines.push_back(std::move(line));
+    if (lines.size() > max_lines) lines.pop_front();
+  }
+  std::string out;
+  for (const auto& l : lines) out += l + "\n";
+  return out;
+}
+
+}  // namespace pipesim::tools
