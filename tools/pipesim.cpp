@@ -5,6 +5,7 @@
 //   pipesim exec ...            (executors alone, no network; see `pipesim exec --help`)
 //   pipesim trace-stats ...     (per-block statistics of the shipped mainnet access traces)
 //   pipesim compare FILE.json   (one scenario under several variants, side by side)
+//   pipesim plot DIR            (paper-style figures via analysis/plot.py; see docs/plots.md)
 //
 // Exit codes: 0 success; 1 runtime failure; 2 invalid scenario or usage (nothing written);
 // 3 the run finished but an invariant failed (outputs are written, the failure is listed).
@@ -27,6 +28,7 @@
 
 #include "tools/compare_command.hpp"
 #include "tools/exec_command.hpp"
+#include "tools/plot_command.hpp"
 #include "tools/trace_stats_command.hpp"
 
 namespace fs = std::filesystem;
@@ -141,6 +143,7 @@ int main(int argc, char** argv) {
     const std::string self = std::filesystem::read_symlink("/proc/self/exe").string();
     return pipesim::compare_main(argc - 1, argv + 1, self.c_str());
   }
+  if (argc >= 2 && std::string(argv[1]) == "plot") return pipesim::plot_main(argc - 1, argv + 1);
   if (argc >= 2 && std::string(argv[1]) == "trace-stats") {
     return pipesim::trace_stats_main(argc - 1, argv + 1);
   }
@@ -164,6 +167,7 @@ int main(int argc, char** argv) {
   validate->add_option("--set", overrides, "Override a scenario key: key.path=value");
   app.add_subcommand("exec", "Run an executor on a generated block (see pipesim exec --help)");
   app.add_subcommand("compare", "Run a scenario under several variants, side by side (--help)");
+  app.add_subcommand("plot", "Figures from a sweep, comparison or run folder (see --help)");
   app.add_subcommand("trace-stats",
                      "Per-block statistics of the shipped mainnet traces (see --help)");
 

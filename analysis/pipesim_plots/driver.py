@@ -23,11 +23,14 @@ def _representatives(table):
     for row in table.ok_rows():
         if row.run is not None and row.kind not in reps:
             params = ", ".join(
-                "%s=%s" % (loaders.short_key(k), loaders.format_value(v)) for k, v in sorted(row.params.items())
+                "%s=%s" % (loaders.short_key(k), loaders.format_value(v))
+                for k, v in sorted(row.params.items())
+                if loaders.relevant(k, row.kind)
             )
-            row.run.label = "%s %s" % (row.point, ("(%s)" % params) if params else "")
+            row.run.label = "point %s%s" % (row.point, (" (%s)" % params) if params else "")
             reps[row.kind] = row.run
-    return [reps[k] for k in sorted(reps, key=str)]
+    order = list(style.PIPELINE_COLOURS)
+    return [reps[k] for k in sorted(reps, key=lambda k: (order.index(k) if k in order else len(order), str(k)))]
 
 
 def plan(path, nodes=(0,), blocks=5):

@@ -474,6 +474,10 @@ def format_value(v):
     return str(v)
 
 
+def _clip(text, n=16):
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
 def series_of(rows, x_key, exclude=()):
     """Splits rows into series for a plot against `x_key`.
 
@@ -511,7 +515,8 @@ def series_of(rows, x_key, exclude=()):
             continue
         seen.add(dup)
         if key not in series:
-            extra = ", ".join("%s=%s" % (short_key(p), format_value(r.param(p))) for p in varying[r.kind])
+            parts = ["%s=%s" % (short_key(p), _clip(format_value(r.param(p)))) for p in varying[r.kind]]
+            extra = ", ".join(parts[:3]) + (", …" if len(parts) > 3 else "")
             from .style import pipeline_label
 
             label = pipeline_label(r.kind) + (" (%s)" % extra if extra else "")

@@ -74,7 +74,10 @@ def throughput_latency_vs_block_time(table, outdir, formats):
         ax.set_xticks(xs)
         ax.set_ylim(bottom=0)
     handles, labels = ax_t.get_legend_handles_labels()
-    fig.legend(handles, labels, loc="upper center", ncol=min(len(labels), 3), bbox_to_anchor=(0.5, 1.08))
+    if len(labels) <= 6:
+        fig.legend(handles, labels, loc="lower center", ncol=min(len(labels), 3), bbox_to_anchor=(0.5, 0.98))
+    else:  # many series: below the panels, two columns
+        fig.legend(handles, labels, loc="upper center", ncol=2, bbox_to_anchor=(0.5, -0.06))
     fig.text(0.99, -0.02, _seeds_note(rows), ha="right", va="top", fontsize=6, color="0.4")
     return style.save(fig, outdir, "throughput_latency_vs_block_time", formats)
 

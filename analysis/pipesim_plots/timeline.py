@@ -24,6 +24,7 @@ from . import style
 from .loaders import SkipFigure, format_value, lookup
 
 BLOCK_COLOURS = ["#a6cee3", "#b2df8a", "#fdbf6f", "#cab2d6", "#fb9a99", "#ffff99", "#8dd3c7", "#fccde5"]
+MAX_PANELS = 8
 _SKIP_TRACKS = re.compile(r"^(consensus|network|execution|worker \d+)$")
 _VOTE = re.compile(r"^vote r(\d+)$")
 
@@ -103,6 +104,9 @@ def timeline(runs, outdir, formats, nodes=(0,), blocks=5, name="timeline"):
     panels = []
     skipped = []
     target = None
+    if len(runs) > MAX_PANELS:
+        skipped.append("%d more run(s) (at most %d panels)" % (len(runs) - MAX_PANELS, MAX_PANELS))
+        runs = runs[:MAX_PANELS]
     for run in runs:
         trace = run.trace()
         rows = run.blocks()
@@ -125,7 +129,8 @@ def timeline(runs, outdir, formats, nodes=(0,), blocks=5, name="timeline"):
         lanes = []
         for tl in tls:
             lanes.append(("consensus", tl))
-            lanes.append(("execution", tl))
+            if "execution" in tl.tracks or any(st in ("executed", "verified") for _, st in tl.stage):
+                lanes.append(("execution", tl))
             for track in sorted(tl.tracks):
                 if not _SKIP_TRACKS.match(track):
                     lanes.append((track, tl))
@@ -159,10 +164,10 @@ def timeline(runs, outdir, formats, nodes=(0,), blocks=5, name="timeline"):
         ax.grid(axis="y", visible=False)
         title = "%s — %s" % (style.pipeline_label(run.kind), run.label)
         d = lookup(run.scenario, "pipeline.d_lag")
-        if run.kind == "async_execution" and d is not None:
+        if run.kind == "async_execution" and d is not None and "d_lag=" not in run.label:
             title += " (D = %s)" % format_value(d)
         bt = lookup(run.scenario, "consensus.block_time_ms")
-        if bt is not None:
+        if bt is not None and "block_time_ms=" not in run.label:
             title += ", block time %s ms" % format_value(bt)
         title += "; blocks from height %d" % h0
         ax.set_title(title, loc="left", color=style.pipeline_colour(run.kind), fontweight="bold")
