@@ -81,7 +81,7 @@ def polkadot_sync_vs_async(table, outdir, formats):
             if relay:
                 ax.axhline(float(np.mean(relay)), color="0.4", linestyle="--", linewidth=0.8,
                            label="relay block interval p50")
-                ax.legend(loc="upper right")
+                ax.legend(loc="upper right", fontsize=6)
         ax.set_xticks(xs)
         ax.set_xticklabels([g["label"] for g in groups], rotation=20 if len(groups) > 2 else 0, ha="right"
                            if len(groups) > 2 else "center")
