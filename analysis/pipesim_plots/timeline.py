@@ -189,9 +189,12 @@ def timeline(runs, outdir, formats, nodes=(0,), blocks=5, name="timeline"):
     return style.save(fig, outdir, name, formats)
 
 
-def _label(ax, x, w, y, text, span_s):
+def _label(ax, x, w, y, text, span_s, above_if_narrow=False):
+    """Block number inside its bar, or (narrow bars, `above_if_narrow`) just above it."""
     if w > span_s * 0.022:
         ax.text(x + w / 2, y, text, ha="center", va="center", fontsize=6, clip_on=True)
+    elif above_if_narrow and -0.01 * span_s <= x <= span_s:
+        ax.text(x + w / 2, y + 0.32, text, ha="center", va="bottom", fontsize=5.5, clip_on=True)
 
 
 def _draw_consensus(ax, tl, y, t0, t_end, span_s):
@@ -221,7 +224,7 @@ def _draw_execution(ax, tl, y, t0, t_end, span_s):
         x, w = start - t0, max(dur, span_s * 0.002)
         ax.broken_barh([(x, w)], (y - 0.3, 0.6), facecolors=colour, edgecolors="0.3", linewidth=0.5)
         if h is not None:
-            _label(ax, x, w, y, str(h), span_s)
+            _label(ax, x, w, y, str(h), span_s, above_if_narrow=True)
     for (h, st), t in tl.stage.items():
         if st == "verified" and t0 <= t <= t_end:
             ax.plot(t - t0, y - 0.42, marker="D", color="0.1", markerfacecolor=_block_colour(h), markersize=3.5,
