@@ -16,14 +16,15 @@ Needs Python 3 with matplotlib and numpy (Debian 12: apt-get install python3-mat
 """
 
 import argparse
+import importlib
 import os
 import sys
 
 
 def main(argv=None):
     try:
-        import matplotlib  # noqa: F401
-        import numpy  # noqa: F401
+        for module in ("matplotlib", "numpy"):
+            importlib.import_module(module)
     except ImportError as e:
         print(
             "plot.py: %s — install Debian's python3-matplotlib (apt-get install python3-matplotlib, "

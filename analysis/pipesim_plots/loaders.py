@@ -23,6 +23,8 @@ import re
 
 import numpy as np
 
+from . import style
+
 
 class SkipFigure(Exception):
     """Raised by a figure function when the data does not support the figure (the message says
@@ -517,9 +519,7 @@ def series_of(rows, x_key, exclude=()):
         if key not in series:
             parts = ["%s=%s" % (short_key(p), _clip(format_value(r.param(p)))) for p in varying[r.kind]]
             extra = ", ".join(parts[:3]) + (", …" if len(parts) > 3 else "")
-            from .style import pipeline_label
-
-            label = pipeline_label(r.kind) + (" (%s)" % extra if extra else "")
+            label = style.pipeline_label(r.kind) + (" (%s)" % extra if extra else "")
             series[key] = (key, r.kind, label, [])
         series[key][3].append(r)
     return list(series.values())

@@ -100,6 +100,20 @@ def _window(tl, target_height, blocks):
     return arr[idx][1], arr[idx][0], arr[end_idx][0]
 
 
+def _trace_window(run, tl, blocks):
+    """Fallback for runs whose blocks.csv has no `proposed`/`received` stage at the validator
+    (e.g. another pipeline's stage names): `blocks` block intervals (summary p50, else 1 s) from
+    a third into the validator's traced spans. Returns (None, t0, t1) or None."""
+    spans = [(st, d) for track in tl.tracks.values() for st, d, _ in track]
+    if not spans:
+        return None
+    lo = min(st for st, _ in spans)
+    hi = max(st + d for st, d in spans)
+    interval = run.metric("block_interval_s", "p50") or 1.0
+    t0 = lo + (hi - lo) / 3
+    return None, t0, min(hi, t0 + blocks * interval) if hi > t0 else t0 + blocks * interval
+
+
 def timeline(runs, outdir, formats, nodes=(0,), blocks=5, name="timeline"):
     panels = []
     skipped = []
@@ -110,25 +124,30 @@ def timeline(runs, outdir, formats, nodes=(0,), blocks=5, name="timeline"):
     for run in runs:
         trace = run.trace()
         rows = run.blocks()
-        if trace is None or not rows:
-            skipped.append("%s (no %s)" % (run.label, "trace.json" if trace is None else "blocks.csv"))
+        if trace is None:
+            skipped.append("%s (no trace.json)" % run.label)
             continue
         tls = [_NodeTimeline(run, n, rows, trace) for n in nodes]
         w = _window(tls[0], target, blocks)
         if w is None:
-            skipped.append("%s (fewer than 2 blocks at validator %d)" % (run.label, nodes[0]))
-            continue
-        if target is None:
+            w = _trace_window(run, tls[0], blocks)
+            if w is None:
+                skipped.append("%s (no block arrivals and no trace spans at validator %d)" % (run.label, nodes[0]))
+                continue
+        elif target is None:
             target = w[0]
         panels.append((run, tls, w))
     if not panels:
-        raise SkipFigure("no run with trace.json, blocks.csv and >= 2 blocks: " + "; ".join(skipped))
+        raise SkipFigure("no run with a trace.json to draw: " + "; ".join(skipped))
     span_s = max(w[2] - w[1] for _, _, w in panels)
     lane_sets = []
     for run, tls, _ in panels:
         lanes = []
         for tl in tls:
-            lanes.append(("consensus", tl))
+            if tl.arrival:
+                lanes.append(("consensus", tl))
+            elif "consensus" in tl.tracks:  # no block stages: the consensus track's own spans
+                lanes.append(("consensus track", tl))
             if "execution" in tl.tracks or any(st in ("executed", "verified") for _, st in tl.stage):
                 lanes.append(("execution", tl))
             for track in sorted(tl.tracks):
@@ -153,7 +172,7 @@ def timeline(runs, outdir, formats, nodes=(0,), blocks=5, name="timeline"):
             elif lane == "execution":
                 _draw_execution(ax, tl, y, t0, t_end, span_s)
             else:
-                for start, dur, nm in tl.tracks.get(lane, []):
+                for start, dur, nm in tl.tracks.get(lane.replace(" track", ""), []):
                     if start + dur >= t0 and start <= t_end:
                         ax.broken_barh([(start - t0, max(dur, span_s * 0.002))], (y - 0.3, 0.6),
                                        facecolors="0.75", edgecolors="0.4", linewidth=0.4)
@@ -169,13 +188,17 @@ def timeline(runs, outdir, formats, nodes=(0,), blocks=5, name="timeline"):
         bt = lookup(run.scenario, "consensus.block_time_ms")
         if bt is not None and "block_time_ms=" not in run.label:
             title += ", block time %s ms" % format_value(bt)
-        title += "; blocks from height %d" % h0
+        if h0 is not None:
+            title += "; blocks from height %d" % h0
         ax.set_title(title, loc="left", color=style.pipeline_colour(run.kind), fontweight="bold")
         for side in ("left",):
             ax.spines[side].set_color(style.pipeline_colour(run.kind))
             ax.spines[side].set_linewidth(2)
         ax.tick_params(axis="x", labelbottom=True)
-    axes[-1].set_xlabel("time since the first block shown arrived at validator %d (s)" % nodes[0])
+    if all(w[0] is not None for _, _, w in panels):
+        axes[-1].set_xlabel("time since the first block shown arrived at validator %d (s)" % nodes[0])
+    else:
+        axes[-1].set_xlabel("time from the start of the window (s)")
     handles = [
         mpatches.Patch(facecolor=BLOCK_COLOURS[0], edgecolor="0.3", label="consensus round of block h / its execution"),
         Line2D([], [], color="0.1", marker="|", linestyle="none", markersize=7, label="vote sent"),
