@@ -11,6 +11,7 @@ FIGURES = [
     "verified_latency_vs_dlag",
     "latency_cdf",
     "exec_speedup_vs_threads",
+    "exec_speedup_vs_threads_sweep",
     "polkadot_sync_vs_async",
     "timeline",
 ]
@@ -90,6 +91,8 @@ def plan(path, nodes=(0,), blocks=5):
         return speedup.speedup_vs_threads(rows, o, f)
 
     jobs.append(("exec_speedup_vs_threads", exec_job))
+    jobs.append(("exec_speedup_vs_threads_sweep",
+                 (lambda o, f: speedup.speedup_vs_threads_sweep(table, o, f)) if table is not None else no_table))
     jobs.append(("polkadot_sync_vs_async",
                  (lambda o, f: polkadot.polkadot_sync_vs_async(table, o, f)) if table is not None else no_table))
     jobs.append(("timeline",

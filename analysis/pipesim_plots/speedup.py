@@ -86,3 +86,58 @@ def speedup_vs_threads(rows, outdir, formats, name="exec_speedup_vs_threads"):
     )
     fig.text(0.99, 0.01, note, ha="right", va="bottom", fontsize=6, color="0.4")
     return style.save(fig, outdir, name, formats)
+
+
+THREADS_KEY = "pipeline.threads"
+EXEC_TIME = "execution_time_per_block_s"
+
+
+def speedup_vs_threads_sweep(table, outdir, formats, name="exec_speedup_vs_threads_sweep"):
+    """The same question inside the full pipeline: a sweep (or runs) over `pipeline.threads`.
+
+    Speedup at N threads = mean execution time per block (`execution_time_per_block_s` mean,
+    over every node and executed block) at 1 thread / at N threads, for the same series (pipeline
+    + other varied parameters, e.g. a contention knob such as workload.zipf_exponent) and seed;
+    then averaged over seeds (error bars +-1 s.d.). Blocks differ slightly between thread counts
+    (execution time feeds back into block timing), which this ratio of means absorbs.
+    """
+    from .loaders import aggregate, series_of
+
+    rows = [r for r in table.ok_rows() if r.get(EXEC_TIME, "mean") is not None]
+    threads = sorted({float(r.param(THREADS_KEY)) for r in rows if is_number(r.param(THREADS_KEY))})
+    if len(threads) < 2 or threads[0] != 1:
+        raise SkipFigure("needs runs at pipeline.threads = 1 and at least one other thread count, with %s" % EXEC_TIME)
+    series = series_of(rows, THREADS_KEY)
+    levels = [s for s in series if any(r.param(THREADS_KEY) == 1 for r in s[3])]
+    if not levels:
+        raise SkipFigure("no series has a pipeline.threads = 1 baseline")
+    cmap = plt.get_cmap("viridis")
+    fig, ax = plt.subplots(figsize=(style.SINGLE_COLUMN_IN + 1.2, 2.5))
+    ax.plot(threads, threads, color="0.6", linestyle=":", linewidth=0.9, label="linear")
+    ax.axhline(1.0, color="0.6", linewidth=0.6)
+    for i, (key, kind, label, srows) in enumerate(levels):
+        base = {r.seed: r.get(EXEC_TIME, "mean") for r in srows if r.param(THREADS_KEY) == 1}
+
+        def ratio(r, base=base):
+            b = base.get(r.seed)
+            t = r.get(EXEC_TIME, "mean")
+            return b / t if b and t else None
+
+        xs, mean, std, n = aggregate(srows, THREADS_KEY, ratio)
+        colour = cmap(0.05 + 0.85 * i / max(len(levels) - 1, 1)) if len(levels) > 1 else style.pipeline_colour(kind)
+        ax.errorbar(xs, mean, yerr=std if np.any(n > 1) else None, color=colour, marker="o", label=label)
+    ax.set_xscale("log", base=2)
+    ax.set_yscale("log", base=2)
+    ax.set_xticks(threads)
+    ax.set_xticklabels(["%g" % t for t in threads])
+    ticks = [t for t in [0.5, 1, 2, 4, 8, 16, 32, 64] if t <= 2 * max(threads)]
+    ax.set_yticks(ticks)
+    ax.set_yticklabels(["%g" % t for t in ticks])
+    ax.set_xlabel("executor threads (pipeline.threads)")
+    ax.set_ylabel("execution speedup over 1 thread (×)")
+    ax.set_title("mean execution time per block, 1 thread / N threads")
+    ax.legend(loc="upper left", fontsize=6)
+    seeds = {r.seed for r in rows}
+    fig.text(0.99, -0.02, "mean of %d seeds, bars: ±1 s.d." % len(seeds) if len(seeds) > 1 else "one seed",
+             ha="right", va="top", fontsize=6, color="0.4")
+    return style.save(fig, outdir, name, formats)

@@ -56,7 +56,21 @@ grep -q "^skipped latency_cdf: no txs.csv" "$tmp/sweep.log" || { cat "$tmp/sweep
 grep -q "^skipped exec_speedup_vs_threads:" "$tmp/sweep.log" || { cat "$tmp/sweep.log"; exit 1; }
 [[ ! -e tests/data/sweep_fixture/figures ]]
 
-# 3. Errors: not a pipesim output (2), unknown figure (2), no Python (3, names the package).
+# 3. A folder of runs over pipeline.threads x workload contention (the sweep-style speedup).
+for t in 1 4; do
+  for z in 0 1.2; do
+    "$pipesim" run scenarios/minimal.json --quiet --out "$tmp/threads/t${t}_z$z" --set duration_s=3 \
+      --set 'pipeline.executor="block_stm"' --set pipeline.threads=$t --set nodes.cores=4 \
+      --set workload.zipf_exponent=$z --set workload.tps=1000 --set consensus.block_time_ms=500 \
+      --set outputs.trace=false
+  done
+done
+"$pipesim" plot "$tmp/threads" --out "$tmp/threads_figs" --only exec_speedup_vs_threads_sweep,timeline \
+  > "$tmp/threads.log" 2>&1 || { cat "$tmp/threads.log"; exit 1; }
+check_figure "$tmp/threads_figs" exec_speedup_vs_threads_sweep
+grep -q "^skipped timeline: no run with a trace.json" "$tmp/threads.log" || { cat "$tmp/threads.log"; exit 1; }
+
+# 4. Errors: not a pipesim output (2), unknown figure (2), no Python (3, names the package).
 mkdir "$tmp/empty"
 set +e
 "$pipesim" plot "$tmp/empty" > /dev/null 2> "$tmp/err"; code=$?

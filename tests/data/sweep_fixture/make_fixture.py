@@ -7,8 +7,9 @@ Runs the grid below on scenarios/minimal.json (4 validators, 6 simulated seconds
 10 s in all) and writes, in the format `pipesim sweep` writes (docs/plots.md, "Sweep folder"):
   sweep.csv    point,status,seed,<swept keys>,pipeline.kind,config_hash,code_version,<metrics>
   sweep.json   the definition and the expanded point list
-  points/p0000, points/p0001   the run folders of the first point of each pipeline kind (for
-               the timeline; without txs.csv, so that the latency-CDF figure is skipped)
+  points/p0000, points/p0012   the run folders of the first point of each pipeline kind (for
+               the timeline; without txs.csv, so that the latency-CDF figure is skipped), with
+               point.json as pipesim sweep writes it
 The last point is reported as `failed` with empty metric cells (what sweep.csv holds for a
 crashed point), so that the plot tests check such a row is left out. Written before
 `pipesim sweep` existed on this branch, to test analysis/ against the fixed format.
@@ -89,15 +90,22 @@ def main():
                 dst = os.path.join(HERE, "points", pid)
                 shutil.rmtree(dst, ignore_errors=True)
                 shutil.copytree(out, dst)
-        swept = [k for k in keys if k != "pipeline.kind"]
-        header = ["point", "status", "seed"] + swept + ["pipeline.kind", "config_hash", "code_version"]
+                with open(os.path.join(dst, "point.json"), "w") as f:
+                    json.dump({"point": pid, "index": i, "params": params, "seed": seed}, f)
+                    f.write("\n")
+        # As pipesim sweep writes it: swept keys in sweep order, pipeline.kind once (among them
+        # when it is swept).
+        swept = list(keys)
+        fixed = ([] if "pipeline.kind" in swept else ["pipeline.kind"]) + ["config_hash", "code_version"]
+        header = ["point", "status", "seed"] + swept + fixed
         header += sorted(all_cols)
         with open(os.path.join(HERE, "sweep.csv"), "w", newline="") as f:
             w = csv.writer(f, lineterminator="\n")
             w.writerow(header)
             for pid, status, seed, params, s, cols in rows:
                 w.writerow([pid, status, seed] + [fmt(params[k]) for k in swept]
-                           + [params["pipeline.kind"], s["config_hash"], s["code_version"]]
+                           + ([] if "pipeline.kind" in swept else [params["pipeline.kind"]])
+                           + [s["config_hash"], s["code_version"]]
                            + [fmt(cols[c]) if c in cols else "" for c in sorted(all_cols)])
         with open(os.path.join(HERE, "sweep.json"), "w") as f:
             json.dump({"base": "scenarios/minimal.json", "set": FIXED,
