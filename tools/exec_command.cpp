@@ -5,12 +5,15 @@
 #include <cstdint>
 #include <cstdio>
 #include <map>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "models/execution/executor.hpp"
 #include "models/workload/block_generator.hpp"
+#include "models/workload/trace_stats.hpp"
+#include "sim/output/csv.hpp"
 
 namespace pipesim {
 
@@ -23,8 +26,10 @@ constexpr const char* kUsage =
     "usage: pipesim exec [--executor NAME] [--threads N] [--accounts N] [--txs N]\n"
     "                    [--mix transfer=1,erc20=0,approve=0,transfer_from=0,swap=0,nft_mint=0,"
     "trace=0]\n"
-    "                    [--seed N] [--eager] [--async-io] [--root] [--batch N] [--sweep]\n"
-    "  --executor   sequential | block_stm | batch_occ (default block_stm)\n"
+    "                    [--seed N] [--eager] [--async-io] [--root] [--batch N] [--csv FILE]\n"
+    "                    [--sweep [--sweep-threads 1,2,4,8,16,32] [--sweep-accounts "
+    "2,10,100,1000,10000]]\n"
+    "  --executor   sequential | block_stm | batch_occ | optimistic (default block_stm)\n"
     "  --threads    executor workers (default 8)\n"
     "  --accounts   distinct accounts; fewer = more conflicts (default 1000)\n"
     "  --txs        transactions in the block (default 1000)\n"
@@ -34,7 +39,12 @@ constexpr const char* kUsage =
     "  --async-io   storage reads overlap (default: they block the worker)\n"
     "  --root       compute the MPT state root (default: skipped)\n"
     "  --batch      Batch OCC transactions per round (default = threads)\n"
-    "  --sweep      table over threads {1,2,4,8,16,32} x accounts {2,10,100,1000,10000}\n"
+    "  --csv        also write the results as CSV (one row per executor x threads x accounts;\n"
+    "               columns: see docs/plots.md), written atomically\n"
+    "  --sweep      one table per parallel executor (block_stm, batch_occ, optimistic) over\n"
+    "               threads x accounts (the lists below)\n"
+    "  --sweep-threads   comma-separated thread counts (default 1,2,4,8,16,32)\n"
+    "  --sweep-accounts  comma-separated account counts, >= 2 (default 2,10,100,1000,10000)\n"
     "Speedup = Sequential makespan / executor makespan, in virtual time, on the same N workers\n"
     "(Sequential recovers signatures on all N workers but executes on one).\n";
 
@@ -50,6 +60,9 @@ struct Options {
   bool root = false;
   std::uint32_t batch = 0;
   bool sweep = false;
+  std::string csv;  // empty: no CSV
+  std::vector<std::uint32_t> sweep_threads{1, 2, 4, 8, 16, 32};
+  std::vector<std::uint32_t> sweep_accounts{2, 10, 100, 1000, 10000};
 };
 
 std::uint64_t parse_uint(const std::string& flag, const std::string& v, std::uint64_t min) {
@@ -63,6 +76,23 @@ std::uint64_t parse_uint(const std::string& flag, const std::string& v, std::uin
   if (used != v.size() || v.empty() || v[0] == '-' || x < min)
     throw std::invalid_argument(flag + ": '" + v + "' is not an integer >= " + std::to_string(min));
   return x;
+}
+
+/// "1,2,4" -> {1, 2, 4}; every entry an integer >= min; at least one entry.
+std::vector<std::uint32_t> parse_list(const std::string& flag, const std::string& v,
+                                      std::uint64_t min) {
+  std::vector<std::uint32_t> out;
+  std::size_t pos = 0;
+  while (pos <= v.size()) {
+    const std::size_t comma = std::min(v.find(',', pos), v.size());
+    const std::uint64_t x = parse_uint(flag, v.substr(pos, comma - pos), min);
+    if (x > 1'000'000) {
+      throw std::invalid_argument(flag + ": '" + std::to_string(x) + "' is larger than 1000000");
+    }
+    out.push_back(static_cast<std::uint32_t>(x));
+    pos = comma + 1;
+  }
+  return out;
 }
 
 Options parse(int argc, char** argv) {
@@ -103,6 +133,12 @@ Options parse(int argc, char** argv) {
       o.root = true;
     else if (arg == "--sweep")
       o.sweep = true;
+    else if (arg == "--csv")
+      o.csv = next();
+    else if (arg == "--sweep-threads")
+      o.sweep_threads = parse_list(arg, next(), 1);
+    else if (arg == "--sweep-accounts")
+      o.sweep_accounts = parse_list(arg, next(), 2);
     else
       throw std::invalid_argument("unknown option '" + arg + "'");
   }
@@ -138,6 +174,49 @@ void print_outcome(const char* label, const ExecutionOutcome& out, double seq_ma
       out.stats.aborts, out.stats.validations, out.gas_used);
 }
 
+/// The machine-readable results (--csv): one row per executor x threads x accounts. The
+/// contention columns describe the block, from Sequential's read/write sets
+/// (workload::analyse_conflicts; with lazy crediting the beneficiary is in no set).
+class ResultCsv {
+ public:
+  explicit ResultCsv(const Options& o)
+      : o_(o),
+        csv_(o.csv, {"executor", "threads", "accounts", "txs", "mix", "seed", "lazy_beneficiary",
+                     "async_io", "sequential_makespan_s", "makespan_s", "speedup",
+                     "incarnations_per_tx", "aborts", "validations", "gas_used",
+                     "independent_fraction", "conflict_rate", "longest_chain"}) {}
+
+  void add(const std::string& executor, std::uint32_t threads, std::uint32_t accounts,
+           const ExecutionOutcome& seq, const ExecutionOutcome& out,
+           const workload::ConflictAnalysis& conflicts) {
+    const double n = static_cast<double>(std::max<std::size_t>(out.receipts.size(), 1));
+    csv_.add(executor)
+        .add(threads)
+        .add(accounts)
+        .add(static_cast<std::uint64_t>(out.receipts.size()))
+        .add(o_.mix)
+        .add(o_.seed)
+        .add(!o_.eager)
+        .add(o_.async_io)
+        .add(seq.makespan_s)
+        .add(out.makespan_s)
+        .add(seq.makespan_s / out.makespan_s)
+        .add(static_cast<double>(out.stats.incarnations) / n)
+        .add(static_cast<std::uint64_t>(out.stats.aborts))
+        .add(static_cast<std::uint64_t>(out.stats.validations))
+        .add(out.gas_used)
+        .add(conflicts.independent_fraction())
+        .add(conflicts.conflict_rate())
+        .add(conflicts.longest_chain);
+    csv_.end_row();
+  }
+  void commit() { csv_.commit(); }
+
+ private:
+  const Options& o_;
+  sim::output::CsvWriter csv_;
+};
+
 int run_one(const Options& o) {
   workload::BlockGenerator gen(generator_config(o, o.accounts));
   auto kind = o.root ? std::optional(execution::CommitmentKind::kMerklePatriciaTrie) : std::nullopt;
@@ -158,48 +237,75 @@ int run_one(const Options& o) {
     return 1;
   }
   if (out.state_root) fmt::print("state root 0x{}\n", to_hex(*out.state_root));
+  if (!o.csv.empty()) {
+    ResultCsv csv(o);
+    const auto conflicts = workload::analyse_conflicts(seq.read_sets, seq.write_sets);
+    csv.add("sequential", o.threads, o.accounts, seq, seq, conflicts);
+    if (o.executor != "sequential") csv.add(o.executor, o.threads, o.accounts, seq, out, conflicts);
+    csv.commit();
+    fmt::print("wrote {}\n", o.csv);
+  }
   return 0;
 }
 
 int run_sweep(const Options& o) {
-  const std::uint32_t kThreads[] = {1, 2, 4, 8, 16, 32};
-  const std::uint32_t kAccounts[] = {2, 10, 100, 1000, 10000};
   struct Cell {
     double speedup = 0;
     double incarnations_per_tx = 0;
   };
+  // Every executor make_executor knows; Sequential is the baseline (its rows go to the CSV only).
+  const std::vector<std::string> executors = execution::executor_names();
   std::map<std::string, std::map<std::pair<std::uint32_t, std::uint32_t>, Cell>> cells;
-  for (std::uint32_t a : kAccounts) {
+  std::optional<ResultCsv> csv;
+  if (!o.csv.empty()) csv.emplace(o);
+  for (std::uint32_t a : o.sweep_accounts) {
     workload::BlockGenerator gen(generator_config(o, a));
     auto pre = gen.genesis(std::nullopt);
     const execution::Block block = gen.next_block(o.txs);
+    // Sequential's makespan depends on the thread count (signatures are recovered on all
+    // workers): one baseline per thread count.
     auto sequential = execution::make_executor("sequential");
-    for (const char* name : {"block_stm", "batch_occ"}) {
+    std::map<std::uint32_t, ExecutionOutcome> baseline;
+    for (std::uint32_t t : o.sweep_threads) {
+      baseline.emplace(t, sequential->execute(block, pre, executor_config(o, t)));
+    }
+    const auto conflicts = workload::analyse_conflicts(baseline.begin()->second.read_sets,
+                                                       baseline.begin()->second.write_sets);
+    for (const std::string& name : executors) {
       auto ex = execution::make_executor(name);
-      for (std::uint32_t t : kThreads) {
-        const double seq = sequential->execute(block, pre, executor_config(o, t)).makespan_s;
-        const auto out = ex->execute(block, pre, executor_config(o, t));
+      for (std::uint32_t t : o.sweep_threads) {
+        const ExecutionOutcome& seq = baseline.at(t);
+        const auto out =
+            name == "sequential" ? seq : ex->execute(block, pre, executor_config(o, t));
         cells[name][{t, a}] =
-            Cell{seq / out.makespan_s, static_cast<double>(out.stats.incarnations) /
-                                           static_cast<double>(block.txs.size())};
+            Cell{seq.makespan_s / out.makespan_s, static_cast<double>(out.stats.incarnations) /
+                                                      static_cast<double>(block.txs.size())};
+        if (csv) csv->add(name, t, a, seq, out, conflicts);
       }
     }
   }
   fmt::print("sweep: {} txs per block, mix {}, seed {}, {} beneficiary, {} I/O\n", o.txs, o.mix,
              o.seed, o.eager ? "eager" : "lazy", o.async_io ? "async" : "blocking");
-  for (const char* name : {"block_stm", "batch_occ"}) {
+  for (const std::string& name : executors) {
+    if (name == "sequential") continue;
     fmt::print("\n{}: speedup over sequential (incarnations/tx)\n", name);
     fmt::print("{:>8}", "threads");
-    for (std::uint32_t a : kAccounts) fmt::print(" | {:>15}", fmt::format("{} accounts", a));
+    for (std::uint32_t a : o.sweep_accounts) {
+      fmt::print(" | {:>15}", fmt::format("{} accounts", a));
+    }
     fmt::print("\n");
-    for (std::uint32_t t : kThreads) {
+    for (std::uint32_t t : o.sweep_threads) {
       fmt::print("{:>8}", t);
-      for (std::uint32_t a : kAccounts) {
+      for (std::uint32_t a : o.sweep_accounts) {
         const Cell& c = cells[name][{t, a}];
         fmt::print(" | {:>15}", fmt::format("{:.2f}x ({:.2f})", c.speedup, c.incarnations_per_tx));
       }
       fmt::print("\n");
     }
+  }
+  if (csv) {
+    csv->commit();
+    fmt::print("\nwrote {}\n", o.csv);
   }
   return 0;
 }
@@ -226,6 +332,9 @@ int exec_main(int argc, char** argv) {
   } catch (const std::invalid_argument& e) {
     fmt::print(stderr, "pipesim exec: {}\n", e.what());
     return 2;
+  } catch (const std::runtime_error& e) {  // e.g. the --csv file cannot be written
+    fmt::print(stderr, "pipesim exec: {}\n", e.what());
+    return 1;
   }
 }
 
