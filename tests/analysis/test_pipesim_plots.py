@@ -115,6 +115,42 @@ class SweepFixtureTest(unittest.TestCase):
         self.assertIsNone(loaders.detect(os.path.join(ROOT, "docs")))
 
 
+class CommandLineTest(unittest.TestCase):
+    """analysis/plot.py's argument checks (exit 2 before any figure is drawn)."""
+
+    def setUp(self):
+        import importlib.util
+        import io
+
+        spec = importlib.util.spec_from_file_location("plot_cli", os.path.join(ROOT, "analysis", "plot.py"))
+        self.cli = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(self.cli)
+        self.err = io.StringIO()
+
+    def run_cli(self, args):
+        import contextlib
+
+        with contextlib.redirect_stderr(self.err), contextlib.redirect_stdout(io_sink()):
+            return self.cli.main(args)
+
+    def test_usage_errors(self):
+        self.assertEqual(self.run_cli([FIXTURE, "--only", "nosuchfigure"]), 2)
+        self.assertIn("unknown figure", self.err.getvalue())
+        self.assertEqual(self.run_cli([FIXTURE, "--formats", "jpg"]), 2)
+        self.assertEqual(self.run_cli([FIXTURE, "--nodes", "a"]), 2)
+        self.assertEqual(self.run_cli([FIXTURE, "--blocks", "0"]), 2)
+        self.assertEqual(self.run_cli([os.path.join(FIXTURE, "nonexistent")]), 2)
+        self.assertEqual(self.run_cli([os.path.join(ROOT, "docs")]), 2)
+        self.assertIn("not a pipesim output", self.err.getvalue())
+        self.assertEqual(self.run_cli([]), 2)
+
+
+def io_sink():
+    import io
+
+    return io.StringIO()
+
+
 class FiguresTest(unittest.TestCase):
     def setUp(self):
         self.tmp = tempfile.mkdtemp()
