@@ -293,6 +293,14 @@ class AsyncBacking final : public sim::Application {
       tx_owner_[t] = id;
     }
     charge(c, r, "author", [this, id, c](double done) { authored(id, c, done); });
+    // Velocity > 1: the collator authors again on the same relay parent one para slot
+    // (relay slot / velocity) later, as long as no newer relay block arrived.
+    if (p_.block_processing_velocity > 1) {
+      const double next = now + slot_s_ / p_.block_processing_velocity;
+      rt_.at(next, [this, c, relay_parent]() {
+        if (best_[c] == relay_parent && !rt_.is_crashed(c)) maybe_author(c, relay_parent);
+      });
+    }
   }
 
   void charge(NodeId node, const std::shared_ptr<const ExecutedBlock>& r, const char* what,
@@ -330,7 +338,14 @@ class AsyncBacking final : public sim::Application {
     segment_sample(rec.para, done);
     const std::uint32_t group = groups_.group_for_core(rec.para, rec.relay_parent);
     const auto& members = groups_.members(group);
-    rec.seconder = members[id % members.size()];
+    // The collator hands the collation to one live member of the group (a request to a crashed
+    // validator would time out and go to another member; that delay is not modelled).
+    std::vector<NodeId> live;
+    for (NodeId m : members) {
+      if (!rt_.is_crashed(m)) live.push_back(m);
+    }
+    if (live.empty()) return;  // the whole group is down: the candidate is never backed
+    rec.seconder = live[id % live.size()];
     rt_.send(c, rec.seconder, kCollationChannel,
              std::make_shared<const CollationMsg>(CollationMsg{id}), rec.pov_bytes, done);
   }
@@ -465,7 +480,13 @@ class AsyncBacking final : public sim::Application {
       // Backers serve the erasure chunks of the candidates this block backed.
       for (CandidateId id : b.backed) {
         CandRec& rec = cands_.at(id);
-        const auto& backers = paras_[rec.para].tracker->find(id)->valid_votes;
+        // Validator i fetches its chunk from live backer i mod (live backers): a request to a
+        // crashed backer would time out and be retried elsewhere; the retry delay is not
+        // modelled.
+        std::vector<NodeId> backers;
+        for (NodeId b : paras_[rec.para].tracker->find(id)->valid_votes) {
+          if (!rt_.is_crashed(b)) backers.push_back(b);
+        }
         const auto it = std::find(backers.begin(), backers.end(), v);
         if (it == backers.end()) continue;
         const std::size_t k = static_cast<std::size_t>(it - backers.begin());
