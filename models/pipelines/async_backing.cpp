@@ -176,7 +176,10 @@ class AsyncBacking final : public sim::Application {
         const CandidateId id = static_cast<const ChunkMsg*>(payload.get())->id;
         auto& at = cands_.at(id).chunk_at;
         at[node] = std::min(at[node], rt_.now());
-        (void)from;
+        if (rec_.traced(node)) {
+          rec_.instant(node, sim::Track::kNetwork, fmt::format("chunk of {} from {}", id, from),
+                       rt_.now());
+        }
         break;
       }
       default:
@@ -464,6 +467,13 @@ class AsyncBacking final : public sim::Application {
     b.size_bytes = kRelayHeaderBytes + (b.inherent ? relay_n_ * (64 + (paras_n_ + 7) / 8 + 4) : 0) +
                    b.backed.size() * (kCandidateReceiptBytes + 2 * kStatementBytes);
     rec_.block_stage(author, relay_ref(b), "relay_authored", now);
+    if (rec_.traced(author)) {
+      rec_.instant(
+          author, sim::Track::kConsensus,
+          fmt::format("author relay #{} ({} backed, {} included{})", number, b.backed.size(),
+                      b.included.size(), b.inherent ? "" : ", no inherent"),
+          now);
+    }
     relay_.push_back(b);
     arrival_.push_back(std::vector<double>(n_, kNever));
     rt_.broadcast(author, kRelayBlockChannel,
@@ -476,6 +486,11 @@ class AsyncBacking final : public sim::Application {
     arrival_[number][v] = std::min(arrival_[number][v], now);
     if (number > best_[v]) best_[v] = number;
     const RelayBlockRec& b = relay_[number];
+    if (rec_.traced(v)) {
+      rec_.instant(v, sim::Track::kConsensus, fmt::format("import relay #{}", number), now);
+      rec_.span(v, sim::Track::kNetwork, fmt::format("sign bitfield on #{}", number), now,
+                now + p_.bitfield_delay_ms / 1000.0);
+    }
     if (!is_collator(v)) {
       // Backers serve the erasure chunks of the candidates this block backed.
       for (CandidateId id : b.backed) {
@@ -582,6 +597,10 @@ class AsyncBacking final : public sim::Application {
       }
     }
     finalized_number_ = number;
+    if (rec_.traced(reference_)) {
+      rec_.instant(reference_, sim::Track::kConsensus, fmt::format("GRANDPA finalized #{}", number),
+                   now);
+    }
     finality_lag_blocks_.push_back(static_cast<double>(relay_.size() - 1 - number));
     if (rec_.traced(reference_)) {
       rec_.counter(reference_, "finalized_relay_block", now, static_cast<double>(number));
