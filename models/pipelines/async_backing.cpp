@@ -240,7 +240,9 @@ class AsyncBacking final : public sim::Application {
 
   void maybe_author(NodeId c, std::uint64_t relay_parent) {
     const std::uint32_t para = para_of_collator(c);
-    if ((c - relay_n_) % collators_ != relay_parent % collators_) return;  // not its slot
+    // Aura-like collator slots: one per relay block (async) or per two (sync, 12 s parablocks).
+    const std::uint64_t para_slot = relay_parent / (sync_ ? 2 : 1);
+    if ((c - relay_n_) % collators_ != para_slot % collators_) return;  // not its slot
     Para& pa = paras_[para];
     const auto target = pa.tracker->build_target(relay_parent);
     if (!target) {

@@ -17,7 +17,8 @@
 // Parachains: the workload (make_tx_source) is partitioned by sender: parachain
 // low4(sender) mod P, entering at collator (low4(sender) / P) mod C and gossiped to the
 // parachain's other collators (visible after their base latency; these bytes are not counted).
-// On each relay block N, parachain p's collator N mod C builds if its tracker allows
+// On each relay block N, parachain p's collator k = (N / L) mod C (Aura-like para slots of
+// L = 1 relay block in async mode, 2 in sync mode) builds if its tracker allows
 // (sync: empty segment, on the included head; async: on the segment tip within the segment
 // bound and the velocity): it selects transactions in arrival order within
 // pipeline.block_gas_limit, pipeline.max_block_txs and polkadot.pov_size_limit_bytes, executes
