@@ -5,7 +5,7 @@
 set -euo pipefail
 pipesim=$1
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-short=(--quiet --set duration_s=40 --set outputs.txs_csv=true --set outputs.tx_sample_rate=0.5)
+short=(--quiet --set duration_s=30 --set outputs.txs_csv=true --set outputs.tx_sample_rate=0.5)
 "$pipesim" run scenarios/polkadot-async.json "${short[@]}" --out "$tmp/a"
 "$pipesim" run scenarios/polkadot-async.json "${short[@]}" --out "$tmp/b"
 "$pipesim" run scenarios/polkadot-async.json "${short[@]}" --out "$tmp/c" --seed 7
