@@ -232,8 +232,12 @@ class AsyncBacking final : public sim::Application {
     const CandidateId owner = tx_owner_[t];
     if (owner == 0) return false;
     const auto* c = paras_[cands_.at(owner).para].tracker->find(owner);
-    // Not yet registered (being authored) or live: taken; dropped: free again.
-    return c == nullptr ? !cands_.at(owner).registered : c->state != pc::CandidateState::kDropped;
+    // Being authored (by a live collator) or live: taken; dropped: free again.
+    if (c == nullptr) {
+      const CandRec& rec = cands_.at(owner);
+      return !rec.registered && !rt_.is_crashed(rec.collator);
+    }
+    return c->state != pc::CandidateState::kDropped;
   }
 
   // ---- collators ----
