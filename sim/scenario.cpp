@@ -485,7 +485,7 @@ void visit(V& v, CostModelConfig& c) {
 
 template <class V>
 void visit(V& v, PipelineConfig& c) {
-  v.choice("kind", c.kind, {"interleaved", "async_execution", "propagation"});
+  v.choice("kind", c.kind, {"interleaved", "async_execution", "propagation", "async_backing"});
   v.choice("executor", c.executor, {"sequential", "block_stm", "batch_occ", "optimistic"});
   v.uint("threads", c.threads, 1);
   v.boolean("lazy_beneficiary", c.lazy_beneficiary);
@@ -533,6 +533,29 @@ void visit(V& v, OutputsConfig& c) {
 }
 
 template <class V>
+void visit(V& v, PolkadotConfig& c) {
+  v.choice("backing_mode", c.backing_mode, {"sync", "async"});
+  v.number("relay_slot_ms", c.relay_slot_ms, kPositive);
+  v.uint("parachains", c.parachains, 1);
+  v.uint("collators_per_parachain", c.collators_per_parachain, 1);
+  v.uint("backing_group_size", c.backing_group_size, 1);
+  v.uint("group_rotation_relay_blocks", c.group_rotation_relay_blocks, 1);
+  v.number("authoring_time_ms", c.authoring_time_ms, kNonNegative);
+  v.uint("pov_size_limit_bytes", c.pov_size_limit_bytes, 1);
+  v.uint("max_candidate_depth", c.max_candidate_depth, 0);
+  v.uint("allowed_ancestry_len", c.allowed_ancestry_len, 0);
+  v.uint("unincluded_segment_capacity", c.unincluded_segment_capacity, 1);
+  v.uint("block_processing_velocity", c.block_processing_velocity, 1);
+  v.uint("minimum_backing_votes", c.minimum_backing_votes, 1);
+  v.uint("availability_timeout_relay_blocks", c.availability_timeout_relay_blocks, 1);
+  v.number("bitfield_delay_ms", c.bitfield_delay_ms, kNonNegative);
+  v.number("grandpa_round_ms", c.grandpa_round_ms, kPositive);
+  v.uint("grandpa_vote_behind_blocks", c.grandpa_vote_behind_blocks, 0);
+  v.number("stall_from_s", c.stall_from_s, kNonNegative);
+  v.number("stall_duration_s", c.stall_duration_s, kNonNegative);
+}
+
+template <class V>
 void visit(V& v, Scenario& s) {
   v.note("$schema");
   v.note("description");
@@ -546,6 +569,7 @@ void visit(V& v, Scenario& s) {
   v.object("workload", [&](auto& x) { visit(x, s.workload); });
   v.object("faults", [&](auto& x) { visit(x, s.faults); });
   v.object("outputs", [&](auto& x) { visit(x, s.outputs); });
+  v.object("polkadot", [&](auto& x) { visit(x, s.polkadot); });
   // `pipesim sweep`'s section (docs/sweeps.md): accepted and ignored by run/validate, not
   // written back by to_json (a sweep point's resolved scenario is a plain scenario).
   v.section("sweep");
@@ -850,6 +874,41 @@ void check_network(Scenario& s, const std::string& base_dir) {
   }
 }
 
+/// polkadot.* checks across fields (the async_backing pipeline's node layout and bounds).
+void check_polkadot(const Scenario& s) {
+  const PolkadotConfig& p = s.polkadot;
+  if (s.pipeline.kind != "async_backing") return;
+  const std::uint64_t collators =
+      static_cast<std::uint64_t>(p.parachains) * p.collators_per_parachain;
+  const std::uint64_t n = s.network.validators;
+  const std::uint64_t min_relay = std::max<std::uint64_t>(4, p.backing_group_size);
+  if (collators + min_relay > n) {
+    fail("polkadot.parachains",
+         fmt::format("{} parachains x {} collators leave {} of network.validators ({}) as relay "
+                     "validators, expected at least {} (4 and polkadot.backing_group_size)",
+                     p.parachains, p.collators_per_parachain, n > collators ? n - collators : 0, n,
+                     min_relay));
+  }
+  if (p.minimum_backing_votes > p.backing_group_size) {
+    fail("polkadot.minimum_backing_votes",
+         fmt::format("value {} is out of range, expected an integer <= "
+                     "polkadot.backing_group_size ({})",
+                     p.minimum_backing_votes, p.backing_group_size));
+  }
+  if (p.backing_mode == "async" && p.unincluded_segment_capacity > p.max_candidate_depth + 1) {
+    fail("polkadot.unincluded_segment_capacity",
+         fmt::format("value {} is out of range, expected an integer <= "
+                     "polkadot.max_candidate_depth + 1 ({}): the relay chain would reject the "
+                     "deeper candidates",
+                     p.unincluded_segment_capacity, p.max_candidate_depth + 1));
+  }
+  if (p.authoring_time_ms > p.relay_slot_ms) {
+    fail("polkadot.authoring_time_ms",
+         fmt::format("value {} is out of range, expected a number <= polkadot.relay_slot_ms ({})",
+                     p.authoring_time_ms, p.relay_slot_ms));
+  }
+}
+
 /// Checks that involve more than one field (after every field passed its own check).
 void check_cross_fields(Scenario& s, const std::string& base_dir) {
   if (s.pipeline.threads > s.nodes.cores) {
@@ -915,6 +974,7 @@ void check_cross_fields(Scenario& s, const std::string& base_dir) {
          fmt::format("value {} is out of range, expected a number < duration_s ({})",
                      s.faults.crash_at_s, s.duration_s));
   }
+  check_polkadot(s);
   resolve_regions(s.network.latency, "network.latency");
   check_replay_blocks(s.workload);
   check_network(s, base_dir);

@@ -149,7 +149,8 @@ struct CostModelConfig {
 
 /// pipeline — how consensus and execution interleave, and the executor.
 struct PipelineConfig {
-  std::string kind = "interleaved";  // "interleaved" | "async_execution" | "propagation"
+  /// "interleaved" | "async_execution" | "propagation" | "async_backing"
+  std::string kind = "interleaved";
   /// "sequential" | "block_stm" | "batch_occ" | "optimistic" (models/execution/executor.hpp)
   std::string executor = "sequential";
   std::uint32_t threads = 1;                   // executor worker threads (<= nodes.cores)
@@ -213,6 +214,35 @@ struct OutputsConfig {
   friend bool operator==(const OutputsConfig&, const OutputsConfig&) = default;
 };
 
+/// polkadot — the async_backing pipeline's relay chain and parachains (docs/pipelines.md,
+/// "async_backing"). Defaults are Polkadot's production values with asynchronous backing.
+struct PolkadotConfig {
+  std::string backing_mode = "async";  // "sync" | "async"
+  double relay_slot_ms = 6000.0;       // BABE slot (polkadot runtime MILLISECS_PER_BLOCK)
+  std::uint32_t parachains = 4;        // parachains, one core each
+  std::uint32_t collators_per_parachain = 2;
+  std::uint32_t backing_group_size = 5;            // validators per backing group
+  std::uint32_t group_rotation_relay_blocks = 10;  // group_rotation_frequency
+  /// Collator's block-building budget (ms); 0 = by mode: 500 (sync) / 2000 (async), the
+  /// parachain template's authoring durations.
+  double authoring_time_ms = 0.0;
+  std::uint64_t pov_size_limit_bytes = 5 * 1024 * 1024;  // HostConfiguration max_pov_size
+  std::uint32_t max_candidate_depth = 3;                 // AsyncBackingParams (async only)
+  std::uint32_t allowed_ancestry_len = 2;                // AsyncBackingParams (async only)
+  std::uint32_t unincluded_segment_capacity = 3;         // parachain template (async only)
+  std::uint32_t block_processing_velocity = 1;           // parachain template (async only)
+  std::uint32_t minimum_backing_votes = 2;               // HostConfiguration
+  std::uint32_t availability_timeout_relay_blocks = 10;  // relay blocks pending availability
+  double bitfield_delay_ms = 1500.0;             // availability bitfield signed after block import
+  double grandpa_round_ms = 3000.0;              // a GRANDPA round starts every this many ms
+  std::uint32_t grandpa_vote_behind_blocks = 2;  // voting rule BeforeBestBlockBy
+  /// Relay blocks authored in [stall_from_s, stall_from_s + stall_duration_s) carry no
+  /// parachain inherent (no backing, no availability): a stalled inclusion. 0 = none.
+  double stall_from_s = 0.0;
+  double stall_duration_s = 0.0;
+  friend bool operator==(const PolkadotConfig&, const PolkadotConfig&) = default;
+};
+
 struct Scenario {
   std::string name = "unnamed";
   std::uint64_t seed = 1;
@@ -224,6 +254,7 @@ struct Scenario {
   WorkloadConfig workload;
   FaultsConfig faults;
   OutputsConfig outputs;
+  PolkadotConfig polkadot;
   friend bool operator==(const Scenario&, const Scenario&) = default;
 };
 
