@@ -84,21 +84,24 @@ grep -q "^p0003,crashed,2,500," "$out/sweep.csv" || { cat "$out/sweep.csv" | cut
 [[ ! -e "$out/points/p0003/error.txt" ]]
 cmp "$out/sweep.csv" "$tmp/orig.csv"
 
-# --emit-jobs: self-contained command lines; run by sh then collected, they give the same table.
+# --emit-jobs: one self-contained command line per unfinished point; run by sh (from another
+# folder) then collected, they reproduce the table.
+cp -r "$out" "$tmp/emit"
+rm "$tmp/emit/sweep.csv" "$tmp/emit"/points/p000{1,2}/summary.json
 "$pipesim" sweep "$tmp/s.json" --out "$tmp/emit" --emit-jobs > "$tmp/jobs.sh"
-[[ $(wc -l < "$tmp/jobs.sh") -eq 4 ]]
-grep -q "^/.* run /.*/points/p0000/scenario.json --out /.*/points/p0000 --quiet$" "$tmp/jobs.sh"
-(cd / && sh "$tmp/jobs.sh")
-"$pipesim" sweep --collect "$tmp/emit" > /dev/null
-cmp "$tmp/emit/sweep.csv" "$tmp/orig.csv"
-rm "$tmp/emit/points/p0002/summary.json"
-[[ $("$pipesim" sweep "$tmp/s.json" --out "$tmp/emit" --emit-jobs | wc -l) -eq 1 ]]
+[[ $(wc -l < "$tmp/jobs.sh") -eq 2 ]] || { cat "$tmp/jobs.sh"; exit 1; }
+grep -q "^/.* run /.*/emit/points/p0001/scenario.json --out /.*/emit/points/p0001 --quiet$" "$tmp/jobs.sh"
+[[ ! -e "$tmp/emit/points/p0001/summary.json" ]]  # nothing run
 set +e
 "$pipesim" sweep --collect "$tmp/emit" > /dev/null 2>&1
 code=$?
 set -e
-[[ $code -eq 1 ]] || { echo "expected exit 1 from --collect with a missing point, got $code"; exit 1; }
-grep -q "^p0002,missing," "$tmp/emit/sweep.csv"
+[[ $code -eq 1 ]] || { echo "expected exit 1 from --collect with missing points, got $code"; exit 1; }
+grep -q "^p0002,missing,1,500," "$tmp/emit/sweep.csv"
+(cd / && sh "$tmp/jobs.sh" > "$tmp/jobs.log" 2>&1) || { cat "$tmp/jobs.log"; exit 1; }
+"$pipesim" sweep --collect "$tmp/emit" > /dev/null
+cmp "$tmp/emit/sweep.csv" "$tmp/orig.csv"
+[[ $("$pipesim" sweep "$tmp/s.json" --out "$tmp/emit" --emit-jobs | wc -l) -eq 0 ]]
 
 # --timeout-s: a point that cannot finish (10^6 simulated seconds) is killed and reported.
 cat > "$tmp/long.json" <<JSON
@@ -114,9 +117,8 @@ set -e
 grep -q "^status: timeout" "$tmp/long/points/p0000/error.txt"
 grep -q "^p0000,timeout,1," "$tmp/long/sweep.csv"
 
-# `pipesim run` ignores the sweep section.
-"$pipesim" run "$tmp/s.json" --quiet --out "$tmp/single"
-[[ -s "$tmp/single/summary.json" ]]
+# `pipesim run` / `validate` ignore the sweep section (same parser).
+"$pipesim" validate "$tmp/s.json" > /dev/null
 
 # Bad sweeps: exit 2, the point and path named, nothing written.
 expect_bad() {  # expect_bad SWEEP_JSON MESSAGE
