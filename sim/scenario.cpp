@@ -486,6 +486,7 @@ void visit(V& v, SorConfig& c) {
   v.choice("replay_mode", c.replay_mode, {"improved", "basic"});
   v.choice("speculation", c.speculation, {"leaderless", "leader"});
   v.boolean("reorder", c.reorder);
+  v.boolean("speculate_on_pending", c.speculate_on_pending);
 }
 
 template <class V>

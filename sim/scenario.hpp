@@ -166,6 +166,9 @@ struct SorConfig {
   /// (round-robin, round mod n) does, the other batches carry no speculated sets.
   std::string speculation = "leaderless";
   bool reorder = true;  // speculation reorders the batch longest dependency chain first
+  /// Speculate on the replayed state plus the speculated writes of the proposer's own batches
+  /// not yet replayed (false: on the replayed state alone, Vegeta's "latest local state").
+  bool speculate_on_pending = false;
   friend bool operator==(const SorConfig&, const SorConfig&) = default;
 };
 

@@ -138,9 +138,10 @@ class SpeculateOrderReplay final : public sim::Application {
   struct AnchorBlock {
     std::uint64_t wave = 0;
     cs::VertexRef anchor;
-    std::vector<cs::VertexRef> vertices;  // ordered vertices, total order
-    std::vector<std::uint64_t> txs;       // arrival ids, block order
-    std::vector<std::uint64_t> gas;       // gas used per tx (receipts), block order
+    std::vector<cs::VertexRef> vertices;   // ordered vertices, total order
+    std::vector<std::uint64_t> txs;        // arrival ids, block order
+    std::vector<std::uint64_t> batch_ids;  // non-empty batches, block order
+    std::vector<std::uint64_t> gas;        // gas used per tx (receipts), block order
     std::uint64_t gas_used = 0;
     sim::CpuJob job;
     ex::ReplayStats stats;
@@ -149,8 +150,11 @@ class SpeculateOrderReplay final : public sim::Application {
   struct NodeState {
     std::unique_ptr<cs::DagBft> dag;
     std::deque<std::uint64_t> pending;  // own (home) transactions not yet in a batch
-    std::uint64_t ordered = 0;          // anchors ordered
-    std::uint64_t replayed = 0;         // anchors replayed (index into states_)
+    /// Own speculated batches not yet replayed here, with their speculated writes (oldest
+    /// first): the base of the next speculation with pipeline.sor.speculate_on_pending.
+    std::deque<std::pair<std::uint64_t, std::shared_ptr<const ex::StateMap>>> inflight;
+    std::uint64_t ordered = 0;   // anchors ordered
+    std::uint64_t replayed = 0;  // anchors replayed (index into states_)
     double last_ordered_s = 0.0;
   };
   struct Effects;
@@ -217,7 +221,19 @@ class SpeculateOrderReplay final : public sim::Application {
       apply(node, ns.dag->on_batch_ready(start_s, round, dag_batch));
       return;
     }
-    ex::SpeculationResult r = ex::speculate(block, states_.at(ns.replayed), exec_, spec_);
+    ex::StateLayer::Ptr base = states_.at(ns.replayed);
+    if (scenario_.pipeline.sor.speculate_on_pending && !ns.inflight.empty()) {
+      ex::StateMap pending;
+      for (const auto& [id, writes] : ns.inflight) {
+        writes->for_each([&](const ex::StateKey& k, const ex::U256& v) { pending.set(k, v); });
+      }
+      base = ex::StateLayer::make_child(base, std::move(pending), /*update_commitment=*/false);
+    }
+    ex::SpeculationResult r = ex::speculate(block, base, exec_, spec_);
+    if (scenario_.pipeline.sor.speculate_on_pending) {
+      ns.inflight.emplace_back(dag_batch.batch_id,
+                               std::make_shared<const ex::StateMap>(std::move(r.writes)));
+    }
     batch.txs.reserve(picked.size());
     for (std::uint32_t i : r.original_index) batch.txs.push_back(picked[i]);
     for (const auto& t : r.block.txs) dag_batch.size_bytes += t.size_bytes();
@@ -259,6 +275,7 @@ class SpeculateOrderReplay final : public sim::Application {
       }
       if (v.header.batch.batch_id == 0) continue;
       Batch& b = batches_.at(v.header.batch.batch_id - 1);
+      a.batch_ids.push_back(v.header.batch.batch_id);
       for (std::uint64_t t : b.txs) {
         a.txs.push_back(t);
         block.txs.push_back(txs_[t].tx);
@@ -340,6 +357,10 @@ class SpeculateOrderReplay final : public sim::Application {
       for (std::uint64_t t : ab.txs) {
         if (home_of(txs_[t].tx) == node) rec_.tx_executed(t, done);
       }
+      std::erase_if(s.inflight, [&](const auto& entry) {
+        return std::find(ab.batch_ids.begin(), ab.batch_ids.end(), entry.first) !=
+               ab.batch_ids.end();
+      });
       prune_states();
     });
   }
