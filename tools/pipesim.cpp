@@ -55,11 +55,11 @@ void print_summary(const sim::Scenario& s, const nlohmann::json& summary,
                        metric_value(m, name, "p90"), metric_value(m, name, "p99"));
   };
   // speculate_order_replay executes with speculation + DAG replay, not pipeline.executor.
-  const std::string executor = s.pipeline.kind == "speculate_order_replay"
-                                   ? fmt::format("{} speculation, {} replay",
-                                                 s.pipeline.sor.speculation,
-                                                 s.pipeline.sor.replay_mode)
-                                   : s.pipeline.executor + " executor";
+  const std::string executor =
+      s.pipeline.kind == "speculate_order_replay"
+          ? fmt::format("{} speculation, {} replay", s.pipeline.sor.speculation,
+                        s.pipeline.sor.replay_mode)
+          : s.pipeline.executor + " executor";
   fmt::print("pipesim run: {} ({} pipeline, {} validators, {} x{} threads)\n", s.name,
              s.pipeline.kind, s.network.validators, executor, s.pipeline.threads);
   fmt::print("  simulated {:.1f} s in {:.2f} s wall ({} events, {} messages)\n", stats.simulated_s,
