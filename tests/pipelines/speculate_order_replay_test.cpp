@@ -160,7 +160,7 @@ TEST_CASE("sor: 4 validators commit, speculate and replay a contended workload")
 }
 
 TEST_CASE("sor: 10 validators keep committing with f = 3 crashed mid-run") {
-  sim::Scenario s = base(10, 8);
+  sim::Scenario s = base(10, 6);
   s.faults.crashed = {1, 4, 7};
   s.faults.crash_at_s = 2;
   const Run r = run(s);
