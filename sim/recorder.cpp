@@ -45,6 +45,12 @@ const char* track_name(Track t) {
       return "network";
     case Track::kExecution:
       return "execution";
+    case Track::kSpeculate:
+      return "speculate";
+    case Track::kOrder:
+      return "order";
+    case Track::kReplay:
+      return "replay";
     default:
       return "worker";
   }

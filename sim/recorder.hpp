@@ -44,6 +44,10 @@ enum class Track : std::uint32_t {
   kNetwork = 2,
   kExecution = 3,
   kWorker0 = 16,  // execution worker w is kWorker0 + w
+  // speculate_order_replay (numbers below kWorker0, clear of other pipelines' additions):
+  kSpeculate = 8,  // speculation of the node's next batch
+  kOrder = 9,      // own vertex: proposal -> ordered
+  kReplay = 10,    // replay of an ordered anchor block
 };
 
 class Recorder {

@@ -463,13 +463,20 @@ void visit(V& v, NodesConfig& c) {
 }
 
 template <class V>
+void visit(V& v, DagConsensusConfig& c) {
+  v.uint("wave_length_rounds", c.wave_length_rounds, 2, 64);
+  v.number("round_time_ms", c.round_time_ms, kNonNegative);
+}
+
+template <class V>
 void visit(V& v, ConsensusConfig& c) {
-  v.choice("protocol", c.protocol, {"hotstuff"});
+  v.choice("protocol", c.protocol, {"hotstuff", "dag_bft"});
   v.number("block_time_ms", c.block_time_ms, kPositive);
   v.number("round_timeout_ms", c.round_timeout_ms, kPositive);
   v.number("signature_verify_us", c.signature_verify_us, kNonNegative);
   v.number("signature_sign_us", c.signature_sign_us, kNonNegative);
   v.number("qc_verify_us", c.qc_verify_us, kNonNegative);
+  v.object("dag", [&](auto& s) { visit(s, c.dag); });
 }
 
 template <class V>
@@ -484,8 +491,18 @@ void visit(V& v, CostModelConfig& c) {
 }
 
 template <class V>
+void visit(V& v, SorConfig& c) {
+  v.choice("replay_mode", c.replay_mode, {"improved", "basic"});
+  v.choice("speculation", c.speculation, {"leaderless", "leader"});
+  v.boolean("reorder", c.reorder);
+  v.boolean("speculate_on_pending", c.speculate_on_pending);
+}
+
+template <class V>
 void visit(V& v, PipelineConfig& c) {
-  v.choice("kind", c.kind, {"interleaved", "async_execution", "propagation", "async_backing"});
+  v.choice("kind", c.kind,
+           {"interleaved", "async_execution", "propagation", "async_backing",
+            "speculate_order_replay"});
   v.choice("executor", c.executor, {"sequential", "block_stm", "batch_occ", "optimistic"});
   v.uint("threads", c.threads, 1);
   v.boolean("lazy_beneficiary", c.lazy_beneficiary);
@@ -497,6 +514,7 @@ void visit(V& v, PipelineConfig& c) {
   v.uint("block_size_bytes", c.block_size_bytes, 1);
   v.uint("propagation_sources", c.propagation_sources, 1);
   v.object("cost_model", [&](auto& s) { visit(s, c.cost_model); });
+  v.object("sor", [&](auto& s) { visit(s, c.sor); });
 }
 
 template <class V>
@@ -975,6 +993,14 @@ void check_cross_fields(Scenario& s, const std::string& base_dir) {
                      s.faults.crash_at_s, s.duration_s));
   }
   check_polkadot(s);
+  // speculate_order_replay runs on the DAG BFT and only there (consensus.dag.* and
+  // pipeline.sor.* are ignored by the other pipelines, see docs/scenario.md).
+  const bool sor = s.pipeline.kind == "speculate_order_replay";
+  if (sor != (s.consensus.protocol == "dag_bft")) {
+    fail("consensus.protocol",
+         fmt::format("value \"{}\" does not fit pipeline.kind \"{}\", expected \"{}\"",
+                     s.consensus.protocol, s.pipeline.kind, sor ? "dag_bft" : "hotstuff"));
+  }
   resolve_regions(s.network.latency, "network.latency");
   check_replay_blocks(s.workload);
   check_network(s, base_dir);

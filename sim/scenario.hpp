@@ -124,14 +124,25 @@ struct NodesConfig {
   friend bool operator==(const NodesConfig&, const NodesConfig&) = default;
 };
 
-/// consensus — chained HotStuff (MonadBFT-like).
+/// consensus.dag — the leaderless DAG BFT (models/consensus/dag_bft.hpp), used when
+/// consensus.protocol is "dag_bft" (pipeline speculate_order_replay).
+struct DagConsensusConfig {
+  std::uint32_t wave_length_rounds = 4;  // rounds per wave: 4 = DAG-Rider, 2 = Tusk-style votes
+  double round_time_ms = 0.0;            // minimum time between a node's vertex proposals
+  friend bool operator==(const DagConsensusConfig&, const DagConsensusConfig&) = default;
+};
+
+/// consensus — chained HotStuff (MonadBFT-like), or the leaderless DAG BFT.
 struct ConsensusConfig {
+  /// "hotstuff" (pipelines interleaved, async_execution, propagation) | "dag_bft"
+  /// (speculate_order_replay; the two go together).
   std::string protocol = "hotstuff";
   double block_time_ms = 1000.0;      // minimum round duration (pacing)
   double round_timeout_ms = 4000.0;   // pacemaker local timeout before sending a timeout message
   double signature_verify_us = 50.0;  // per signature verification (vote, proposal, timeout)
   double signature_sign_us = 20.0;    // per signature creation
   double qc_verify_us = 1000.0;       // per aggregate (quorum/timeout certificate) verification
+  DagConsensusConfig dag;
   friend bool operator==(const ConsensusConfig&, const ConsensusConfig&) = default;
 };
 
@@ -147,9 +158,24 @@ struct CostModelConfig {
   friend bool operator==(const CostModelConfig&, const CostModelConfig&) = default;
 };
 
+/// pipeline.sor — the speculate_order_replay pipeline (Vegeta, NSDI 2025); docs/pipelines.md.
+struct SorConfig {
+  /// "improved" (Vegeta Alg. 3) | "basic" (Alg. 2): how replay treats a mismatched speculation.
+  std::string replay_mode = "improved";
+  /// "leaderless": every proposer speculates its batch; "leader": only the round's leader
+  /// (round-robin, round mod n) does, the other batches carry no speculated sets.
+  std::string speculation = "leaderless";
+  bool reorder = true;  // speculation reorders the batch longest dependency chain first
+  /// Speculate on the replayed state plus the speculated writes of the proposer's own batches
+  /// not yet replayed (false: on the replayed state alone, Vegeta's "latest local state").
+  bool speculate_on_pending = false;
+  friend bool operator==(const SorConfig&, const SorConfig&) = default;
+};
+
 /// pipeline — how consensus and execution interleave, and the executor.
 struct PipelineConfig {
-  /// "interleaved" | "async_execution" | "propagation" | "async_backing"
+  /// "interleaved" | "async_execution" | "propagation" | "async_backing" |
+  /// "speculate_order_replay"
   std::string kind = "interleaved";
   /// "sequential" | "block_stm" | "batch_occ" | "optimistic" (models/execution/executor.hpp)
   std::string executor = "sequential";
@@ -170,6 +196,7 @@ struct PipelineConfig {
   std::uint64_t block_size_bytes = 1'000'000;
   std::uint32_t propagation_sources = 1;
   CostModelConfig cost_model;
+  SorConfig sor;
   friend bool operator==(const PipelineConfig&, const PipelineConfig&) = default;
 };
 

@@ -97,6 +97,7 @@ struct Row {
   std::string field;
   std::string unit;
   double scale = 1.0;
+  bool optional = false;  // shown only if some variant reports the metric (pipeline-specific)
 };
 
 const std::vector<Row>& rows() {
@@ -115,6 +116,12 @@ const std::vector<Row>& rows() {
       {"re-executions per tx", "reexecutions_per_tx", "value", "ratio", 1},
       {"bytes sent per node", "bytes_sent_per_node", "mean", "MB", 1e-6},
       {"blocks committed", "blocks_committed", "value", "blocks", 1},
+      // speculate_order_replay
+      {"speculation accuracy", "speculation_accuracy", "value", "ratio", 1, true},
+      {"re-execution fraction", "reexecution_fraction", "value", "ratio", 1, true},
+      {"replay speedup mean", "replay_speedup_over_sequential", "mean", "ratio", 1, true},
+      {"replay batches per block", "replay_batches_per_block", "mean", "batches", 1, true},
+      {"ordering latency p50", "ordering_latency_s", "p50", "s", 1, true},
   };
   return r;
 }
@@ -216,6 +223,11 @@ int compare_main(int argc, char** argv, const char* self_exe) {
   for (const Variant& v : c.variants) table += fmt::format(" {:>16}", v.name);
   table += "\n";
   for (const Row& row : rows()) {
+    if (row.optional) {
+      bool any = false;
+      for (const auto& [name, summary] : summaries) any |= cell(summary, row) != "–";
+      if (!any) continue;
+    }
     csv.add(row.label).add(row.unit);
     md += fmt::format("| {} | {} |", row.label, row.unit);
     table += fmt::format("{:<34} {:<8}", row.label, row.unit);

@@ -58,8 +58,14 @@ void print_summary(const sim::Scenario& s, const nlohmann::json& summary,
     return fmt::format("p50 {:.3f} s  p90 {:.3f} s  p99 {:.3f} s", metric_value(m, name, "p50"),
                        metric_value(m, name, "p90"), metric_value(m, name, "p99"));
   };
-  fmt::print("pipesim run: {} ({} pipeline, {} validators, {} executor x{} threads)\n", s.name,
-             s.pipeline.kind, s.network.validators, s.pipeline.executor, s.pipeline.threads);
+  // speculate_order_replay executes with speculation + DAG replay, not pipeline.executor.
+  const std::string executor =
+      s.pipeline.kind == "speculate_order_replay"
+          ? fmt::format("{} speculation, {} replay", s.pipeline.sor.speculation,
+                        s.pipeline.sor.replay_mode)
+          : s.pipeline.executor + " executor";
+  fmt::print("pipesim run: {} ({} pipeline, {} validators, {} x{} threads)\n", s.name,
+             s.pipeline.kind, s.network.validators, executor, s.pipeline.threads);
   fmt::print("  simulated {:.1f} s in {:.2f} s wall ({} events, {} messages)\n", stats.simulated_s,
              stats.wall_s, stats.events, stats.messages);
   fmt::print("  blocks committed       {:.0f}\n", metric_value(m, "blocks_committed", "value"));

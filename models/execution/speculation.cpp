@@ -206,6 +206,9 @@ SpeculationResult speculate(const Block& batch, const std::shared_ptr<const Stat
     free_at[w] = chain.done_s = start + d;
   }
   t = *std::max_element(free_at.begin(), free_at.end());
+  for (const auto& [sender, chain] : chains) {
+    chain.writes.for_each([&](const StateKey& k, const U256& v) { out.writes.set(k, v); });
+  }
 
   // Dependency chains: union transactions that touch a common key some of them writes.
   std::vector<std::uint32_t> parent(n);

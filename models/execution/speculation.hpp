@@ -93,8 +93,13 @@ struct SpeculationResult {
   SpeculatedAccess access;                    // speculated sets, per tx of `block`
   DependencyDag dag;                          // over `block`
   std::vector<std::uint32_t> chain_lengths;   // dependency chains, longest first
-  std::vector<Span> schedule;                 // virtual time, see speculate()
-  double makespan_s = 0;                      // virtual seconds (reference core)
+  /// The batch's speculated writes: each sender chain's final values, chains merged in sender
+  /// address order (a key written by several senders' chains keeps the last one's value; each
+  /// chain ran on the snapshot, so this is a proposer's local view, not a serial post-state).
+  /// Lets a proposer speculate its next batch on top of its batches still in flight.
+  StateMap writes;
+  std::vector<Span> schedule;  // virtual time, see speculate()
+  double makespan_s = 0;       // virtual seconds (reference core)
   std::uint64_t cold_reads = 0;
   std::uint64_t warm_reads = 0;
 };

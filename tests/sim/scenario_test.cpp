@@ -350,7 +350,28 @@ TEST_CASE("to_json lists every key, defaults included") {
   CHECK(j["network"]["topology"]["kind"] == "complete");
   CHECK(j["network"]["dissemination"]["mode"] == "direct");
   CHECK(j["network"]["platform_xml"] == "");
-  CHECK(j["pipeline"].size() == 12);
+  CHECK(j["pipeline"].size() == 13);
+  CHECK(j["pipeline"]["sor"]["replay_mode"] == "improved");
+  CHECK(j["consensus"]["dag"]["wave_length_rounds"] == 4);
+}
+
+TEST_CASE("speculate_order_replay keys: dag_bft goes with the sor pipeline only") {
+  const Scenario s = parse_scenario(json::parse(R"({
+    "consensus": {"protocol": "dag_bft", "dag": {"wave_length_rounds": 2, "round_time_ms": 50}},
+    "pipeline": {"kind": "speculate_order_replay",
+                 "sor": {"replay_mode": "basic", "speculation": "leader", "reorder": false}}})"));
+  CHECK(s.consensus.dag.wave_length_rounds == 2);
+  CHECK(s.consensus.dag.round_time_ms == 50);
+  CHECK(s.pipeline.sor.replay_mode == "basic");
+  CHECK(s.pipeline.sor.speculation == "leader");
+  CHECK_FALSE(s.pipeline.sor.reorder);
+  CHECK(parse_error(json::parse(R"({"consensus": {"protocol": "dag_bft"}})")) ==
+        "consensus.protocol: value \"dag_bft\" does not fit pipeline.kind \"interleaved\", "
+        "expected \"hotstuff\"");
+  CHECK(parse_error(json::parse(R"({"consensus": {"dag": {"wave_length_rounds": 1}}})"))
+            .find("consensus.dag.wave_length_rounds: value 1 is out of range") == 0);
+  CHECK(parse_error(json::parse(R"({"pipeline": {"sor": {"speculation": "all"}}})"))
+            .find("pipeline.sor.speculation: value \"all\"") == 0);
 }
 
 namespace {
@@ -379,7 +400,7 @@ TEST_CASE("docs/scenario.md documents every key and its complete example loads")
   const std::string doc = read_text(kSource / "docs/scenario.md");
   std::set<std::string> keys;
   leaf_paths(to_json(parse_scenario(json::object())), "", keys);
-  CHECK(keys.size() == 99);
+  CHECK(keys.size() == 105);
   for (const auto& key : keys) {
     CHECK_MESSAGE(doc.find("| `" + key + "` |") != std::string::npos,
                   "docs/scenario.md has no table row for " << key);
