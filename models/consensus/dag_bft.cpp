@@ -123,7 +123,8 @@ void DagBft::on_vertex(Ctx& ctx, NodeId from, const VertexHeader& h) {
   if (parents_in_dag(h)) {
     send_ack(ctx, h);
   } else {
-    ack_waiting_.emplace(key, h);
+    ack_waiting_.emplace(key, Waiting{h, 0});
+    block_or_ready(true, key);
   }
 }
 
@@ -134,14 +135,13 @@ void DagBft::send_ack(Ctx& ctx, const VertexHeader& h) {
 }
 
 void DagBft::try_ack_pending(Ctx& ctx) {
-  for (auto it = ack_waiting_.begin(); it != ack_waiting_.end();) {
-    if (parents_in_dag(it->second)) {
-      send_ack(ctx, it->second);
-      it = ack_waiting_.erase(it);
-    } else {
-      ++it;
-    }
+  // Ascending (round, source) order, as the acks were always sent.
+  for (const Key& key : ack_ready_) {
+    auto it = ack_waiting_.find(key);
+    send_ack(ctx, it->second.header);
+    ack_waiting_.erase(it);
   }
+  ack_ready_.clear();
 }
 
 void DagBft::on_ack(Ctx& ctx, const AckMsg& a) {
@@ -180,40 +180,67 @@ void DagBft::on_certificate(Ctx& ctx, const CertificateMsg& c) {
   accept_certified(ctx, h);
 }
 
+bool DagBft::parents_arrived(Waiting& w) const {
+  const auto& strong = w.header.parents;
+  const auto& weak = w.header.weak_parents;
+  const std::size_t total = strong.size() + weak.size();
+  while (w.present < total) {
+    const VertexRef& p =
+        w.present < strong.size() ? strong[w.present] : weak[w.present - strong.size()];
+    if (!in_dag(p.round, p.source)) return false;
+    ++w.present;
+  }
+  return true;
+}
+
 bool DagBft::parents_in_dag(const VertexHeader& h) const {
   for (const VertexRef& p : h.parents)
-    if (!dag_.contains({p.round, p.source})) return false;
+    if (!in_dag(p.round, p.source)) return false;
   for (const VertexRef& p : h.weak_parents)
-    if (!dag_.contains({p.round, p.source})) return false;
+    if (!in_dag(p.round, p.source)) return false;
   return true;
+}
+
+void DagBft::block_or_ready(bool is_ack, const Key& key) {
+  Waiting& w = (is_ack ? ack_waiting_ : certified_waiting_).at(key);
+  if (parents_arrived(w)) {
+    (is_ack ? ack_ready_ : certified_ready_).insert(key);
+    return;
+  }
+  const std::size_t strong = w.header.parents.size();
+  const VertexRef& p =
+      w.present < strong ? w.header.parents[w.present] : w.header.weak_parents[w.present - strong];
+  blocked_on_[{p.round, p.source}].emplace_back(is_ack, key);
 }
 
 void DagBft::accept_certified(Ctx& ctx, const VertexHeader& h) {
   const Key key{h.round, h.source};
-  if (dag_.contains(key)) return;
-  certified_waiting_.emplace(key, h);
-  // Insert every waiting certificate whose parents are present, until a fixed point. Processed
-  // in (round, source) order, so parents go first.
-  bool progress = true;
-  bool any = false;
-  while (progress) {
-    progress = false;
-    for (auto it = certified_waiting_.begin(); it != certified_waiting_.end();) {
-      if (parents_in_dag(it->second)) {
-        DagVertex v;
-        v.header = std::move(it->second);
-        ++round_count_[it->first.first];
-        uncovered_.insert(it->first);
-        emit(ctx.out, VertexAdded{v.header.ref()});
-        dag_.emplace(it->first, std::move(v));
-        it = certified_waiting_.erase(it);
-        progress = any = true;
-      } else {
-        ++it;
-      }
+  if (dag_.contains(key) || !certified_waiting_.emplace(key, Waiting{h, 0}).second) return;
+  block_or_ready(false, key);
+  // Nothing entered the DAG: every other waiting header is as blocked as before.
+  if (certified_ready_.empty()) return;
+  // Insert the ready certificates smallest (round, source) first; each wakes the headers blocked
+  // on it, whose keys are larger (children have higher rounds), so the insertion order is the
+  // ascending order of everything that becomes ready.
+  while (!certified_ready_.empty()) {
+    const Key k = *certified_ready_.begin();
+    certified_ready_.erase(certified_ready_.begin());
+    auto it = certified_waiting_.find(k);
+    DagVertex v;
+    v.header = std::move(it->second.header);
+    certified_waiting_.erase(it);
+    ++round_count_[k.first];
+    uncovered_.insert(k);
+    emit(ctx.out, VertexAdded{v.header.ref()});
+    dag_.emplace(k, std::move(v));
+    if (present_.size() <= k.first) present_.resize(k.first + 1);
+    if (present_[k.first].empty()) present_[k.first].assign(n_, 0);
+    present_[k.first][k.second] = 1;
+    if (auto waiters = blocked_on_.extract(k)) {
+      for (const auto& [is_ack, waiter] : waiters.mapped()) block_or_ready(is_ack, waiter);
     }
   }
-  if (any) dag_changed(ctx);
+  dag_changed(ctx);
 }
 
 void DagBft::dag_changed(Ctx& ctx) {
@@ -300,21 +327,24 @@ void DagBft::propose(Ctx& ctx, Round round) {
 // Commit and ordering
 
 std::uint32_t DagBft::support_of(const VertexHeader& anchor, Round last_round) const {
-  // Forward propagation of "has a strong path to the anchor", round by round.
-  std::set<NodeId> reach{anchor.source};
-  for (Round r = anchor.round + 1; r <= last_round; ++r) {
-    std::set<NodeId> next;
+  // Forward propagation of "has a strong path to the anchor", round by round (flags per source).
+  std::vector<char> reach(n_, 0), next(n_, 0);
+  reach[anchor.source] = 1;
+  std::uint32_t count = 1;
+  for (Round r = anchor.round + 1; r <= last_round && count > 0; ++r) {
+    std::fill(next.begin(), next.end(), 0);
+    count = 0;
     for (auto it = dag_.lower_bound({r, 0}); it != dag_.end() && it->first.first == r; ++it) {
       for (const VertexRef& p : it->second.header.parents)
-        if (reach.contains(p.source)) {
-          next.insert(it->first.second);
+        if (p.source < n_ && reach[p.source]) {
+          next[it->first.second] = 1;
+          ++count;
           break;
         }
     }
-    reach = std::move(next);
-    if (reach.empty()) break;
+    reach.swap(next);
   }
-  return static_cast<std::uint32_t>(reach.size());
+  return count;
 }
 
 bool DagBft::strong_path(const VertexHeader& from, const VertexHeader& to) const {
@@ -339,6 +369,18 @@ void DagBft::try_commit(Ctx& ctx) {
   for (std::uint64_t w = last_committed_wave_ + 1; w * L <= top; ++w) {
     const DagVertex* anchor = find(anchor_round(w), anchor_source(w));
     if (anchor == nullptr) continue;
+    // Support counts vertices of round wL: too few there, or no vertex added to the wave's
+    // rounds since the last count, and the support cannot have reached support_.
+    const auto last = round_count_.find(w * L);
+    if (last == round_count_.end() || last->second < support_) continue;
+    std::uint64_t wave_vertices = 0;
+    for (Round r = anchor_round(w); r <= w * L; ++r) {
+      const auto c = round_count_.find(r);
+      if (c != round_count_.end()) wave_vertices += c->second;
+    }
+    auto [checked, fresh] = support_checked_.try_emplace(w, wave_vertices);
+    if (!fresh && checked->second == wave_vertices) continue;
+    checked->second = wave_vertices;
     if (support_of(anchor->header, w * L) < support_) continue;
     commit_anchor_chain(ctx, w);
   }

@@ -210,10 +210,34 @@ class DagBft {
 
   std::map<Key, DagVertex> dag_;                // the local DAG (certified, parents present)
   std::map<Round, std::uint32_t> round_count_;  // vertices per round in dag_
+  /// present_[round][source] != 0 iff (round, source) is in dag_: the O(1) membership test of
+  /// the parent checks (n x parents per vertex, the hot path of large committees).
+  std::vector<std::vector<char>> present_;
+  bool in_dag(Round round, NodeId source) const {
+    return round < present_.size() && source < present_[round].size() && present_[round][source];
+  }
+  /// wave -> vertices of its rounds in dag_ when its support was last counted (try_commit)
+  std::map<std::uint64_t, std::uint64_t> support_checked_;
   std::set<Key> uncovered_;  // dag_ vertices not yet `covered` (weak-link candidates)
-  std::map<Key, VertexHeader> certified_waiting_;  // certified, some parent not in dag_ yet
-  std::set<Key> acked_;                            // (round, source) headers acked (once each)
-  std::map<Key, VertexHeader> ack_waiting_;        // headers to ack once their parents arrive
+  std::set<Key> acked_;      // (round, source) headers acked (once each)
+  /// A header waiting for its parents; its first `present` parents (strong, then weak) are known
+  /// to be in dag_ already (the DAG only grows), so each check resumes there.
+  struct Waiting {
+    VertexHeader header;
+    std::size_t present = 0;
+  };
+  /// True once every parent of `w` is in dag_ (advances w.present).
+  bool parents_arrived(Waiting& w) const;
+  std::map<Key, Waiting> certified_waiting_;  // certified, some parent not in dag_ yet
+  std::map<Key, Waiting> ack_waiting_;        // headers to ack once their parents arrive
+  /// Waiting headers indexed by the parent they wait for (the one at their `present` index):
+  /// parent -> [(is_ack, header key)]. A vertex entering dag_ wakes only its own waiters.
+  std::map<Key, std::vector<std::pair<bool, Key>>> blocked_on_;
+  std::set<Key> certified_ready_;  // certified_waiting_ entries whose parents all arrived
+  std::set<Key> ack_ready_;        // ack_waiting_ entries whose parents all arrived
+  /// Files `key` (in certified_waiting_ or ack_waiting_) under its first missing parent, or in
+  /// the matching ready set when none is missing.
+  void block_or_ready(bool is_ack, const Key& key);
 
   // Own proposals.
   Round proposed_round_ = 0;
