@@ -500,9 +500,9 @@ void visit(V& v, SorConfig& c) {
 
 template <class V>
 void visit(V& v, PipelineConfig& c) {
-  v.choice("kind", c.kind,
-           {"interleaved", "async_execution", "propagation", "async_backing",
-            "speculate_order_replay"});
+  v.choice(
+      "kind", c.kind,
+      {"interleaved", "async_execution", "propagation", "async_backing", "speculate_order_replay"});
   v.choice("executor", c.executor, {"sequential", "block_stm", "batch_occ", "optimistic"});
   v.uint("threads", c.threads, 1);
   v.boolean("lazy_beneficiary", c.lazy_beneficiary);
@@ -591,6 +591,9 @@ void visit(V& v, Scenario& s) {
   // `pipesim sweep`'s section (docs/sweeps.md): accepted and ignored by run/validate, not
   // written back by to_json (a sweep point's resolved scenario is a plain scenario).
   v.section("sweep");
+  // `pipesim compare`'s section (docs/scenario.md#compare): the variants to run this scenario
+  // under; accepted and ignored by run/validate like `sweep`.
+  v.section("compare");
 }
 
 // ---- Region latency resolution. -------------------------------------------------------------

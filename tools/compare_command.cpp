@@ -58,20 +58,37 @@ Comparison load(const fs::path& file) {
     throw std::invalid_argument(file.string() + ": JSON syntax error: " + e.what());
   }
   if (!doc.is_object()) bad("(root)", "expected an object");
-  only_keys(doc, "", {"name", "description", "base", "variants"});
   Comparison c;
   c.name = doc.value("name", file.stem().string());
-  if (!doc.contains("base") || !doc["base"].is_string()) {
-    bad("base", "expected the path of a scenario file (relative to this file)");
+  // Two forms: a comparison file {"base": "scenario.json", "variants": [...]}, or a scenario
+  // with a "compare" section {"variants": [...]} that is its own base.
+  std::string prefix;
+  const json* section = &doc;
+  if (doc.contains("compare")) {
+    if (!doc["compare"].is_object()) bad("compare", "expected an object {\"variants\": [...]}");
+    section = &doc["compare"];
+    prefix = "compare.";
+    only_keys(*section, "compare", {"description", "variants"});
+    c.base = file;
+  } else {
+    only_keys(doc, "", {"name", "description", "base", "variants"});
+    if (!doc.contains("base") || !doc["base"].is_string()) {
+      bad("base",
+          "expected the path of a scenario file (relative to this file), or a scenario with a "
+          "\"compare\" section");
+    }
+    c.base = file.parent_path() / doc["base"].get<std::string>();
+    if (!fs::exists(c.base)) {
+      bad("base", fmt::format("value \"{}\": no such file", c.base.string()));
+    }
   }
-  c.base = file.parent_path() / doc["base"].get<std::string>();
-  if (!fs::exists(c.base)) bad("base", fmt::format("value \"{}\": no such file", c.base.string()));
-  if (!doc.contains("variants") || !doc["variants"].is_array() || doc["variants"].size() < 2) {
-    bad("variants", "expected an array of at least 2 variants {\"name\", \"set\"}");
+  const json variants = section->value("variants", json());
+  if (!variants.is_array() || variants.size() < 2) {
+    bad(prefix + "variants", "expected an array of at least 2 variants {\"name\", \"set\"}");
   }
-  for (std::size_t i = 0; i < doc["variants"].size(); ++i) {
-    const json& v = doc["variants"][i];
-    const std::string path = fmt::format("variants[{}]", i);
+  for (std::size_t i = 0; i < variants.size(); ++i) {
+    const json& v = variants[i];
+    const std::string path = fmt::format("{}variants[{}]", prefix, i);
     if (!v.is_object()) bad(path, "expected an object {\"name\", \"set\"}");
     only_keys(v, path, {"name", "set"});
     if (!v.contains("name") || !v["name"].is_string() || v["name"].get<std::string>().empty() ||
@@ -145,7 +162,8 @@ int compare_main(int argc, char** argv, const char* self_exe) {
       fmt::print(
           "usage: pipesim compare COMPARISON.json [--out DIR]\n"
           "  COMPARISON.json: {{\"name\", \"base\": scenario file, \"variants\": "
-          "[{{\"name\", \"set\": {{\"key.path\": value}}}}]}}\n"
+          "[{{\"name\", \"set\": {{\"key.path\": value}}}}]}},\n"
+          "  or a scenario with a section \"compare\": {{\"variants\": [...]}} (its own base)\n"
           "  Runs each variant in its own process into DIR/<variant>/ and writes\n"
           "  DIR/comparison.csv and DIR/comparison.md (default DIR: out/<name>).\n");
       return 0;

@@ -40,4 +40,24 @@ set -e
 [[ $code -eq 2 ]] || { echo "expected exit 2, got $code"; exit 1; }
 grep -q "pipeline.d_lag" "$tmp/err" || { cat "$tmp/err"; exit 1; }
 [[ ! -e "$tmp/bad" ]] || { echo "output written for an invalid comparison"; exit 1; }
+# A scenario with a "compare" section is its own base; `run` ignores the section.
+cat > "$tmp/self.json" <<JSON
+{"name": "self", "duration_s": 3,
+ "network": {"validators": 4, "latency": {"model": "constant", "constant_ms": 50}},
+ "compare": {"variants": [{"name": "a", "set": {}},
+                          {"name": "b", "set": {"pipeline.kind": "async_execution"}}]}}
+JSON
+"$pipesim" compare "$tmp/self.json" --out "$tmp/self" > /dev/null
+head -1 "$tmp/self/comparison.csv" | grep -q "metric,unit,a,b"
+grep -q '"kind": "async_execution"' "$tmp/self/b/scenario.json"
+"$pipesim" run "$tmp/self.json" --out "$tmp/self_run" --quiet
+cat > "$tmp/self_bad.json" <<JSON
+{"network": {"validators": 4}, "compare": {"variants": [{"name": "only"}]}}
+JSON
+set +e
+"$pipesim" compare "$tmp/self_bad.json" --out "$tmp/self_bad" 2> "$tmp/err3"
+code=$?
+set -e
+[[ $code -eq 2 ]] || { echo "expected exit 2 for one variant, got $code"; exit 1; }
+grep -q "compare.variants" "$tmp/err3" || { cat "$tmp/err3"; exit 1; }
 echo "compare: ok"
