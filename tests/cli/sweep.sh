@@ -50,6 +50,13 @@ assert len(sweep["points"]) == 4 and sweep["points"][3]["params"]["consensus.blo
 assert sweep["base_scenario"]["duration_s"] == 3 and len(sweep["config_hash"]) == 16
 assert sweep["code_version"] == rows[0]["code_version"]
 PY
+# The figures of a real sweep (block time x seeds): the plot scripts run on pipesim sweep's output.
+"$pipesim" plot "$out" --out "$tmp/fig" > "$tmp/plot.log" || { cat "$tmp/plot.log"; exit 1; }
+for f in throughput_latency_vs_block_time.pdf throughput_latency_vs_block_time.png; do
+  [[ -s "$tmp/fig/$f" ]] || { echo "missing figure $f"; cat "$tmp/plot.log"; exit 1; }
+done
+head -c 8 "$tmp/fig/throughput_latency_vs_block_time.png" | od -An -c | grep -q "P   N   G" \
+  || { echo "not a PNG"; exit 1; }
 cp "$out/sweep.csv" "$tmp/orig.csv"
 
 # --collect rebuilds the same bytes.
