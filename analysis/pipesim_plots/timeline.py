@@ -186,7 +186,10 @@ def timeline(runs, outdir, formats, nodes=(0,), blocks=5, name="timeline"):
         if run.kind == "async_execution" and d is not None and "d_lag=" not in run.label:
             title += " (D = %s)" % format_value(d)
         bt = lookup(run.scenario, "consensus.block_time_ms")
-        if bt is not None and "block_time_ms=" not in run.label:
+        # Only the HotStuff pipelines are paced by consensus.block_time_ms (async_backing has 6 s
+        # relay slots, speculate_order_replay the DAG's rounds).
+        paced = run.kind in ("interleaved", "async_execution")
+        if paced and bt is not None and "block_time_ms=" not in run.label:
             title += ", block time %s ms" % format_value(bt)
         if h0 is not None:
             title += "; blocks from height %d" % h0
