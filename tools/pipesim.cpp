@@ -29,8 +29,8 @@
 
 #include "tools/compare_command.hpp"
 #include "tools/exec_command.hpp"
-#include "tools/sweep_command.hpp"
 #include "tools/plot_command.hpp"
+#include "tools/sweep_command.hpp"
 #include "tools/trace_stats_command.hpp"
 
 namespace fs = std::filesystem;
