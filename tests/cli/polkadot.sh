@@ -1,20 +1,13 @@
 #!/usr/bin/env bash
-# async_backing pipeline end to end: the shipped sync/async scenarios (shortened) run, are
-# byte-identical across two runs with the same seed, differ with another seed, hold their
-# invariants, and show one parablock per 12 s (sync) vs 6 s (async).
+# async_backing pipeline end to end: the shipped sync/async scenarios (shortened) run, hold their
+# invariants, and show one parablock per 12 s (sync) vs 6 s (async). Determinism of
+# polkadot-async is checked in determinism.sh.
 set -euo pipefail
 pipesim=$1
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-short=(--quiet --set duration_s=30 --set outputs.txs_csv=true --set outputs.tx_sample_rate=0.5)
+short=(--quiet --set duration_s=30)
 "$pipesim" run scenarios/polkadot-async.json "${short[@]}" --out "$tmp/a"
-"$pipesim" run scenarios/polkadot-async.json "${short[@]}" --out "$tmp/b"
-"$pipesim" run scenarios/polkadot-async.json "${short[@]}" --out "$tmp/c" --seed 7
 "$pipesim" run scenarios/polkadot-sync.json "${short[@]}" --out "$tmp/s"
-for f in summary.json blocks.csv txs.csv trace.json; do
-  [[ -s "$tmp/a/$f" ]] || { echo "missing or empty output $f"; exit 1; }
-  cmp "$tmp/a/$f" "$tmp/b/$f" || { echo "$f differs between two identical runs"; exit 1; }
-done
-if cmp -s "$tmp/a/blocks.csv" "$tmp/c/blocks.csv"; then echo "seed 7 gave the same blocks.csv"; exit 1; fi
 /usr/bin/python3 - "$tmp/a/summary.json" "$tmp/s/summary.json" <<'PY'
 import json, sys
 a = json.load(open(sys.argv[1]))
