@@ -29,7 +29,6 @@ constexpr std::uint16_t kSecondedChannel = 3;   // seconder -> other group membe
 constexpr std::uint16_t kChunkChannel = 4;      // backer -> validator (erasure chunk)
 
 constexpr double kNever = std::numeric_limits<double>::infinity();
-constexpr double kArrivalWindowS = 0.1;
 
 // Encoded sizes (bytes). Sources: polkadot/primitives (CandidateReceipt: descriptor with
 // para id, relay parent, collator, hashes and signature + commitments hash, ~700 B with the
@@ -192,16 +191,14 @@ class AsyncBacking final : public sim::Application {
  private:
   // ---- workload ----
 
-  static std::uint32_t low4(const Address& a) {
-    return static_cast<std::uint32_t>(a[16]) << 24 | static_cast<std::uint32_t>(a[17]) << 16 |
-           static_cast<std::uint32_t>(a[18]) << 8 | a[19];
+  std::uint32_t para_of(const workload::TxArrival& t) const {
+    return sender_bucket(t.tx.from) % paras_n_;
   }
-  std::uint32_t para_of(const workload::TxArrival& t) const { return low4(t.tx.from) % paras_n_; }
   NodeId collator(std::uint32_t para, std::uint32_t k) const {
     return relay_n_ + para * collators_ + k;
   }
   NodeId home_of(const workload::TxArrival& t) const {
-    return collator(para_of(t), (low4(t.tx.from) / paras_n_) % collators_);
+    return collator(para_of(t), (sender_bucket(t.tx.from) / paras_n_) % collators_);
   }
   bool is_collator(NodeId v) const { return v >= relay_n_; }
   std::uint32_t para_of_collator(NodeId v) const { return (v - relay_n_) / collators_; }

@@ -12,7 +12,6 @@ namespace {
 
 constexpr std::uint16_t kConsensusChannel = 1;
 /// Arrivals are generated in windows of this length (s), one runtime event per window.
-constexpr double kArrivalWindowS = 0.1;
 
 constexpr std::uint64_t kWorkloadSeedSalt = 0x776f726b6c6f6164ULL;  // "workload"
 
@@ -129,10 +128,7 @@ void HotStuffPipeline::schedule_arrivals(double from_s) {
 }
 
 sim::NodeId HotStuffPipeline::home_of(const workload::TxArrival& t) const {
-  const Address& a = t.tx.from;
-  const std::uint32_t low = static_cast<std::uint32_t>(a[16]) << 24 |
-                            static_cast<std::uint32_t>(a[17]) << 16 |
-                            static_cast<std::uint32_t>(a[18]) << 8 | a[19];
+  const std::uint32_t low = sender_bucket(t.tx.from);
   return entry_nodes_[low % entry_nodes_.size()];
 }
 

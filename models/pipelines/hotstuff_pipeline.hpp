@@ -46,6 +46,18 @@ struct PayloadRecord {
 /// Throws std::invalid_argument / std::runtime_error from the loaders.
 std::unique_ptr<workload::TxSource> make_tx_source(const sim::Scenario& scenario);
 
+/// Workload plumbing shared by every pipeline: arrivals are pulled from the TxSource in windows
+/// of this length (s), one runtime event per window.
+inline constexpr double kArrivalWindowS = 0.1;
+
+/// The sender's bucket: the last 4 bytes of its address, big-endian. Every pipeline maps a sender
+/// to its entry node (home validator, parachain, collator) from this, so a sender's transactions
+/// always enter at one place (which partitions senders across proposers).
+inline std::uint32_t sender_bucket(const Address& from) {
+  return static_cast<std::uint32_t>(from[16]) << 24 | static_cast<std::uint32_t>(from[17]) << 16 |
+         static_cast<std::uint32_t>(from[18]) << 8 | from[19];
+}
+
 class HotStuffPipeline : public sim::Application {
  public:
   HotStuffPipeline(const sim::Scenario& scenario, sim::Runtime& runtime);

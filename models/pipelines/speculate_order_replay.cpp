@@ -31,15 +31,11 @@ namespace cs = pipesim::consensus;
 using sim::NodeId;
 
 constexpr std::uint16_t kDagChannel = 2;
-/// Arrivals are generated in windows of this length (s), one runtime event per window.
-constexpr double kArrivalWindowS = 0.1;
 constexpr std::uint64_t kCoinSeedSalt = 0x636f696eULL;  // "coin"
 /// Encoded size of one dependency-DAG edge in a vertex: from 4 + to 4 + kind 1 bytes.
 constexpr std::uint64_t kEdgeBytes = 9;
 /// Encoded size of one speculated key (read or write set entry): a 32-byte key hash.
 constexpr std::uint64_t kKeyBytes = 32;
-/// Post-states deeper than this many overlays are flattened (as ChainState::kMaxOverlayDepth).
-constexpr std::size_t kMaxOverlayDepth = 16;
 
 sim::CpuJob job_of(const std::vector<ex::Span>& schedule, double makespan_s,
                    std::uint32_t threads) {
@@ -177,11 +173,7 @@ class SpeculateOrderReplay final : public sim::Application {
 
   /// Same rule as HotStuffPipeline::home_of: last 4 address bytes mod the never-crashing nodes.
   NodeId home_of(const ex::Transaction& t) const {
-    const Address& a = t.from;
-    const std::uint32_t low = static_cast<std::uint32_t>(a[16]) << 24 |
-                              static_cast<std::uint32_t>(a[17]) << 16 |
-                              static_cast<std::uint32_t>(a[18]) << 8 | a[19];
-    return entry_nodes_[low % entry_nodes_.size()];
+    return entry_nodes_[sender_bucket(t.from) % entry_nodes_.size()];
   }
 
   // ---- speculation (RequestBatch) ----
@@ -310,7 +302,7 @@ class SpeculateOrderReplay final : public sim::Application {
     a.stats = r.stats;
     a.root = r.outcome.state_root.value_or(Hash32{});
     ex::StateLayer::Ptr post = std::move(r.outcome.post_state);
-    if (post->depth() > kMaxOverlayDepth) post = post->flatten();
+    if (post->depth() > ChainState::kMaxOverlayDepth) post = post->flatten();
     states_.emplace(k + 1, std::move(post));
     anchors_.push_back(std::move(a));
     return anchors_.back();
