@@ -259,17 +259,23 @@ const std::vector<consensus::BlockHeader>& HotStuffPipeline::committed_chain(Nod
 
 // ---- effects ----
 
+double charge_consensus_lane(sim::Runtime& rt, sim::Recorder& rec, sim::NodeId node,
+                             double seconds_ref, double speed, std::string_view label) {
+  const double end = rt.occupy_consensus_lane(node, seconds_ref);
+  const double busy = seconds_ref / speed;
+  rec.cpu_busy(node, "consensus", busy);
+  if (rec.traced(node)) rec.span(node, sim::Track::kConsensus, label, end - busy, end);
+  return end;
+}
+
 struct HotStuffPipeline::Effects {
   HotStuffPipeline& p;
   NodeId node;
   double depart;
 
   void operator()(const consensus::Cpu& e) {
-    const double end = p.rt_.occupy_consensus_lane(node, e.seconds);
-    const double busy = e.seconds / p.speed_;
-    p.rec_.cpu_busy(node, "consensus", busy);
-    if (p.rec_.traced(node)) p.rec_.span(node, sim::Track::kConsensus, e.label, end - busy, end);
-    depart = std::max(depart, end);
+    depart =
+        std::max(depart, charge_consensus_lane(p.rt_, p.rec_, node, e.seconds, p.speed_, e.label));
   }
   void operator()(const consensus::Send& e) {
     p.rt_.send(node, e.to, kConsensusChannel, e.msg, e.msg->size_bytes(), depart);

@@ -21,6 +21,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "models/consensus/hotstuff.hpp"
@@ -45,6 +46,12 @@ struct PayloadRecord {
 /// The transaction source of a scenario's `workload` section (transfers, eth_mainnet, eth_bal).
 /// Throws std::invalid_argument / std::runtime_error from the loaders.
 std::unique_ptr<workload::TxSource> make_tx_source(const sim::Scenario& scenario);
+
+/// Charges `seconds_ref` reference-core seconds of protocol work (a core's Cpu effect) on `node`'s
+/// consensus lane: records the busy time (divided by `speed`, the node's speed factor) and a
+/// trace span named `label`. Returns when the work ends (the departure time of what it sends).
+double charge_consensus_lane(sim::Runtime& rt, sim::Recorder& rec, sim::NodeId node,
+                             double seconds_ref, double speed, std::string_view label);
 
 /// Workload plumbing shared by every pipeline: arrivals are pulled from the TxSource in windows
 /// of this length (s), one runtime event per window.

@@ -465,11 +465,8 @@ struct SpeculateOrderReplay::Effects {
   double depart;
 
   void operator()(const cs::Cpu& e) {
-    const double end = p.rt_.occupy_consensus_lane(node, e.seconds);
-    const double busy = e.seconds / p.speed_;
-    p.rec_.cpu_busy(node, "consensus", busy);
-    if (p.rec_.traced(node)) p.rec_.span(node, sim::Track::kConsensus, e.label, end - busy, end);
-    depart = std::max(depart, end);
+    depart =
+        std::max(depart, charge_consensus_lane(p.rt_, p.rec_, node, e.seconds, p.speed_, e.label));
   }
   void operator()(const cs::DagSend& e) {
     p.rt_.send(node, e.to, kDagChannel, e.msg, e.msg->size_bytes(), depart);
