@@ -996,14 +996,25 @@ void check_cross_fields(Scenario& s, const std::string& base_dir) {
                      s.faults.crash_at_s, s.duration_s));
   }
   check_polkadot(s);
-  // speculate_order_replay runs on the DAG BFT and only there (consensus.dag.* and
-  // pipeline.sor.* are ignored by the other pipelines, see docs/scenario.md).
+  // speculate_order_replay runs on the DAG BFT and only there.
   const bool sor = s.pipeline.kind == "speculate_order_replay";
   if (sor != (s.consensus.protocol == "dag_bft")) {
     fail("consensus.protocol",
          fmt::format("value \"{}\" does not fit pipeline.kind \"{}\", expected \"{}\"",
                      s.consensus.protocol, s.pipeline.kind, sor ? "dag_bft" : "hotstuff"));
   }
+  // A pipeline-specific section set for another pipeline would be silently ignored.
+  const auto only_for = [&](bool applies, bool is_default, const char* path, const char* kind) {
+    if (!applies && !is_default) {
+      fail(path, fmt::format("is set but has no effect with pipeline.kind \"{}\", expected it "
+                             "only with pipeline.kind \"{}\" (or left out)",
+                             s.pipeline.kind, kind));
+    }
+  };
+  only_for(sor, s.pipeline.sor == SorConfig{}, "pipeline.sor", "speculate_order_replay");
+  only_for(sor, s.consensus.dag == DagConsensusConfig{}, "consensus.dag", "speculate_order_replay");
+  only_for(s.pipeline.kind == "async_backing", s.polkadot == PolkadotConfig{}, "polkadot",
+           "async_backing");
   resolve_regions(s.network.latency, "network.latency");
   check_replay_blocks(s.workload);
   check_network(s, base_dir);
