@@ -47,6 +47,30 @@ struct TraceWrite {
   U256 value;
 };
 
+/// Opcode-class profile of one executed transaction, as recorded by a real EVM (tools/evm-trace).
+/// Counts of executed instructions per class (a cost model charges each class its own CPU time);
+/// all zero when the trace is approximated (then `recorded` is false and a cost model falls back
+/// to per-kind or per-gas costs).
+struct OpcodeProfile {
+  bool recorded = false;
+  std::uint32_t arith_stack = 0;   // arithmetic, comparison, bitwise, stack, jumps, env reads
+  std::uint32_t memory_words = 0;  // words touched by MLOAD/MSTORE/MCOPY/*COPY/RETURN
+  std::uint32_t keccak_words = 0;  // 32-byte words hashed by KECCAK256
+  std::uint32_t sload_cold = 0;    // EIP-2929 cold SLOAD (first access in the transaction)
+  std::uint32_t sload_warm = 0;
+  std::uint32_t sstore_cold = 0;
+  std::uint32_t sstore_warm = 0;
+  std::uint32_t account_reads = 0;  // BALANCE, EXTCODESIZE/HASH/COPY, SELFBALANCE
+  std::uint32_t calls = 0;          // CALL, CALLCODE, DELEGATECALL, STATICCALL
+  std::uint32_t creates = 0;        // CREATE, CREATE2
+  std::uint32_t logs = 0;           // LOG0..LOG4
+  std::uint32_t precompile_ecrecover = 0;
+  std::uint32_t precompile_hash = 0;   // SHA256, RIPEMD160, IDENTITY, BLAKE2F
+  std::uint32_t precompile_bn254 = 0;  // ECADD, ECMUL, ECPAIRING
+  std::uint32_t precompile_modexp = 0;
+  std::uint32_t precompile_other = 0;  // KZG point evaluation and the rest
+};
+
 /// A recorded transaction (e.g. from a mainnet block): its read set, write set, gas used and
 /// encoded size. Replay reads every `reads` key, then applies `writes` in order.
 struct AccessTrace {
@@ -54,6 +78,8 @@ struct AccessTrace {
   std::vector<TraceWrite> writes;
   std::uint64_t gas_used = 21'000;  // recorded gas, charged as is (must be <= gas_limit)
   std::uint32_t size_bytes = 110;   // recorded encoded size
+  OpcodeProfile opcodes;            // exact traces only (recorded == true)
+  bool exact = false;               // true: re-executed by a real EVM; false: approximated
 };
 
 struct Transaction {
