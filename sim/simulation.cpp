@@ -28,7 +28,9 @@ namespace {
 /// s * 1e9 flop/s, so a job of d reference-core seconds is d * 1e9 flops.
 constexpr double kFlopsPerReferenceSecond = 1e9;
 
-enum class EventKind : std::uint8_t { kDeliver, kTimer, kCallback };
+// kLaneWake: the consensus lane of `node` may be free; dispatch the oldest delivery or timer
+// waiting for it (ConsensusLane::waiting).
+enum class EventKind : std::uint8_t { kDeliver, kTimer, kCallback, kLaneWake };
 
 struct Event {
   double time;
@@ -47,6 +49,16 @@ struct Later {
   }
 };
 
+/// A node's consensus lane (one core, FIFO): deliveries and timers that arrive while it is busy
+/// wait here, in arrival order, behind a single kLaneWake event in the global heap (instead of
+/// being pushed back into the heap each time the lane stays busy: O(k) rather than O(k^2) heap
+/// operations for k queued messages).
+struct ConsensusLane {
+  double free_s = 0.0;
+  bool wake_pending = false;
+  std::deque<Event> waiting;
+};
+
 struct ExecLane {
   bool busy = false;
   std::deque<std::pair<CpuJob, std::function<void(double)>>> queue;
@@ -63,11 +75,15 @@ struct Simulation::Impl {
   std::priority_queue<Event, std::vector<Event>, Later> heap;
   std::vector<std::function<void()>> callbacks;
   std::vector<std::uint64_t> free_callbacks;
-  std::vector<double> consensus_lane_free_s;
+  std::vector<ConsensusLane> consensus_lanes;
   std::vector<ExecLane> exec_lanes;
   std::vector<double> crash_time_s;
   std::vector<double> speed;            // per node: speed factor (reference cores per host core)
   std::vector<double> flops_per_ref_s;  // per node: flops of one reference-core second
+  // Built-in platform (no network.platform_xml): every node has its own host that runs nothing
+  // but the node's execution lane, one job at a time, with threads <= cores (validated), so each
+  // worker has a core to itself and a job's end time is computed directly (no SimGrid actor).
+  bool analytic_exec = false;
   // Gossip dissemination (network.dissemination.mode != "direct").
   std::shared_ptr<const network::LatencyModel> latency_model;
   std::unique_ptr<network::Topology> topology;
@@ -101,6 +117,14 @@ struct Simulation::Impl {
     return callbacks.size() - 1;
   }
 
+  /// Schedules the consensus lane's next waiting event (if any) when the lane is free.
+  void wake_lane(NodeId node) {
+    ConsensusLane& lane = consensus_lanes[node];
+    if (lane.wake_pending || lane.waiting.empty()) return;
+    lane.wake_pending = true;
+    push(Event{std::max(lane.free_s, now_s), 0, EventKind::kLaneWake, 0, node, node, 0, nullptr});
+  }
+
   bool crashed(NodeId node, double t) const { return t >= crash_time_s[node]; }
 
   void start_job(NodeId node) {
@@ -109,6 +133,25 @@ struct Simulation::Impl {
     lane.busy = true;
     auto [job, on_done] = std::move(lane.queue.front());
     lane.queue.pop_front();
+    if (analytic_exec) {
+      // Same arithmetic as the SimGrid activities below on a dedicated host: worker w runs
+      // busy_w * flops_per_ref / host_speed seconds on its own core, and the job lasts at least
+      // makespan / speed.
+      const double start = now_s;
+      const double host_flops_per_s = hosts[node]->get_speed();
+      double end = start + job.makespan_s / speed[node];
+      for (double busy : job.worker_busy_s) {
+        if (busy > 0) end = std::max(end, start + busy * flops_per_ref_s[node] / host_flops_per_s);
+      }
+      Event ev{end, 0, EventKind::kCallback, 0, node, node, 0, nullptr};
+      ev.arg = store_callback([this, node, on_done = std::move(on_done), end]() {
+        exec_lanes[node].busy = false;
+        on_done(end);
+        start_job(node);
+      });
+      push(std::move(ev));
+      return;
+    }
     // The dispatcher may be ahead of SimGrid's clock when no job was running: catch up first.
     if (sg4::Engine::get_clock() < now_s) sg4::this_actor::sleep_until(now_s);
     ++active_jobs;
@@ -332,6 +375,8 @@ struct Simulation::Impl {
         if (crashed(e.node, e.time)) break;
         app->on_timer(e.node, e.arg);
         break;
+      case EventKind::kLaneWake:
+        break;  // handled in loop()
     }
   }
 
@@ -361,14 +406,32 @@ struct Simulation::Impl {
       Event e = heap.top();
       heap.pop();
       // Deliveries and timers wait for the node's consensus lane (one core, FIFO).
-      if (e.kind != EventKind::kCallback && consensus_lane_free_s[e.node] > e.time) {
-        e.time = consensus_lane_free_s[e.node];
-        push(std::move(e));
-        continue;
+      if (e.kind == EventKind::kLaneWake) {
+        ConsensusLane& lane = consensus_lanes[e.node];
+        if (lane.free_s > e.time) {  // a callback occupied the lane meanwhile
+          e.time = lane.free_s;
+          push(std::move(e));
+          continue;
+        }
+        const double t_wake = e.time;
+        e = std::move(lane.waiting.front());
+        lane.waiting.pop_front();
+        e.time = t_wake;
+        lane.wake_pending = false;
+      } else if (e.kind != EventKind::kCallback) {
+        ConsensusLane& lane = consensus_lanes[e.node];
+        if (lane.free_s > e.time || !lane.waiting.empty()) {
+          lane.waiting.push_back(std::move(e));
+          wake_lane(lane.waiting.back().node);
+          continue;
+        }
       }
       now_s = std::max(now_s, e.time);
       ++events;
+      const std::uint32_t node = e.node;
+      const bool lane_event = e.kind != EventKind::kCallback;
       dispatch(e);
+      if (lane_event) wake_lane(node);
       if (progress && (events & 0xfff) == 0) {
         auto w = std::chrono::steady_clock::now();
         if (w - last_report >= std::chrono::seconds(1)) {
@@ -400,6 +463,7 @@ Simulation::Simulation(const Scenario& scenario, const std::filesystem::path& ru
   NetworkModel net = make_network_model(scenario);
   if (scenario.network.platform_xml.empty()) {
     s.speed.assign(n, scenario.nodes.speed_factor);
+    s.analytic_exec = true;
     auto* zone = sg4::create_star_zone("validators");
     s.hosts.reserve(n);
     for (std::uint32_t i = 0; i < n; ++i) {
@@ -422,7 +486,7 @@ Simulation::Simulation(const Scenario& scenario, const std::filesystem::path& ru
   if (net.sample_s) s.transport->set_sampler(net.sample_s);
   s.recorder = std::make_unique<Recorder>(scenario, run_dir);
   if (scenario.network.dissemination.mode != "direct") s.setup_gossip(scenario, net);
-  s.consensus_lane_free_s.assign(n, 0.0);
+  s.consensus_lanes.resize(n);
   s.exec_lanes.resize(n);
   s.crash_time_s.assign(n, std::numeric_limits<double>::infinity());
   for (std::uint32_t c : scenario.faults.crashed) s.crash_time_s[c] = scenario.faults.crash_at_s;
@@ -537,7 +601,7 @@ void Simulation::at(double at_s, std::function<void()> fn) {
 
 double Simulation::occupy_consensus_lane(NodeId node, double seconds_ref) {
   Impl& s = *impl_;
-  double& free_at = s.consensus_lane_free_s[node];
+  double& free_at = s.consensus_lanes[node].free_s;
   free_at = std::max(free_at, s.now_s) + seconds_ref / s.speed[node];
   return free_at;
 }
