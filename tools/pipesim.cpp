@@ -11,10 +11,12 @@
 // Exit codes: 0 success; 1 runtime failure; 2 invalid scenario or usage (nothing written);
 // 3 the run finished but an invariant failed (outputs are written, the failure is listed).
 #include <fmt/format.h>
+#include <sys/resource.h>
 #include <unistd.h>
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -37,6 +39,28 @@ namespace fs = std::filesystem;
 using namespace pipesim;
 
 namespace {
+
+/// Process start, for the run log's wall time (static initialisation happens before main).
+const auto g_process_start = std::chrono::steady_clock::now();
+
+/// One line on stderr (the run log: a sweep point's run.log) with the process's wall time, split
+/// into start-up (scenario, platform, workload and pipeline construction) and simulation, its CPU
+/// time (user + system) and its peak resident set (getrusage ru_maxrss, KiB on Linux). Not in
+/// summary.json, which stays byte-identical across runs.
+void log_resources(double startup_s, double simulation_s) {
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  const auto seconds = [](const timeval& t) {
+    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) * 1e-6;
+  };
+  const double wall_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - g_process_start).count();
+  fmt::print(stderr,
+             "pipesim: wall {:.3f} s (start-up {:.3f} s, simulation {:.3f} s), cpu {:.3f} s, "
+             "peak rss {:.1f} MiB\n",
+             wall_s, startup_s, simulation_s, seconds(ru.ru_utime) + seconds(ru.ru_stime),
+             static_cast<double>(ru.ru_maxrss) / 1024.0);
+}
 
 sim::Scenario load(const std::string& file, std::vector<std::string> overrides,
                    const std::optional<std::uint64_t>& seed) {
@@ -123,10 +147,13 @@ int cmd_run(const std::string& file, const std::vector<std::string>& overrides,
       std::fflush(stderr);
     };
   }
+  const double startup_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - g_process_start).count();
   const sim::RunStats stats = simulation.run(*app, progress);
   if (progress_on && stats.wall_s >= 1.0) fmt::print(stderr, "\n");
   sim::Recorder& rec = simulation.recorder();
   rec.write_outputs();
+  log_resources(startup_s, stats.wall_s);
   if (!quiet) print_summary(scenario, rec.summary(), stats, dir);
   if (!rec.invariants_hold()) {
     fmt::print(stderr, "pipesim: an invariant was violated (see {}/summary.json)\n", dir.string());
