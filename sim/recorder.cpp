@@ -30,13 +30,6 @@ struct TxTimes {
   std::uint64_t gas = 0;
 };
 
-struct StageRow {
-  BlockRef block;
-  std::uint32_t node;
-  std::string stage;
-  double time_s;
-};
-
 const char* track_name(Track t) {
   switch (t) {
     case Track::kConsensus:
@@ -63,7 +56,9 @@ struct Recorder::Impl {
   std::filesystem::path run_dir;
   std::optional<output::ChromeTraceWriter> trace;
   std::vector<bool> track_named;  // per (node, tid) whether thread_name was written
-  std::vector<StageRow> stages;
+  /// blocks.csv, streamed row by row during the run (one row per (block, node, stage): the
+  /// largest output; kept in memory it grew linearly with blocks x validators).
+  std::optional<output::CsvWriter> blocks_csv;
   std::vector<TxTimes> txs;
   std::map<std::string, std::vector<double>> cpu_busy;  // stage -> per node seconds
   std::vector<double> exec_durations;
@@ -99,6 +94,11 @@ Recorder::Recorder(const Scenario& scenario, std::filesystem::path run_dir)
     : impl_(std::make_unique<Impl>()) {
   impl_->scenario = scenario;
   impl_->run_dir = std::move(run_dir);
+  if (!impl_->run_dir.empty() && scenario.outputs.blocks_csv) {
+    impl_->blocks_csv.emplace(impl_->run_dir / "blocks.csv",
+                              std::vector<std::string>{"height", "block_id", "round", "proposer",
+                                                       "node", "stage", "time_s"});
+  }
   if (!impl_->run_dir.empty() && scenario.outputs.trace) {
     impl_->trace.emplace(impl_->run_dir / "trace.json");
     const std::uint32_t traced =
@@ -117,7 +117,17 @@ Recorder::~Recorder() = default;
 
 void Recorder::block_stage(std::uint32_t node, const BlockRef& b, std::string_view stage,
                            double time_s) {
-  impl_->stages.push_back(StageRow{b, node, std::string(stage), time_s});
+  if (impl_->blocks_csv) {
+    output::CsvWriter& csv = *impl_->blocks_csv;
+    csv.add(b.height)
+        .add(fmt::format("{:016x}", b.block_id))
+        .add(b.round)
+        .add(static_cast<std::uint64_t>(b.proposer))
+        .add(static_cast<std::uint64_t>(node))
+        .add(stage)
+        .add_fixed(time_s, 6);
+    csv.end_row();
+  }
   if (traced(node)) {
     instant(node, Track::kConsensus, fmt::format("{} h{}", stage, b.height), time_s);
   }
@@ -237,20 +247,9 @@ void Recorder::write_outputs() {
   Impl& s = *impl_;
   if (s.run_dir.empty()) return;
   const auto& o = s.scenario.outputs;
-  if (o.blocks_csv) {
-    output::CsvWriter csv(s.run_dir / "blocks.csv",
-                          {"height", "block_id", "round", "proposer", "node", "stage", "time_s"});
-    for (const StageRow& r : s.stages) {
-      csv.add(r.block.height)
-          .add(fmt::format("{:016x}", r.block.block_id))
-          .add(r.block.round)
-          .add(static_cast<std::uint64_t>(r.block.proposer))
-          .add(static_cast<std::uint64_t>(r.node))
-          .add(r.stage)
-          .add_fixed(r.time_s, 6);
-      csv.end_row();
-    }
-    csv.commit();
+  if (s.blocks_csv) {
+    s.blocks_csv->commit();
+    s.blocks_csv.reset();
   }
   if (o.txs_csv) {
     output::CsvWriter csv(s.run_dir / "txs.csv",

@@ -5,7 +5,7 @@
 //   scenario.json the resolved scenario (to_json): `pipesim run DIR/scenario.json` reruns it;
 //   summary.json  every metric with its unit and percentiles, invariants, the resolved scenario,
 //                 seed, code version and config hash;
-//   blocks.csv    one row per (block, node, stage):
+//   blocks.csv    one row per (block, node, stage), streamed during the run:
 //   height,block_id,round,proposer,node,stage,time_s txs.csv       sampled transaction lifecycles
 //   (outputs.txs_csv, outputs.tx_sample_rate); trace.json    Chrome trace event format (a process
 //   per traced node, a track per stage).
