@@ -8,8 +8,9 @@
 //  - Consensus lane: message and timer handling is serialised on one dedicated core per node.
 //    A handler that costs c seconds (occupy_consensus_lane) delays the node's next delivery or
 //    timer until the lane is free again, and messages it sends depart when the work is done.
-//  - Execution lane: block execution is charged on the node's SimGrid host (all its cores, shared
-//    fairly with whatever else runs there), one job at a time per node in FIFO order.
+//  - Execution lane: block execution is charged on the node's host, one job at a time per node in
+//    FIFO order: computed directly on the built-in platform (a worker per core), as SimGrid
+//    activities on a network.platform_xml host (its cores shared fairly with whatever runs there).
 //  - Transport: see sim/transport.hpp (latency model + per-node upload/download serialisation).
 #pragma once
 
