@@ -277,12 +277,13 @@ void Recorder::write_outputs() {
     }
     csv.commit();
   }
+  if (s.trace) s.trace->commit();
   // Reproducibility bundle: the resolved scenario (every key, presets expanded, file paths
-  // absolute); `pipesim run DIR/scenario.json` reproduces this run byte for byte. Written before
-  // summary.json, whose presence marks a finished run (pipesim sweep's resume test).
+  // absolute); `pipesim run DIR/scenario.json` reproduces this run byte for byte. Written after
+  // every other output and before summary.json, whose presence marks a finished run (pipesim
+  // sweep's resume test; output::RunFolder moves it into place last).
   output::write_file_atomic(s.run_dir / "scenario.json", to_json(s.scenario).dump(2) + "\n");
   output::write_file_atomic(s.run_dir / "summary.json", summary().dump(2) + "\n");
-  if (s.trace) s.trace->commit();
 }
 
 std::string code_version() {

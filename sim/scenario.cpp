@@ -10,6 +10,7 @@
 #include "models/common/data_dir.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
@@ -23,6 +24,7 @@
 #include <string_view>
 
 #include <fmt/format.h>
+#include <unistd.h>
 #include <nlohmann/json.hpp>
 
 namespace pipesim::sim {
@@ -50,6 +52,25 @@ struct NumRange {
 constexpr NumRange kNonNegative{0.0, false, kInf};
 constexpr NumRange kPositive{0.0, true, kInf};
 constexpr NumRange kFraction{0.0, false, 1.0};
+// Upper bounds that keep every value the simulator derives finite and every allocation bounded
+// (docs/scenario.md, "Limits"). They are far above any real system: a validator set of 10^6
+// (Ethereum has about 10^6 validator keys but far fewer nodes), 4096 cores per host, a CPU cost
+// of 1 s per operation or 1 ms per gas (mainnet clients spend 1-100 ns per gas), 10^7 simulated
+// seconds (116 days).
+constexpr std::uint64_t kMaxValidators = 1'000'000;
+constexpr std::uint64_t kMaxCores = 4096;
+constexpr NumRange kCpuCostUs{0.0, false, 1e6};
+constexpr NumRange kCpuCostNsPerGas{0.0, false, 1e6};
+constexpr NumRange kDuration{0.0, true, 1e7};
+/// Protocol rounds (blocks, relay slots, timeouts) and generated transactions per run.
+constexpr double kMaxRounds = 1e7;
+constexpr double kMaxTransactions = 1e8;
+/// Memory estimate terms (bytes; measured, see check_resources and docs/scenario.md "Limits").
+constexpr double kBytesBase = 64.0 * 1024 * 1024;
+constexpr double kBytesPerValidator = 64.0 * 1024;
+constexpr double kBytesPerTransaction = 300.0;
+constexpr double kBytesPerTransactionPerValidator = 25.0;
+constexpr double kBytesPerMessage = 128.0;
 
 /// `parent.key`, or `key` at the root.
 std::string join(const std::string& parent, std::string_view key) {
@@ -60,11 +81,21 @@ std::string index_path(const std::string& parent, std::size_t i) {
   return fmt::format("{}[{}]", parent, i);
 }
 
-/// A JSON value rendered for an error message (strings quoted, long values shortened).
+/// A JSON value rendered for an error message (strings quoted, long values shortened; invalid
+/// UTF-8 replaced by U+FFFD instead of throwing).
 std::string show(const json& v) {
-  std::string s = v.dump();
+  std::string s = v.dump(-1, ' ', false, json::error_handler_t::replace);
   if (s.size() > 60) s = s.substr(0, 57) + "...";
   return s;
+}
+
+/// A key as it may appear in a JSON path of an error message: JSON-escaped (control characters,
+/// e.g. a NUL that would truncate the message when printed as a C string, become \uXXXX; invalid
+/// UTF-8 becomes U+FFFD), without the quotes.
+std::string printable_key(std::string_view key) {
+  const std::string quoted =
+      json(std::string(key)).dump(-1, ' ', false, json::error_handler_t::replace);
+  return quoted.substr(1, quoted.size() - 2);
 }
 
 [[noreturn]] void fail(const std::string& path, const std::string& message) {
@@ -111,7 +142,7 @@ void check_keys(const json& obj, const std::string& path, const std::vector<std:
         hint = fmt::format(" (did you mean \"{}\"?)", candidate);
       }
     }
-    fail(join(path, key),
+    fail(join(path, printable_key(key)),
          fmt::format("unknown key{}, allowed keys: {}", hint, fmt::join(allowed, ", ")));
   }
 }
@@ -430,7 +461,7 @@ void visit(V& v, LatencyConfig& c) {
 
 template <class V>
 void visit(V& v, NetworkConfig& c) {
-  v.uint("validators", c.validators, 4);
+  v.uint("validators", c.validators, 4, kMaxValidators);
   v.object("latency", [&](auto& s) { visit(s, c.latency); });
   v.object("bandwidth", [&](auto& s) {
     s.number("upload_mbps", c.bandwidth.upload_mbps, kPositive);
@@ -458,7 +489,7 @@ void visit(V& v, NetworkConfig& c) {
 
 template <class V>
 void visit(V& v, NodesConfig& c) {
-  v.uint("cores", c.cores, 1);
+  v.uint("cores", c.cores, 1, kMaxCores);
   v.number("speed_factor", c.speed_factor, kPositive);
 }
 
@@ -473,21 +504,21 @@ void visit(V& v, ConsensusConfig& c) {
   v.choice("protocol", c.protocol, {"hotstuff", "dag_bft"});
   v.number("block_time_ms", c.block_time_ms, kPositive);
   v.number("round_timeout_ms", c.round_timeout_ms, kPositive);
-  v.number("signature_verify_us", c.signature_verify_us, kNonNegative);
-  v.number("signature_sign_us", c.signature_sign_us, kNonNegative);
-  v.number("qc_verify_us", c.qc_verify_us, kNonNegative);
+  v.number("signature_verify_us", c.signature_verify_us, kCpuCostUs);
+  v.number("signature_sign_us", c.signature_sign_us, kCpuCostUs);
+  v.number("qc_verify_us", c.qc_verify_us, kCpuCostUs);
   v.object("dag", [&](auto& s) { visit(s, c.dag); });
 }
 
 template <class V>
 void visit(V& v, CostModelConfig& c) {
-  v.number("cpu_ns_per_gas", c.cpu_ns_per_gas, kNonNegative);
-  v.number("cold_read_us", c.cold_read_us, kNonNegative);
-  v.number("warm_read_us", c.warm_read_us, kNonNegative);
+  v.number("cpu_ns_per_gas", c.cpu_ns_per_gas, kCpuCostNsPerGas);
+  v.number("cold_read_us", c.cold_read_us, kCpuCostUs);
+  v.number("warm_read_us", c.warm_read_us, kCpuCostUs);
   v.boolean("async_io", c.async_io);
-  v.number("sig_recover_us", c.sig_recover_us, kNonNegative);
-  v.number("trie_node_hash_us", c.trie_node_hash_us, kNonNegative);
-  v.number("task_overhead_us", c.task_overhead_us, kNonNegative);
+  v.number("sig_recover_us", c.sig_recover_us, kCpuCostUs);
+  v.number("trie_node_hash_us", c.trie_node_hash_us, kCpuCostUs);
+  v.number("task_overhead_us", c.task_overhead_us, kCpuCostUs);
 }
 
 template <class V>
@@ -579,7 +610,7 @@ void visit(V& v, Scenario& s) {
   v.note("description");
   v.text("name", s.name);
   v.uint("seed", s.seed, 0);
-  v.number("duration_s", s.duration_s, kPositive);
+  v.number("duration_s", s.duration_s, kDuration);
   v.object("network", [&](auto& x) { visit(x, s.network); });
   v.object("nodes", [&](auto& x) { visit(x, s.nodes); });
   v.object("consensus", [&](auto& x) { visit(x, s.consensus); });
@@ -930,8 +961,103 @@ void check_polkadot(const Scenario& s) {
   }
 }
 
+/// Bytes of the machine's physical memory, or PIPESIM_MEMORY_LIMIT_MB when set (tests, shared
+/// machines).
+double memory_limit_bytes() {
+  if (const char* env = std::getenv("PIPESIM_MEMORY_LIMIT_MB"); env != nullptr) {
+    char* end = nullptr;
+    const double mb = std::strtod(env, &end);
+    if (end != env && mb > 0) return mb * 1024.0 * 1024.0;
+  }
+  const long pages = sysconf(_SC_PHYS_PAGES);
+  const long page = sysconf(_SC_PAGE_SIZE);
+  return pages > 0 && page > 0 ? static_cast<double>(pages) * static_cast<double>(page) : 8e9;
+}
+
+/// Resource bounds, checked before anything is allocated (docs/scenario.md, "Limits"): the
+/// number of protocol rounds the duration implies, the number of generated transactions, and an
+/// estimate of the peak memory against the machine's memory.
+void check_resources(const Scenario& s) {
+  const auto rounds = [&](const char* path, double period_ms, const char* what) {
+    const double count = s.duration_s * 1000.0 / period_ms;
+    if (count > kMaxRounds) {
+      fail(path, fmt::format("value {} gives {:.3g} {} in duration_s ({} s), expected at most "
+                             "{:.0e} (a number >= {:.3g} ms, or a shorter duration_s)",
+                             period_ms, count, what, s.duration_s, kMaxRounds,
+                             s.duration_s * 1000.0 / kMaxRounds));
+    }
+  };
+  if (s.consensus.protocol == "hotstuff" && s.pipeline.kind != "async_backing") {
+    rounds("consensus.block_time_ms", s.consensus.block_time_ms, "rounds");
+    rounds("consensus.round_timeout_ms", s.consensus.round_timeout_ms, "timeouts");
+  }
+  if (s.consensus.protocol == "dag_bft" && s.consensus.dag.round_time_ms > 0) {
+    rounds("consensus.dag.round_time_ms", s.consensus.dag.round_time_ms, "rounds");
+  }
+  if (s.pipeline.kind == "async_backing") {
+    rounds("polkadot.relay_slot_ms", s.polkadot.relay_slot_ms, "relay slots");
+    rounds("polkadot.grandpa_round_ms", s.polkadot.grandpa_round_ms, "GRANDPA rounds");
+  }
+  const double txs = s.workload.kind == "transfers" ? s.workload.tps * s.duration_s : 0.0;
+  if (txs > kMaxTransactions) {
+    fail("workload.tps",
+         fmt::format("value {} gives {:.3g} transactions in duration_s ({} s), expected at most "
+                     "{:.0e} transactions (a rate <= {:.3g} tx/s, or a shorter duration_s)",
+                     s.workload.tps, txs, s.duration_s, kMaxTransactions,
+                     kMaxTransactions / s.duration_s));
+  }
+  // Peak memory estimate (bytes), docs/scenario.md "Limits". Per transaction: fitted to the
+  // peak RSS (/usr/bin/time -v) of scenarios/minimal.json at 5000 tx/s for 20 s vs 200 s with 4
+  // validators (373 B/tx) and 20 s vs 60 s with 16 (672 B/tx), rounded up. Per message in
+  // flight: an Event of the dispatcher's heap (56 B) with the heap's doubling, 128 B (not
+  // measured). Direct broadcast has up to n^2 messages in flight at once (every validator's
+  // timeout to every other).
+  const double n = s.network.validators;
+  const bool direct = s.network.dissemination.mode == "direct";
+  const double in_flight = direct ? n * n : n * std::max<double>(s.network.topology.degree, 8.0);
+  const double pairs = s.network.platform_xml.empty() ? 0.0 : n * n;  // route matrix
+  // Propagation broadcasts blocks only: its workload generates no transaction.
+  const double tx_bytes = s.pipeline.kind == "propagation"
+                              ? 0.0
+                              : kBytesPerTransaction + kBytesPerTransactionPerValidator * n;
+  const double txs_term = txs * tx_bytes;
+  const double msg_term = in_flight * kBytesPerMessage + pairs * sizeof(double);
+  const double estimate = kBytesBase + n * kBytesPerValidator + txs_term + msg_term;
+  const double limit = memory_limit_bytes();
+  if (estimate > limit) {
+    const bool by_txs = txs_term > msg_term;
+    fail(
+        by_txs ? "workload.tps" : "network.validators",
+        fmt::format("value {} needs an estimated {:.1f} GiB of memory ({:.3g} transactions, {:.3g} "
+                    "messages in flight with {} dissemination), expected at most the {:.1f} GiB "
+                    "of this machine: lower {}{}",
+                    by_txs ? s.workload.tps : n, estimate / 1073741824.0, txs, in_flight,
+                    s.network.dissemination.mode, limit / 1073741824.0,
+                    by_txs ? "workload.tps or duration_s" : "network.validators",
+                    by_txs || !direct ? "" : " or use gossip (network.dissemination.mode)"));
+  }
+}
+
+/// `name` names the run's folder under outputs.dir: one plain path component, so that no name
+/// (`..`, `/tmp/x`, `a/../../b`) writes outside outputs.dir.
+void check_name(const std::string& name) {
+  bool plain = name != "." && name != ".." && name.size() <= 200 &&
+               name.find_first_of("/\\") == std::string::npos;
+  for (const char c : name) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f) plain = false;
+  }
+  if (!plain) {
+    fail("name", fmt::format("value {} is not a plain folder name, expected at most 200 bytes "
+                             "without '/', '\\' or control characters, and not \".\" or "
+                             "\"..\" (the run's folder is outputs.dir/<name>)",
+                             show(json(name))));
+  }
+}
+
 /// Checks that involve more than one field (after every field passed its own check).
 void check_cross_fields(Scenario& s, const std::string& base_dir) {
+  check_name(s.name);
   if (s.pipeline.threads > s.nodes.cores) {
     fail("pipeline.threads", fmt::format("value {} is out of range, expected an integer <= "
                                          "nodes.cores ({})",
@@ -1015,6 +1141,13 @@ void check_cross_fields(Scenario& s, const std::string& base_dir) {
   only_for(sor, s.consensus.dag == DagConsensusConfig{}, "consensus.dag", "speculate_order_replay");
   only_for(s.pipeline.kind == "async_backing", s.polkadot == PolkadotConfig{}, "polkadot",
            "async_backing");
+  if (s.workload.kind != "transfers" && s.workload.tps == 0.0) {
+    fail("workload.tps", fmt::format("value 0 is out of range for workload.kind \"{}\" (a replay "
+                                     "needs an arrival rate), expected a number > 0; 0 is "
+                                     "allowed with kind \"transfers\" (no transactions)",
+                                     s.workload.kind));
+  }
+  check_resources(s);
   resolve_regions(s.network.latency, "network.latency");
   check_replay_blocks(s.workload);
   check_network(s, base_dir);
@@ -1058,8 +1191,39 @@ void apply_override(nlohmann::json& doc, const std::string& assignment) {
     fail(path.empty() ? "--set" : path,
          fmt::format("cannot set \"{}\": value {} is not an object", key, show(*node)));
   }
+  // The nesting bound of scenario files holds for override values too (checked on the text, so a
+  // deep value is never built, dumped or destroyed recursively).
+  std::size_t depth = 0, max_depth = 0;
+  bool in_string = false, escaped = false;
+  for (const char c : text) {
+    if (in_string) {
+      if (escaped) {
+        escaped = false;
+      } else if (c == '\\') {
+        escaped = true;
+      } else if (c == '"') {
+        in_string = false;
+      }
+      continue;
+    }
+    if (c == '"') in_string = true;
+    if (c == '[' || c == '{') max_depth = std::max(max_depth, ++depth);
+    if ((c == ']' || c == '}') && depth > 0) --depth;
+  }
+  if (max_depth + parts.size() > kMaxScenarioDepth) {
+    fail(printable_key(key), fmt::format("the --set value is nested {} levels deep, expected a "
+                                         "scenario nested at most {} levels deep",
+                                         max_depth, kMaxScenarioDepth));
+  }
   json value = json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (value.is_discarded()) value = text;  // not JSON: a bare string such as aws_p90
+  try {
+    (void)value.dump();  // throws for a string that is not valid UTF-8
+    (void)json(key).dump();
+  } catch (const json::type_error&) {
+    fail("--set", fmt::format("{} is not valid UTF-8, expected key.path=value in UTF-8",
+                              show(json(assignment))));
+  }
   (*node)[parts.back()] = std::move(value);
 }
 
@@ -1074,6 +1238,117 @@ Scenario parse_scenario(const nlohmann::json& doc, const std::string& base_dir) 
   return s;
 }
 
+namespace {
+
+/// Where the parser is, for error messages: one frame per open object (its current key) or array
+/// (the index of the element being read), and the keys seen in each open object.
+struct ParsePath {
+  struct Frame {
+    bool array = false;
+    std::size_t index = 0;
+    std::string key;  // printable form
+    std::set<std::string> keys;
+  };
+  std::vector<Frame> frames;
+
+  std::string str() const {
+    std::string out;
+    for (const Frame& f : frames) {
+      if (f.array) {
+        out = index_path(out, f.index);
+      } else if (!f.key.empty()) {
+        out = join(out, f.key);
+      }
+    }
+    return out;
+  }
+  /// An element of the innermost array is complete.
+  void element_done() {
+    if (!frames.empty() && frames.back().array) ++frames.back().index;
+  }
+};
+
+/// `detail` of a library exception without its "[json.exception.xxx.nnn] " prefix.
+std::string library_detail(const char* what) {
+  std::string detail = what;
+  if (const auto pos = detail.find("] ");
+      detail.rfind("[json.exception", 0) == 0 && pos != std::string::npos) {
+    detail = detail.substr(pos + 2);
+  }
+  return detail;
+}
+
+}  // namespace
+
+json parse_scenario_json(std::string_view text, const std::string& source) {
+  if (text.size() > kMaxScenarioBytes) {
+    fail("", fmt::format("{}: the scenario is larger than {} bytes, expected a scenario file of "
+                         "at most {} MiB",
+                         source, kMaxScenarioBytes, kMaxScenarioBytes >> 20));
+  }
+  ParsePath where;
+  const json::parser_callback_t callback = [&where](int depth, json::parse_event_t event,
+                                                    json& parsed) {
+    switch (event) {
+      case json::parse_event_t::object_start:
+      case json::parse_event_t::array_start:
+        // The depth is checked before the container opens: no deep recursion (dump, destroy,
+        // the visitors) ever sees a document deeper than kMaxScenarioDepth.
+        if (depth >= static_cast<int>(kMaxScenarioDepth)) {
+          fail(where.str(), fmt::format("nesting is deeper than {} levels, expected a scenario "
+                                        "nested at most {} levels deep",
+                                        kMaxScenarioDepth, kMaxScenarioDepth));
+        }
+        where.frames.push_back({event == json::parse_event_t::array_start, 0, {}, {}});
+        break;
+      case json::parse_event_t::key: {
+        ParsePath::Frame& f = where.frames.back();
+        const std::string& raw = parsed.get_ref<const std::string&>();
+        f.key = printable_key(raw);
+        if (!f.keys.insert(raw).second) {
+          fail(where.str(),
+               "is listed twice in one object, expected each key at most once "
+               "(JSON readers disagree on which duplicate wins)");
+        }
+        break;
+      }
+      case json::parse_event_t::object_end:
+      case json::parse_event_t::array_end:
+        where.frames.pop_back();
+        where.element_done();
+        break;
+      case json::parse_event_t::value:
+        where.element_done();
+        break;
+    }
+    return true;
+  };
+  try {
+    return json::parse(text.begin(), text.end(), callback);
+  } catch (const json::parse_error& e) {
+    // e.what() is "[json.exception.parse_error.101] parse error at line L, column C: ...".
+    const std::string path = where.str();
+    fail("", fmt::format("{}: JSON syntax error at byte {}{}: {}", source, e.byte,
+                         path.empty() ? "" : " (in " + path + ")", library_detail(e.what())));
+  } catch (const json::out_of_range& e) {
+    // 406: a number that overflows a double (e.g. 1e400), before any callback sees it.
+    std::string token = library_detail(e.what());
+    if (const auto a = token.find('\''), b = token.rfind('\''); a != std::string::npos && b > a) {
+      token = token.substr(a + 1, b - a - 1);
+    }
+    fail(where.str(), fmt::format("value {} is out of range, expected a finite number (magnitude "
+                                  "at most 1.8e308)",
+                                  token));
+  }
+}
+
+Scenario parse_scenario_text(std::string_view text, const std::vector<std::string>& overrides,
+                             const std::string& source, const std::string& base_dir) {
+  json doc = parse_scenario_json(text, source);
+  for (const auto& assignment : overrides) apply_override(doc, assignment);
+  return parse_scenario(doc, base_dir);
+}
+
 Scenario load_scenario(const std::string& file, const std::vector<std::string>& overrides) {
   namespace fs = std::filesystem;
   std::error_code ec;
@@ -1084,23 +1359,19 @@ Scenario load_scenario(const std::string& file, const std::vector<std::string>& 
   if (!in) {
     fail("", fmt::format("cannot read scenario file \"{}\": {}", file, std::strerror(errno)));
   }
-  std::ostringstream text;
-  text << in.rdbuf();
-  json doc;
-  try {
-    doc = json::parse(text.str());
-  } catch (const json::parse_error& e) {
-    // e.what() is "[json.exception.parse_error.101] parse error at line L, column C: ...".
-    std::string detail = e.what();
-    if (const auto pos = detail.find("] ");
-        detail.rfind("[json.exception", 0) == 0 && pos != std::string::npos) {
-      detail = detail.substr(pos + 2);
-    }
-    fail("", fmt::format("{}: JSON syntax error at byte {}: {}", file, e.byte, detail));
+  // Bounded read: a device such as /dev/zero or a huge file stops at the limit.
+  std::string text;
+  std::array<char, 65536> chunk{};
+  while (in && text.size() <= kMaxScenarioBytes) {
+    in.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+    text.append(chunk.data(), static_cast<std::size_t>(in.gcount()));
   }
-  for (const auto& assignment : overrides) apply_override(doc, assignment);
+  if (in.bad()) {
+    fail("", fmt::format("cannot read scenario file \"{}\": {}", file, std::strerror(errno)));
+  }
   const fs::path parent = fs::path(file).parent_path();
-  return parse_scenario(doc, parent.empty() ? std::string(".") : parent.string());
+  return parse_scenario_text(text, overrides, file,
+                             parent.empty() ? std::string(".") : parent.string());
 }
 
 nlohmann::json to_json(const Scenario& scenario) {

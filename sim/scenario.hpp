@@ -13,6 +13,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -294,8 +295,23 @@ void apply_override(nlohmann::json& doc, const std::string& assignment);
 /// `base_dir` resolves relative file paths inside the scenario (the scenario file's folder).
 Scenario parse_scenario(const nlohmann::json& doc, const std::string& base_dir = ".");
 
-/// Reads a file, applies overrides, then parse_scenario. Throws ScenarioError (path "" for an
-/// unreadable file or a JSON syntax error, with the line/column).
+/// Largest scenario text accepted (bytes) and deepest nesting (objects/arrays): bounds checked
+/// while reading and parsing, before the document is built (a /dev/zero or a 100,000-level
+/// nesting is rejected with a ScenarioError, not read or recursed into).
+inline constexpr std::size_t kMaxScenarioBytes = 16u << 20;
+inline constexpr std::size_t kMaxScenarioDepth = 64;
+
+/// Parses scenario JSON text with the bounds above and rejects duplicate keys (naming their JSON
+/// path). Syntax errors name `source`, the byte offset and the path being read; a number that
+/// overflows a double (1e400) names its path. Throws ScenarioError.
+nlohmann::json parse_scenario_json(std::string_view text, const std::string& source);
+
+/// parse_scenario_json + apply_override for each of `overrides` + parse_scenario.
+Scenario parse_scenario_text(std::string_view text, const std::vector<std::string>& overrides,
+                             const std::string& source, const std::string& base_dir = ".");
+
+/// Reads a file (at most kMaxScenarioBytes), applies overrides, then parse_scenario. Throws
+/// ScenarioError (path "" for an unreadable file or a JSON syntax error, with the line/column).
 Scenario load_scenario(const std::string& file, const std::vector<std::string>& overrides = {});
 
 /// The fully resolved scenario as JSON (every key, defaults included), for summary.json.

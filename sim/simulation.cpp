@@ -4,10 +4,15 @@
 #include <simgrid/s4u.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
+#include <exception>
+#include <fstream>
 #include <limits>
 #include <queue>
+#include <regex>
+#include <sstream>
 #include <stdexcept>
 #include <unordered_map>
 
@@ -27,6 +32,10 @@ namespace {
 /// 1 flop of a SimGrid host = 1 ns of a reference core: a host of speed factor s runs
 /// s * 1e9 flop/s, so a job of d reference-core seconds is d * 1e9 flops.
 constexpr double kFlopsPerReferenceSecond = 1e9;
+
+/// Set by request_stop() (a signal handler), polled by the dispatcher once per event.
+std::atomic<int> g_stop_signal{0};
+static_assert(std::atomic<int>::is_always_lock_free);
 
 // kLaneWake: the consensus lane of `node` may be free; dispatch the oldest delivery or timer
 // waiting for it (ConsensusLane::waiting).
@@ -100,6 +109,9 @@ struct Simulation::Impl {
   std::uint64_t seq = 0;
   std::uint64_t events = 0;
   int active_jobs = 0;
+  /// The first exception raised in an actor (dispatcher or execution job): the run stops and
+  /// Simulation::run rethrows it.
+  std::exception_ptr failure;
 
   void push(Event e) {
     e.seq = seq++;
@@ -126,6 +138,24 @@ struct Simulation::Impl {
   }
 
   bool crashed(NodeId node, double t) const { return t >= crash_time_s[node]; }
+
+  /// Wraps an execution actor's body: an exception (other than SimGrid ending the daemon actor)
+  /// is kept as the run's failure, and the job no longer counts as active, so the dispatcher
+  /// wakes up and stops the run (an exception escaping an actor aborts the process).
+  template <class F>
+  auto guard_job(F body) {
+    return [this, body = std::move(body)]() mutable {
+      try {
+        body();
+      } catch (const simgrid::ForcefulKillException&) {
+        throw;
+      } catch (...) {
+        if (!failure) failure = std::current_exception();
+        --active_jobs;
+        cv->notify_all();
+      }
+    };
+  }
 
   void start_job(NodeId node) {
     ExecLane& lane = exec_lanes[node];
@@ -156,8 +186,8 @@ struct Simulation::Impl {
     if (sg4::Engine::get_clock() < now_s) sg4::this_actor::sleep_until(now_s);
     ++active_jobs;
     auto done = std::make_shared<std::function<void(double)>>(std::move(on_done));
-    sg4::ActorPtr actor =
-        sg4::Actor::create("exec", hosts[node], [this, node, job = std::move(job), done]() mutable {
+    sg4::ActorPtr actor = sg4::Actor::create(
+        "exec", hosts[node], guard_job([this, node, job = std::move(job), done]() mutable {
           const double start = sg4::Engine::get_clock();
           std::vector<sg4::ExecPtr> execs;
           execs.reserve(job.worker_busy_s.size());
@@ -178,8 +208,30 @@ struct Simulation::Impl {
           push(std::move(ev));
           --active_jobs;
           cv->notify_all();
-        });
+        }));
     actor->daemonize();
+  }
+
+  /// SimGrid aborts the process (no exception) on a host or cluster with `core` < 1 while
+  /// parsing: such attributes are found in the file first and reported as a scenario error.
+  static void check_platform_cores(const std::string& file) {
+    std::ifstream in(file, std::ios::binary);
+    std::ostringstream text;
+    text << in.rdbuf();
+    static const std::regex kCore(
+        R"(<\s*(host|cluster|peer)\b[^>]*?\bid\s*=\s*["']([^"']*)["'][^>]*?\bcore\s*=\s*["']([^"']*)["'])");
+    const std::string xml = text.str();
+    for (auto it = std::sregex_iterator(xml.begin(), xml.end(), kCore);
+         it != std::sregex_iterator(); ++it) {
+      const std::string value = (*it)[3].str();
+      char* end = nullptr;
+      const long cores = std::strtol(value.c_str(), &end, 10);
+      if (value.empty() || *end != '\0' || cores < 1 || cores > 1'000'000) {
+        throw ScenarioError("network.platform_xml",
+                            (*it)[1].str() + " \"" + (*it)[2].str() + "\" of \"" + file +
+                                "\" has core=\"" + value + "\", expected an integer core >= 1");
+      }
+    }
   }
 
   /// network.platform_xml: loads the file, maps validator i onto the i-th host in name order,
@@ -190,8 +242,12 @@ struct Simulation::Impl {
   void load_platform(const Scenario& sc, NetworkModel& net) {
     const std::string& file = sc.network.platform_xml;
     const std::uint32_t n = sc.network.validators;
+    check_platform_cores(file);
     try {
       engine->load_platform(file);
+      // Routing zones finish their set-up when the platform is sealed (a Vivaldi zone's
+      // coordinates): routes asked for before that fail (the old `unordered_map::at` error).
+      engine->seal_platform();
     } catch (const std::exception& e) {
       throw ScenarioError("network.platform_xml",
                           "cannot load SimGrid platform \"" + file + "\": " + e.what());
@@ -209,13 +265,43 @@ struct Simulation::Impl {
     speed.resize(n);
     for (std::uint32_t i = 0; i < n; ++i) {
       speed[i] = hosts[i]->get_speed() / kFlopsPerReferenceSecond * sc.nodes.speed_factor;
+      if (hosts[i]->get_core_count() < 1 || !(speed[i] > 0.0) || !std::isfinite(speed[i])) {
+        throw ScenarioError("network.platform_xml",
+                            "host \"" + hosts[i]->get_name() + "\" of \"" + file + "\" has " +
+                                std::to_string(hosts[i]->get_core_count()) + " cores and speed " +
+                                std::to_string(hosts[i]->get_speed()) +
+                                " flop/s, expected core >= 1 and a speed > 0");
+      }
     }
-    const auto route_s = [](const sg4::Host* a, const sg4::Host* b) {
+    // A missing route (or a routing that cannot answer) is an input error: SimGrid reports it
+    // with an exception, turned into one naming both hosts.
+    const auto route_s = [file](const sg4::Host* a, const sg4::Host* b) {
       std::vector<sg4::Link*> links;
       double latency = 0.0;
-      a->route_to(b, links, &latency);
+      std::string why;
+      try {
+        a->route_to(b, links, &latency);
+        // A full routing table without the pair answers with an empty route.
+        if (links.empty() && latency == 0.0) why = "the platform lists no route for the pair";
+      } catch (const std::exception& e) {
+        why = e.what();
+      }
+      if (!why.empty()) {
+        throw ScenarioError("network.platform_xml", "no route from host \"" + a->get_name() +
+                                                        "\" to host \"" + b->get_name() +
+                                                        "\" in \"" + file + "\": " + why);
+      }
       return latency;
     };
+    // Validation checks every pair up front on platforms of up to 256 validators (65,280 routes);
+    // larger ones are checked pair by pair as messages first use them.
+    if (n <= 256) {
+      for (std::uint32_t a = 0; a < n; ++a) {
+        for (std::uint32_t b = 0; b < n; ++b) {
+          if (a != b) route_s(hosts[a], hosts[b]);
+        }
+      }
+    }
     const LatencyConfig& lc = sc.network.latency;
     if (sc.network.dissemination.mode != "direct" || lc.jitter_kind != "uniform") {
       // Gossip and model jitter need a LatencyModel: every route once, eagerly, as a region
@@ -380,6 +466,26 @@ struct Simulation::Impl {
     }
   }
 
+  /// The dispatcher actor's body: any exception is kept for Simulation::run (an exception
+  /// escaping an actor would abort the process inside SimGrid).
+  void guarded_loop(const ProgressFn& progress) {
+    try {
+      loop(progress);
+    } catch (const simgrid::ForcefulKillException&) {
+      throw;
+    } catch (...) {
+      if (!failure) failure = std::current_exception();
+    }
+  }
+
+  /// Throws the failure of an execution actor, or RunInterrupted for a requested stop.
+  void check_stop() const {
+    if (failure) std::rethrow_exception(failure);
+    if (const int sig = g_stop_signal.load(std::memory_order_relaxed); sig != 0) {
+      throw RunInterrupted(sig);
+    }
+  }
+
   void loop(const ProgressFn& progress) {
     const auto wall_start = std::chrono::steady_clock::now();
     auto last_report = wall_start;
@@ -388,6 +494,7 @@ struct Simulation::Impl {
     app->on_start();
     double clock_reached = -1.0;  // a wait_until(t) that timed out means the clock is at t
     while (true) {
+      check_stop();
       if (heap.empty()) {
         if (active_jobs == 0) break;
         cv->wait(lock);
@@ -443,6 +550,13 @@ struct Simulation::Impl {
     app->on_finish();
   }
 };
+
+void request_stop(int signal) noexcept {
+  g_stop_signal.store(signal, std::memory_order_relaxed);
+}
+int stop_requested() noexcept {
+  return g_stop_signal.load(std::memory_order_relaxed);
+}
 
 Simulation::Simulation(const Scenario& scenario, const std::filesystem::path& run_dir)
     : impl_(std::make_unique<Impl>()) {
@@ -500,8 +614,9 @@ RunStats Simulation::run(Application& app, const ProgressFn& progress) {
   Impl& s = *impl_;
   s.app = &app;
   const auto wall_start = std::chrono::steady_clock::now();
-  sg4::Actor::create("dispatcher", s.hosts[0], [&s, &progress]() { s.loop(progress); });
+  sg4::Actor::create("dispatcher", s.hosts[0], [&s, &progress]() { s.guarded_loop(progress); });
   s.engine->run();
+  if (s.failure) std::rethrow_exception(s.failure);
   std::vector<std::uint64_t> sent(validators()), received(validators());
   for (NodeId i = 0; i < validators(); ++i) {
     sent[i] = s.transport->bytes_sent(i);
@@ -608,6 +723,16 @@ double Simulation::occupy_consensus_lane(NodeId node, double seconds_ref) {
 
 void Simulation::run_execution(NodeId node, CpuJob job, std::function<void(double)> on_done) {
   Impl& s = *impl_;
+  // A non-finite or negative duration (e.g. from an absurd cost model) would make SimGrid abort.
+  const auto bad = [](double d) { return !std::isfinite(d) || d < 0.0; };
+  if (bad(job.makespan_s) || std::any_of(job.worker_busy_s.begin(), job.worker_busy_s.end(), bad)) {
+    throw std::runtime_error("execution job on validator " + std::to_string(node) +
+                             " has a negative or non-finite CPU "
+                             "duration (makespan " +
+                             std::to_string(job.makespan_s) +
+                             " s); check "
+                             "pipeline.cost_model and nodes.speed_factor");
+  }
   s.exec_lanes[node].queue.emplace_back(std::move(job), std::move(on_done));
   s.start_job(node);
 }

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <stdexcept>
 #include <string>
 
 #include "sim/runtime.hpp"
@@ -30,6 +31,24 @@ struct RunStats {
 using ProgressFn =
     std::function<void(double simulated_s, double duration_s, double wall_s, std::uint64_t events)>;
 
+/// Thrown by Simulation::run when a stop was requested (request_stop(), e.g. from a SIGINT or
+/// SIGTERM handler); `signal()` is the number passed to request_stop.
+class RunInterrupted : public std::runtime_error {
+ public:
+  explicit RunInterrupted(int signal)
+      : std::runtime_error("interrupted by signal " + std::to_string(signal)), signal_(signal) {}
+  int signal() const { return signal_; }
+
+ private:
+  int signal_;
+};
+
+/// Asks the running simulation (if any) to stop at its next event: run() then throws
+/// RunInterrupted(signal). Async-signal-safe (stores into a lock-free atomic).
+void request_stop(int signal) noexcept;
+/// The signal passed to request_stop(), or 0.
+int stop_requested() noexcept;
+
 class Simulation final : public Runtime {
  public:
   /// Creates the SimGrid engine and platform. Throws std::runtime_error if an engine already
@@ -40,7 +59,11 @@ class Simulation final : public Runtime {
   Simulation(const Simulation&) = delete;
   Simulation& operator=(const Simulation&) = delete;
 
-  /// Runs `app` until scenario.duration_s simulated seconds have passed.
+  /// Runs `app` until scenario.duration_s simulated seconds have passed. Any exception raised
+  /// inside the simulation (by the application, an execution job, SimGrid, or std::bad_alloc) is
+  /// caught in its actor, stops the run and is rethrown here (never an abort of the process);
+  /// a requested stop throws RunInterrupted. A job with a negative or non-finite CPU duration
+  /// throws std::runtime_error.
   RunStats run(Application& app, const ProgressFn& progress = {});
 
   // Runtime

@@ -2,14 +2,18 @@
 
 #include <fcntl.h>
 #include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <csignal>
+#include <cstdlib>
 #include <cstring>
 #include <deque>
 #include <fstream>
 #include <stdexcept>
+#include <string_view>
 
 extern char** environ;
 
@@ -25,14 +29,33 @@ pid_t spawn_process(const std::vector<std::string>& args, const std::filesystem:
   posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log.c_str(),
                                    O_WRONLY | O_CREAT | O_TRUNC, 0644);
   posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
+  std::vector<std::string> env_text;
+  const std::string parent = std::string(kParentPidEnv) + "=" + std::to_string(getpid());
+  for (char** e = environ; *e != nullptr; ++e) {
+    if (std::string_view(*e).rfind(std::string(kParentPidEnv) + "=", 0) != 0) {
+      env_text.emplace_back(*e);
+    }
+  }
+  env_text.push_back(parent);
+  std::vector<char*> envp;
+  for (auto& e : env_text) envp.push_back(e.data());
+  envp.push_back(nullptr);
   pid_t pid = 0;
-  const int rc = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
+  const int rc = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
   if (rc != 0) {
     throw std::runtime_error("cannot start " + args[0] + " (log " + log.string() +
                              "): " + std::strerror(rc));
   }
   return pid;
+}
+
+void die_with_parent() {
+  const char* parent = std::getenv(kParentPidEnv);
+  if (parent == nullptr) return;
+  prctl(PR_SET_PDEATHSIG, SIGTERM);
+  // The parent may have died before prctl: then this process was re-parented already.
+  if (std::to_string(getppid()) != parent) _exit(128 + SIGTERM);
 }
 
 int exit_code_of(int wait_status) {

@@ -11,8 +11,18 @@
 
 namespace pipesim::tools {
 
+/// Environment variable set in every child to the parent's pid: a pipesim child that sees it
+/// asks the kernel for SIGTERM when the parent dies (PR_SET_PDEATHSIG; die_with_parent()), so
+/// killing `pipesim sweep` or `compare`, even with SIGKILL, leaves no orphan simulation running.
+inline constexpr const char* kParentPidEnv = "PIPESIM_PARENT_PID";
+
+/// In a child started by spawn_process: SIGTERM when the parent dies; exits at once (status 143)
+/// if the parent is already gone. No effect without kParentPidEnv. Call first thing in main().
+void die_with_parent();
+
 /// Starts `args` (args[0] is the executable path, not searched in PATH) with stdout and stderr
-/// both redirected to `log` (created or truncated). Returns the child's pid.
+/// both redirected to `log` (created or truncated), kParentPidEnv set to this process's pid.
+/// Returns the child's pid.
 /// Throws std::runtime_error (with the errno text) if the log cannot be opened or spawning fails.
 pid_t spawn_process(const std::vector<std::string>& args, const std::filesystem::path& log);
 

@@ -17,18 +17,23 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <csignal>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <iostream>
 #include <memory>
+#include <new>
 #include <string>
 #include <vector>
 
 #include "models/pipelines/pipeline.hpp"
+#include "sim/output/run_folder.hpp"
 #include "sim/recorder.hpp"
 #include "sim/scenario.hpp"
 #include "sim/simulation.hpp"
 
+#include "tools/child_process.hpp"
 #include "tools/compare_command.hpp"
 #include "tools/exec_command.hpp"
 #include "tools/plot_command.hpp"
@@ -120,23 +125,29 @@ void print_summary(const sim::Scenario& s, const nlohmann::json& summary,
   if (!dir.empty()) fmt::print("  outputs in {}\n", dir.string());
 }
 
+extern "C" void on_stop_signal(int sig) {
+  sim::request_stop(sig);
+}
+
+/// SIGINT, SIGTERM and SIGHUP stop the simulation at its next event (cmd_run then removes the
+/// staged outputs and leaves the INCOMPLETE marker) instead of killing the process mid-write.
+void install_stop_handlers() {
+  struct sigaction sa {};
+  sa.sa_handler = on_stop_signal;
+  sigemptyset(&sa.sa_mask);
+  for (const int sig : {SIGINT, SIGTERM, SIGHUP}) sigaction(sig, &sa, nullptr);
+}
+
 int cmd_run(const std::string& file, const std::vector<std::string>& overrides,
             const std::optional<std::uint64_t>& seed, const std::string& out, bool quiet) {
   sim::Scenario scenario = load(file, overrides, seed);
-  fs::path dir = out.empty() ? fs::path(scenario.outputs.dir) / scenario.name : fs::path(out);
-  std::error_code ec;
-  const bool created = !fs::exists(dir, ec);
-  fs::create_directories(dir);
+  const fs::path dir = out.empty() ? fs::path(scenario.outputs.dir) / scenario.name : fs::path(out);
+  // Lock + staging folder first: an unwritable or busy folder fails before simulating.
+  sim::output::RunFolder folder(dir);
   const bool progress_on = !quiet && isatty(STDERR_FILENO);
   // Input errors found while building the network (platform hosts, topology connectivity) are
-  // scenario errors too: leave nothing behind.
-  std::unique_ptr<sim::Simulation> sim_ptr;
-  try {
-    sim_ptr = std::make_unique<sim::Simulation>(scenario, dir);
-  } catch (const sim::ScenarioError&) {
-    if (created) fs::remove_all(dir, ec);
-    throw;
-  }
+  // scenario errors too: the folder is left as it was (RunFolder removes what it created).
+  auto sim_ptr = std::make_unique<sim::Simulation>(scenario, folder.staging());
   sim::Simulation& simulation = *sim_ptr;
   auto app = pipelines::make_pipeline(scenario, simulation);
   sim::ProgressFn progress;
@@ -147,13 +158,33 @@ int cmd_run(const std::string& file, const std::vector<std::string>& overrides,
       std::fflush(stderr);
     };
   }
+  // After the engine exists: SimGrid installs a SIGINT handler of its own that exits 1.
+  install_stop_handlers();
+  folder.begin();
   const double startup_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - g_process_start).count();
-  const sim::RunStats stats = simulation.run(*app, progress);
-  if (progress_on && stats.wall_s >= 1.0) fmt::print(stderr, "\n");
-  sim::Recorder& rec = simulation.recorder();
-  rec.write_outputs();
+  sim::RunStats stats;
+  try {
+    stats = simulation.run(*app, progress);
+    if (progress_on && stats.wall_s >= 1.0) fmt::print(stderr, "\n");
+    simulation.recorder().write_outputs();
+    if (const int sig = sim::stop_requested(); sig != 0) throw sim::RunInterrupted(sig);
+    folder.commit();
+  } catch (const sim::RunInterrupted& e) {
+    if (progress_on) fmt::print(stderr, "\n");
+    folder.abandon(fmt::format("interrupted by SIG{}", sigabbrev_np(e.signal())));
+    fmt::print(stderr, "pipesim: run interrupted by SIG{}: no outputs written (see {})\n",
+               sigabbrev_np(e.signal()), (dir / sim::output::RunFolder::kMarker).string());
+    return 128 + e.signal();
+  } catch (const std::bad_alloc&) {
+    folder.abandon("out of memory");
+    throw;
+  } catch (const std::exception& e) {
+    folder.abandon(e.what());
+    throw;
+  }
   log_resources(startup_s, stats.wall_s);
+  sim::Recorder& rec = simulation.recorder();
   if (!quiet) print_summary(scenario, rec.summary(), stats, dir);
   if (!rec.invariants_hold()) {
     fmt::print(stderr, "pipesim: an invariant was violated (see {}/summary.json)\n", dir.string());
@@ -162,8 +193,12 @@ int cmd_run(const std::string& file, const std::vector<std::string>& overrides,
   return 0;
 }
 
+/// Everything `run` does before simulating: the scenario (with its resource estimate), then the
+/// platform, topology, latency data and the pipeline built in memory; nothing is written.
 int cmd_validate(const std::string& file, const std::vector<std::string>& overrides) {
   sim::Scenario s = sim::load_scenario(file, overrides);
+  sim::Simulation simulation(s);
+  auto app = pipelines::make_pipeline(s, simulation);
   fmt::print("{}: valid ({} pipeline, {} validators, {} s simulated)\n", file, s.pipeline.kind,
              s.network.validators, s.duration_s);
   return 0;
@@ -172,6 +207,7 @@ int cmd_validate(const std::string& file, const std::vector<std::string>& overri
 }  // namespace
 
 int main(int argc, char** argv) {
+  tools::die_with_parent();  // a sweep point or compare variant: no orphan when the parent dies
   // Subcommands with their own option parsing (they print their own --help).
   if (argc >= 2 && std::string(argv[1]) == "exec") return exec_main(argc - 1, argv + 1);
   if (argc >= 2 && std::string(argv[1]) == "compare") {
@@ -223,6 +259,16 @@ int main(int argc, char** argv) {
   } catch (const sim::ScenarioError& e) {
     fmt::print(stderr, "pipesim: invalid scenario {}: {}\n", file, e.what());
     return 2;
+  } catch (const sim::output::RunFolderBusy& e) {
+    fmt::print(stderr, "pipesim: {}\n", e.what());
+    return 1;
+  } catch (const std::bad_alloc&) {
+    fmt::print(stderr,
+               "pipesim: error: out of memory while simulating {} (the scenario passed the "
+               "resource estimate of docs/scenario.md but needed more); lower network.validators, "
+               "workload.tps or duration_s\n",
+               file);
+    return 1;
   } catch (const std::exception& e) {
     fmt::print(stderr, "pipesim: error: {}\n", e.what());
     return 1;

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
+#include <cstring>
 #include <deque>
 #include <filesystem>
 #include <fstream>
@@ -51,6 +52,46 @@ std::string read_text(const fs::path& file) {
 bool file_exists(const fs::path& p) {
   std::error_code ec;
   return fs::exists(p, ec);
+}
+
+/// A point's summary.json when it is a finished run's (a JSON object with "metrics"); nullopt
+/// when absent or unreadable, with `problem` saying what is wrong with a file that exists.
+std::optional<json> read_summary(const fs::path& pdir, std::string* problem = nullptr) {
+  const fs::path f = pdir / "summary.json";
+  if (!file_exists(f)) return std::nullopt;
+  json j = json::parse(read_text(f), nullptr, /*allow_exceptions=*/false);
+  if (!j.is_discarded() && j.is_object() && j.contains("metrics") && j["metrics"].is_object()) {
+    return j;
+  }
+  if (problem != nullptr) {
+    *problem = fmt::format("{} is {}, expected the summary of a finished run", f.string(),
+                           j.is_discarded() ? "not valid JSON" : "not a run summary");
+  }
+  return std::nullopt;
+}
+
+bool finished(const fs::path& pdir) {
+  return read_summary(pdir).has_value();
+}
+
+/// Parses a JSON file the sweep wrote itself (point.json, scenario.json); throws naming the file.
+template <class J>
+J parse_file(const fs::path& f) {
+  J j = J::parse(read_text(f), nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) {
+    throw std::runtime_error(
+        fmt::format("{}: not valid JSON (a damaged point folder: remove it "
+                    "and run the sweep again)",
+                    f.string()));
+  }
+  return j;
+}
+
+/// Set by SIGINT / SIGTERM / SIGHUP during run_points: no new point starts, running points are
+/// stopped (they exit "interrupted") and the sweep collects what finished.
+volatile std::sig_atomic_t g_sweep_stop = 0;
+extern "C" void on_sweep_signal(int sig) {
+  g_sweep_stop = sig;
 }
 
 struct Plan {
@@ -155,6 +196,7 @@ std::string point_status(const fs::path& pdir, const json* summary) {
   if (summary != nullptr) {
     return summary->value("invariants_hold", true) ? "ok" : "invariant_violation";
   }
+  if (file_exists(pdir / "summary.json")) return "corrupt_summary";
   std::ifstream err(pdir / "error.txt");
   std::string line;
   if (err && std::getline(err, line) && line.rfind("status: ", 0) == 0) return line.substr(8);
@@ -192,9 +234,10 @@ CollectResult collect(const fs::path& dir, const std::set<std::string>* only = n
   for (const fs::path& pdir : folders) {
     PointData d;
     d.id = pdir.filename().string();
-    d.point = ojson::parse(read_text(pdir / "point.json"));
-    if (file_exists(pdir / "summary.json"))
-      d.summary = json::parse(read_text(pdir / "summary.json"));
+    d.point = parse_file<ojson>(pdir / "point.json");
+    std::string problem;
+    d.summary = read_summary(pdir, &problem);
+    if (!problem.empty()) fmt::print(stderr, "pipesim sweep: {}\n", problem);
     d.status = point_status(pdir, d.summary ? &*d.summary : nullptr);
     if (d.summary) {
       d.kind = (*d.summary)["scenario"]["pipeline"].value("kind", "");
@@ -202,8 +245,10 @@ CollectResult collect(const fs::path& dir, const std::set<std::string>* only = n
         metric_cols.insert(col);
       }
     } else if (file_exists(pdir / "scenario.json")) {
-      const json s = json::parse(read_text(pdir / "scenario.json"));
-      if (s.contains("pipeline")) d.kind = s["pipeline"].value("kind", "");
+      const json s = json::parse(read_text(pdir / "scenario.json"), nullptr, false);
+      if (s.is_object() && s.contains("pipeline") && s["pipeline"].is_object()) {
+        d.kind = s["pipeline"].value("kind", "");
+      }
     }
     if (d.point.contains("params")) {
       for (const auto& [k, v] : d.point["params"].items()) {
@@ -317,7 +362,13 @@ std::string finish_point(const Running& r, int wait_status, const fs::path& pdir
   }
   std::string status = "failed";
   std::string exit_text = fmt::format("exit status {}", code);
-  if (r.timed_out) {
+  // `pipesim run` exits 128 + signal after a SIGINT / SIGTERM / SIGHUP it handled.
+  const int sig = WIFSIGNALED(wait_status) ? WTERMSIG(wait_status) : code > 128 ? code - 128 : 0;
+  if (!r.timed_out && (sig == SIGINT || sig == SIGTERM || sig == SIGHUP)) {
+    status = "interrupted";
+    exit_text =
+        fmt::format("stopped by SIG{} (runs again on the next `pipesim sweep`)", sigabbrev_np(sig));
+  } else if (r.timed_out) {
     status = "timeout";
     exit_text = "killed after --timeout-s";
   } else if (WIFSIGNALED(wait_status)) {
@@ -341,12 +392,22 @@ int run_points(const Plan& plan, const std::string& exe, unsigned jobs, double t
   std::deque<std::size_t> pending;
   std::size_t skipped = 0;
   for (std::size_t i = 0; i < plan.points.size(); ++i) {
-    if (file_exists(point_dir(plan.dir, plan.points[i]) / "summary.json")) {
+    std::string problem;
+    if (read_summary(point_dir(plan.dir, plan.points[i]), &problem)) {
       ++skipped;
     } else {
+      if (!problem.empty()) {
+        fmt::print(stderr, "pipesim sweep: {}; point {} runs again\n", problem, plan.points[i].id);
+      }
       pending.push_back(i);
     }
   }
+  g_sweep_stop = 0;
+  struct sigaction sa {};
+  sa.sa_handler = on_sweep_signal;
+  sigemptyset(&sa.sa_mask);
+  for (const int sig : {SIGINT, SIGTERM, SIGHUP}) sigaction(sig, &sa, nullptr);
+  int forwarded = 0;
   const std::size_t total = plan.points.size();
   const bool tty = !quiet && isatty(STDERR_FILENO);
   const char* kill_hook = std::getenv(kKillHookEnv);
@@ -375,6 +436,13 @@ int run_points(const Plan& plan, const std::string& exe, unsigned jobs, double t
   };
   progress();
   while (!pending.empty() || !running.empty()) {
+    if (const int sig = g_sweep_stop; sig != 0 && forwarded == 0) {
+      // Children share the terminal's process group (a Ctrl-C reached them already); a signal
+      // sent to the sweep alone is passed on. They stop and report "interrupted".
+      forwarded = sig;
+      pending.clear();
+      for (const Running& r : running) kill(r.pid, sig);
+    }
     while (!pending.empty() && running.size() < jobs) {
       const std::size_t i = pending.front();
       pending.pop_front();
@@ -439,6 +507,7 @@ int run_points(const Plan& plan, const std::string& exe, unsigned jobs, double t
     progress();
   }
   if (tty) fmt::print(stderr, "\n");
+  for (const int sig : {SIGINT, SIGTERM, SIGHUP}) signal(sig, SIG_DFL);
   std::set<std::string> ids;
   for (const auto& p : plan.points) ids.insert(p.id);
   const CollectResult r = collect(plan.dir, &ids);
@@ -447,6 +516,13 @@ int run_points(const Plan& plan, const std::string& exe, unsigned jobs, double t
     fmt::print("pipesim sweep: {}: {} points ({}), {} run now in {:.1f} s wall\n  results in {}\n",
                plan.name, r.rows, status_counts(r), finished_now, wall,
                (plan.dir / "sweep.csv").string());
+  }
+  if (forwarded != 0) {
+    fmt::print(stderr,
+               "pipesim sweep: interrupted by SIG{}; unfinished points run on the next "
+               "`pipesim sweep` with the same --out\n",
+               sigabbrev_np(forwarded));
+    return 128 + forwarded;
   }
   return exit_code(r);
 }
@@ -534,7 +610,7 @@ int sweep_main(int argc, char** argv, const char* self_exe) {
       const std::string exe = fs::absolute(self_exe).string();
       const fs::path dir = fs::absolute(plan.dir).lexically_normal();
       for (const auto& p : plan.points) {
-        if (file_exists(point_dir(dir, p) / "summary.json")) continue;
+        if (finished(point_dir(dir, p))) continue;
         std::string line;
         for (const auto& a : run_command(exe, point_dir(dir, p))) {
           line += (line.empty() ? "" : " ") + tools::shell_quote(a);

@@ -16,6 +16,7 @@
 #include "sim/output/atomic_file.hpp"
 #include "sim/output/chrome_trace.hpp"
 #include "sim/output/csv.hpp"
+#include "sim/output/run_folder.hpp"
 #include "sim/output/stats.hpp"
 
 namespace fs = std::filesystem;
@@ -422,4 +423,77 @@ TEST_CASE("TimeSeries buckets sums and counts") {
   CHECK_THROWS_AS(ts.add(1.0, std::nan("")), std::invalid_argument);
   CHECK_THROWS_AS(ts.add(1e12), std::length_error);
   CHECK_THROWS_AS(TimeSeries(0.0), std::invalid_argument);
+}
+
+// ---- RunFolder ----------------------------------------------------------------------------
+
+namespace {
+
+std::string slurp(const std::filesystem::path& p) {
+  std::ifstream in(p);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::filesystem::path fresh_dir(const char* name) {
+  const auto d = std::filesystem::temp_directory_path() /
+                 (std::string("pipesim-runfolder-") + name + "-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(d);
+  return d;
+}
+
+}  // namespace
+
+TEST_CASE("RunFolder: commit replaces a previous run whole, summary.json last") {
+  using pipesim::sim::output::RunFolder;
+  namespace fs = std::filesystem;
+  const fs::path dir = fresh_dir("commit");
+  fs::create_directories(dir);
+  pipesim::sim::output::write_file_atomic(dir / "summary.json", "old");
+  pipesim::sim::output::write_file_atomic(dir / "txs.csv", "old txs");
+  pipesim::sim::output::write_file_atomic(dir / "point.json", "kept");  // not an output
+  {
+    RunFolder f(dir);
+    CHECK(f.staging().parent_path() == dir);
+    CHECK(slurp(dir / "summary.json") == "old");  // an invalid scenario would leave it
+    f.begin();
+    CHECK(fs::exists(dir / RunFolder::kMarker));
+    CHECK_FALSE(fs::exists(dir / "summary.json"));  // no summary next to a run in progress
+    pipesim::sim::output::write_file_atomic(f.staging() / "blocks.csv", "new blocks");
+    pipesim::sim::output::write_file_atomic(f.staging() / "summary.json", "new");
+    f.commit();
+  }
+  CHECK(slurp(dir / "summary.json") == "new");
+  CHECK(slurp(dir / "blocks.csv") == "new blocks");
+  CHECK_FALSE(fs::exists(dir / "txs.csv"));  // the old run's output is gone, not mixed in
+  CHECK(slurp(dir / "point.json") == "kept");
+  CHECK_FALSE(fs::exists(dir / RunFolder::kMarker));
+  for (const auto& e : fs::directory_iterator(dir)) {
+    CHECK(e.path().filename().string().rfind(".run-", 0) != 0);
+  }
+  fs::remove_all(dir);
+}
+
+TEST_CASE("RunFolder: a second writer is refused; an abandoned run leaves its reason") {
+  using pipesim::sim::output::RunFolder;
+  namespace fs = std::filesystem;
+  const fs::path dir = fresh_dir("busy");
+  {
+    RunFolder first(dir);
+    CHECK_THROWS_AS(RunFolder second(dir), pipesim::sim::output::RunFolderBusy);
+    first.begin();
+    first.abandon("interrupted by INT");
+  }
+  CHECK(slurp(dir / RunFolder::kMarker).find("interrupted by INT") != std::string::npos);
+  { RunFolder again(dir); }  // the lock was released with the first
+  fs::remove_all(dir);
+}
+
+TEST_CASE("RunFolder: a folder it created is removed when the run never began") {
+  using pipesim::sim::output::RunFolder;
+  const auto dir = fresh_dir("created");
+  { RunFolder f(dir); }
+  CHECK_FALSE(std::filesystem::exists(dir));
+  CHECK_THROWS_AS(RunFolder(std::filesystem::path("/proc/version/x")), std::runtime_error);
 }

@@ -3,7 +3,10 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <limits>
 #include <map>
+#include <new>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -250,4 +253,47 @@ TEST_CASE("runtime: flood over a platform's routes") {
   CHECK(at.at(3) == doctest::Approx(l03).epsilon(1e-6));
   const double via1 = l01 + sim.base_latency_s(1, 2), via3 = l03 + sim.base_latency_s(3, 2);
   CHECK(at.at(2) == doctest::Approx(std::min(via1, via3)).epsilon(1e-6));
+}
+
+TEST_CASE("runtime: an exception in the application stops the run and reaches the caller") {
+  Simulation sim(base(4));
+  struct Throwing : Application {
+    Simulation* sim = nullptr;
+    void on_start() override { sim->set_timer(1, 0.5, 7); }
+    void on_deliver(NodeId, NodeId, std::uint16_t, const std::shared_ptr<const void>&) override {}
+    void on_timer(NodeId, std::uint64_t) override { throw std::bad_alloc(); }
+    void on_finish() override {}
+  } throwing;
+  throwing.sim = &sim;
+  CHECK_THROWS_AS(sim.run(throwing), std::bad_alloc);  // not an abort inside SimGrid
+}
+
+TEST_CASE("runtime: an exception in an execution job stops the run and reaches the caller") {
+  Simulation sim(base(4));
+  Script app([&] {
+    sim.run_execution(0, CpuJob{{1}, 1.0},
+                      [](double) { throw std::runtime_error("job callback"); });
+  });
+  app.now = [&] { return sim.now(); };
+  CHECK_THROWS_WITH_AS(sim.run(app), "job callback", std::runtime_error);
+}
+
+TEST_CASE("runtime: a non-finite CPU duration is an error, not a SimGrid abort") {
+  Simulation sim(base(4));
+  Script app([&] {
+    sim.run_execution(0, CpuJob{{std::numeric_limits<double>::infinity()}, 1.0}, [](double) {});
+  });
+  CHECK_THROWS_AS(sim.run(app), std::runtime_error);
+}
+
+TEST_CASE("runtime: request_stop ends the run with RunInterrupted") {
+  Simulation sim(base(4));
+  Script app([&] { request_stop(15); });
+  try {
+    sim.run(app);
+    FAIL("no RunInterrupted");
+  } catch (const RunInterrupted& e) {
+    CHECK(e.signal() == 15);
+  }
+  CHECK(stop_requested() == 15);
 }

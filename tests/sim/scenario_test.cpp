@@ -208,16 +208,18 @@ TEST_CASE("error messages: path, value and expectation") {
     return parse_error(doc);
   };
   CHECK(with("network.validators", 2) ==
-        "network.validators: value 2 is out of range, expected an integer >= 4");
+        "network.validators: value 2 is out of range, expected an integer in [4, 1000000]");
   CHECK(with("network.validators", 4.5) ==
-        "network.validators: value 4.5 is not an integer, expected an integer >= 4");
+        "network.validators: value 4.5 is not an integer, expected an integer in [4, 1000000]");
   CHECK(with("network.validators", 5000000000ULL) ==
         "network.validators: value 5000000000 is out of range, expected an integer in [4, "
-        "4294967295]");
+        "1000000]");
   CHECK(with("seed", -3) == "seed: value -3 is out of range, expected an integer >= 0");
-  CHECK(with("duration_s", 0) == "duration_s: value 0 is out of range, expected a number > 0");
-  CHECK(with("duration_s", "long") ==
-        "duration_s: value \"long\" has the wrong type (string), expected a number > 0");
+  CHECK(with("duration_s", 0) ==
+        "duration_s: value 0 is out of range, expected a number in (0, 10000000]");
+  CHECK(
+      with("duration_s", "long") ==
+      "duration_s: value \"long\" has the wrong type (string), expected a number in (0, 10000000]");
   CHECK(with("outputs.tx_sample_rate", 2) ==
         "outputs.tx_sample_rate: value 2 is out of range, expected a number in [0, 1]");
   CHECK(with("pipeline.executor", "parallel") ==
@@ -318,7 +320,7 @@ TEST_CASE("load_scenario: overrides, unreadable files, syntax errors") {
   CHECK(s.network.validators == 10);
   CHECK(s.seed == 7);
   CHECK(error_of([&] { load_scenario(minimal, {"network.validators=3"}); }) ==
-        "network.validators: value 3 is out of range, expected an integer >= 4");
+        "network.validators: value 3 is out of range, expected an integer in [4, 1000000]");
 
   const std::string missing = (kSource / "scenarios/does-not-exist.json").string();
   CHECK(error_of([&] {
