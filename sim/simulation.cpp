@@ -90,8 +90,8 @@ struct Simulation::Impl {
   std::vector<double> speed;            // per node: speed factor (reference cores per host core)
   std::vector<double> flops_per_ref_s;  // per node: flops of one reference-core second
   // Built-in platform (no network.platform_xml): every node has its own host that runs nothing
-  // but the node's execution lane, one job at a time, with threads <= cores (validated), so each
-  // worker has a core to itself and a job's end time is computed directly (no SimGrid actor).
+  // but the node's execution lane, one job at a time, so a job's end time is computed directly
+  // (fair_share_end_s, no SimGrid actor).
   bool analytic_exec = false;
   // Gossip dissemination (network.dissemination.mode != "direct").
   std::shared_ptr<const network::LatencyModel> latency_model;
@@ -157,6 +157,31 @@ struct Simulation::Impl {
     };
   }
 
+  /// Time (s from start) until every worker of a job is done on `node`'s otherwise idle host:
+  /// processor sharing as SimGrid's CPU model does it, every running worker at
+  /// min(1, cores / running) of a core, so with threads <= cores (validated for scenarios)
+  /// each worker takes busy_w / speed.
+  double fair_share_end_s(const std::vector<double>& worker_busy_s, NodeId node) const {
+    std::vector<double> work;  // host seconds of each worker at one full core
+    work.reserve(worker_busy_s.size());
+    const double host_flops_per_s = hosts[node]->get_speed();
+    for (double busy : worker_busy_s) {
+      if (busy > 0) work.push_back(busy * flops_per_ref_s[node] / host_flops_per_s);
+    }
+    std::sort(work.begin(), work.end());
+    const double cores = static_cast<double>(hosts[node]->get_core_count());
+    if (work.empty()) return 0.0;
+    if (static_cast<double>(work.size()) <= cores) return work.back();  // a core per worker
+    double t = 0.0, done = 0.0;  // elapsed time; work done by every still running worker
+    for (std::size_t i = 0; i < work.size(); ++i) {
+      const double running = static_cast<double>(work.size() - i);
+      const double rate = std::min(1.0, cores / running);
+      t += (work[i] - done) / rate;
+      done = work[i];
+    }
+    return t;
+  }
+
   void start_job(NodeId node) {
     ExecLane& lane = exec_lanes[node];
     if (lane.busy || lane.queue.empty()) return;
@@ -164,15 +189,11 @@ struct Simulation::Impl {
     auto [job, on_done] = std::move(lane.queue.front());
     lane.queue.pop_front();
     if (analytic_exec) {
-      // Same arithmetic as the SimGrid activities below on a dedicated host: worker w runs
-      // busy_w * flops_per_ref / host_speed seconds on its own core, and the job lasts at least
-      // makespan / speed.
+      // The SimGrid activities below on a dedicated host, computed directly: the job lasts at
+      // least makespan / speed and until its last worker is done.
       const double start = now_s;
-      const double host_flops_per_s = hosts[node]->get_speed();
-      double end = start + job.makespan_s / speed[node];
-      for (double busy : job.worker_busy_s) {
-        if (busy > 0) end = std::max(end, start + busy * flops_per_ref_s[node] / host_flops_per_s);
-      }
+      const double end = std::max(start + job.makespan_s / speed[node],
+                                  start + fair_share_end_s(job.worker_busy_s, node));
       Event ev{end, 0, EventKind::kCallback, 0, node, node, 0, nullptr};
       ev.arg = store_callback([this, node, on_done = std::move(on_done), end]() {
         exec_lanes[node].busy = false;

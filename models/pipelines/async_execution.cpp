@@ -395,7 +395,8 @@ class AsyncExecution final : public HotStuffPipeline {
       for (const auto& [p, e] : ns.executed) {
         if (ns.stages.at(p).finalized < 0 && payload_height(p) <= ns.finalized_height) ++wasted;
       }
-      for (const auto& h : ref_chain) {
+      for (const consensus::BlockHeader* hp : ref_chain) {
+        const consensus::BlockHeader& h = *hp;
         auto it = ns.stages.find(h.payload_id);
         const PayloadRecord* r = payload(h.payload_id);
         if (it == ns.stages.end() || !r) continue;

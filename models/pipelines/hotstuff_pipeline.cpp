@@ -40,7 +40,7 @@ std::unique_ptr<workload::TxSource> make_tx_source(const sim::Scenario& s) {
 
 struct HotStuffPipeline::NodeState {
   std::unique_ptr<consensus::HotStuff> hotstuff;
-  std::vector<BlockHeader> committed;  // in height order
+  std::vector<const BlockHeader*> committed;  // in height order, into headers_
 };
 
 HotStuffPipeline::HotStuffPipeline(const sim::Scenario& scenario, sim::Runtime& rt)
@@ -253,7 +253,8 @@ const consensus::BlockHeader* HotStuffPipeline::ancestor_at(const BlockHeader& b
   return h != nullptr && h->height == height ? h : nullptr;
 }
 
-const std::vector<consensus::BlockHeader>& HotStuffPipeline::committed_chain(NodeId node) const {
+const std::vector<const consensus::BlockHeader*>& HotStuffPipeline::committed_chain(
+    NodeId node) const {
   return nodes_[node].committed;
 }
 
@@ -337,7 +338,7 @@ void HotStuffPipeline::apply(NodeId node, const consensus::Effects& effects) {
 
 void HotStuffPipeline::account_commit(NodeId node, const BlockHeader& h) {
   const double now = rt_.now();
-  nodes_[node].committed.push_back(h);
+  nodes_[node].committed.push_back(&headers_.try_emplace(h.id, h).first->second);
   rec_.block_stage(node, ref(h), commit_stage(), now);
   auto pit = payloads_.find(h.payload_id);
   if (pit == payloads_.end()) return;
@@ -373,7 +374,7 @@ void HotStuffPipeline::report_common() {
   for (std::uint32_t c : scenario_.faults.crashed) honest[c] = false;
   for (std::uint32_t d : scenario_.faults.divergent) honest[d] = false;
   // Invariant: committed chains of honest nodes are prefixes of one another.
-  const std::vector<BlockHeader>* longest = nullptr;
+  const std::vector<const BlockHeader*>* longest = nullptr;
   for (NodeId i = 0; i < n; ++i) {
     if (honest[i] && (!longest || nodes_[i].committed.size() > longest->size())) {
       longest = &nodes_[i].committed;
@@ -385,9 +386,9 @@ void HotStuffPipeline::report_common() {
     if (!honest[i]) continue;
     const auto& c = nodes_[i].committed;
     for (std::size_t k = 0; k < c.size(); ++k) {
-      if (c[k].id != (*longest)[k].id) {
+      if (c[k]->id != (*longest)[k]->id) {
         prefix = false;
-        detail = fmt::format("node {} differs at height {}", i, c[k].height);
+        detail = fmt::format("node {} differs at height {}", i, c[k]->height);
         break;
       }
     }
@@ -397,10 +398,10 @@ void HotStuffPipeline::report_common() {
   const auto& chain = nodes_[reference_node_].committed;
   std::uint64_t txs = 0, gas = 0;
   std::uint64_t re_executions = 0, executed_txs = 0;
-  for (const auto& h : chain) {
-    txs += h.tx_count;
-    gas += executed_gas(h);
-    if (auto r = chain_.find(h.payload_id)) {
+  for (const BlockHeader* h : chain) {
+    txs += h->tx_count;
+    gas += executed_gas(*h);
+    if (auto r = chain_.find(h->payload_id)) {
       re_executions += r->re_executions;
       executed_txs += r->tx_count;
     }
@@ -424,8 +425,8 @@ void HotStuffPipeline::report_common() {
   rec_.metric("rounds_entered_via_tc", {{"value", rounds_via_tc_}, {"unit", "count"}});
   std::vector<double> intervals;
   for (std::size_t k = 1; k < chain.size(); ++k) {
-    const PayloadRecord* a = payload(chain[k - 1].payload_id);
-    const PayloadRecord* b = payload(chain[k].payload_id);
+    const PayloadRecord* a = payload(chain[k - 1]->payload_id);
+    const PayloadRecord* b = payload(chain[k]->payload_id);
     if (a && b) intervals.push_back(b->built_at_s - a->built_at_s);
   }
   rec_.sample_metric("block_interval_s", intervals, "s");

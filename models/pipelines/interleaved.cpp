@@ -70,11 +70,11 @@ class Interleaved final : public HotStuffPipeline {
     // Invariant: every committed header carries the root its block's execution produced.
     bool agree = true;
     std::string detail;
-    for (const auto& h : committed_chain(reference_node_)) {
-      auto it = final_roots_.find(h.height);
-      if (it == final_roots_.end() || it->second != h.state_root) {
+    for (const consensus::BlockHeader* h : committed_chain(reference_node_)) {
+      auto it = final_roots_.find(h->height);
+      if (it == final_roots_.end() || it->second != h->state_root) {
         agree = false;
-        detail = "height " + std::to_string(h.height);
+        detail = "height " + std::to_string(h->height);
         break;
       }
     }

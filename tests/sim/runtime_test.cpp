@@ -146,6 +146,41 @@ TEST_CASE("runtime: the consensus lane delays deliveries while busy") {
   CHECK(app.deliveries[0].t == doctest::Approx(0.2));
 }
 
+TEST_CASE("runtime: uneven workers beyond the cores share them as processor sharing") {
+  Scenario s = base(4);
+  s.nodes.cores = 2;
+  Simulation sim(s);
+  double done = -1;
+  Script app([&] { sim.run_execution(0, CpuJob{{1, 2, 3}, 0.0}, [&](double t) { done = t; }); });
+  app.now = [&] { return sim.now(); };
+  sim.run(app);
+  // 3 workers on 2 cores at 2/3 core each: the 1 s worker ends at 1.5 s (the others have done
+  // 1 s); then 2 workers, a core each: 1 s and 2 s left, the last ends at 3.5 s.
+  CHECK(done == doctest::Approx(3.5));
+}
+
+TEST_CASE("runtime: deliveries queued behind a busy consensus lane keep their order") {
+  Scenario s = base(4);
+  Simulation sim(s);
+  Script app([&] {
+    sim.send(0, 1, 1, nullptr, 0);                            // arrives at 0.05
+    sim.send(2, 1, 1, nullptr, 0);                            // arrives at 0.05, after it
+    sim.set_timer(1, 0.07, 9);                                // fires at 0.07
+    sim.send(3, 1, 1, nullptr, 0, 0.04);                      // arrives at 0.09
+    sim.at(0.0, [&] { sim.occupy_consensus_lane(1, 0.2); });  // node 1 busy until 0.2
+    sim.at(0.1, [&] { sim.occupy_consensus_lane(1, 0.1); });  // and then until 0.3
+  });
+  app.now = [&] { return sim.now(); };
+  sim.run(app);
+  REQUIRE(app.deliveries.size() == 3);
+  REQUIRE(app.timers.size() == 1);
+  CHECK(app.deliveries[0].from == 0);
+  CHECK(app.deliveries[1].from == 2);
+  CHECK(app.deliveries[2].from == 3);
+  for (const auto& d : app.deliveries) CHECK(d.t == doctest::Approx(0.3));
+  CHECK(app.timers[0].t == doctest::Approx(0.3));
+}
+
 TEST_CASE("runtime: a 50 ms AWS preset pair is delivered in 50 ms") {
   // aws_p50: ap-northeast-3 -> us-west-2 is 99.93 ms round trip, i.e. 49.965 ms one way.
   Scenario s = base(4);
