@@ -58,6 +58,12 @@ class Runtime {
   virtual double now() const = 0;
   /// Number of validators (node ids are 0 .. validators()-1).
   virtual std::uint32_t validators() const = 0;
+  /// `node`'s speed factor: reference-core seconds of the cost model one of its cores does per
+  /// simulated second. nodes.speed_factor on the built-in star platform; on a
+  /// network.platform_xml platform, nodes.speed_factor x the host's speed / 1 Gflop/s, so it
+  /// differs per node. Pipelines divide reference-core costs by it (never by the scenario's
+  /// global nodes.speed_factor).
+  virtual double speed_factor(NodeId node) const = 0;
   /// True once `node` has crashed (fail-stop): it receives, sends and fires nothing any more.
   virtual bool is_crashed(NodeId node) const = 0;
 

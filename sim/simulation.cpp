@@ -16,6 +16,7 @@
 #include <stdexcept>
 #include <unordered_map>
 
+#include "models/common/splitmix64.hpp"
 #include "models/network/bandwidth.hpp"
 #include "models/network/gossip.hpp"
 #include "models/network/latency_model.hpp"
@@ -433,7 +434,7 @@ struct Simulation::Impl {
     for (std::uint32_t v = 0; v < n; ++v) down[v] = crashed(v, depart) ? 1 : 0;
     network::GossipParams p = gossip;
     p.message_bytes = std::max<std::uint64_t>(1, size_bytes);
-    p.seed = network::splitmix64_mix(scenario.seed ^ 0x676f73736970ULL ^ broadcasts++);
+    p.seed = splitmix64_mix(scenario.seed ^ 0x676f73736970ULL ^ broadcasts++);
     p.down = down;
     const network::GossipResult r =
         network::simulate_gossip(*topology, *latency_model, *bandwidth, from, p);
@@ -733,6 +734,10 @@ void Simulation::at(double at_s, std::function<void()> fn) {
   Event e{std::max(at_s, s.now_s), 0, EventKind::kCallback, 0, 0, 0, 0, nullptr};
   e.arg = s.store_callback(std::move(fn));
   s.push(std::move(e));
+}
+
+double Simulation::speed_factor(NodeId node) const {
+  return impl_->speed.at(node);
 }
 
 double Simulation::occupy_consensus_lane(NodeId node, double seconds_ref) {

@@ -69,6 +69,7 @@ class Simulation final : public Runtime {
   // Runtime
   double now() const override;
   std::uint32_t validators() const override;
+  double speed_factor(NodeId node) const override;
   bool is_crashed(NodeId node) const override;
   void send(NodeId from, NodeId to, std::uint16_t channel, std::shared_ptr<const void> payload,
             std::uint64_t size_bytes, double depart_s = 0.0) override;

@@ -5,7 +5,7 @@ set -euo pipefail
 PKGS=(
   build-essential cmake pkg-config git
   libsimgrid-dev libboost-graph-dev nlohmann-json3-dev libfmt-dev libeigen3-dev
-  doctest-dev libcrypto++-dev libcli11-dev python3 python3-matplotlib zlib1g-dev
+  doctest-dev libcrypto++-dev libcli11-dev python3 python3-matplotlib zlib1g-dev clang-format
   clang-14 libclang-rt-14-dev
 )
 missing=()

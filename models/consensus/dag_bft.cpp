@@ -6,16 +6,11 @@
 #include <type_traits>
 #include <utility>
 
+#include "models/common/splitmix64.hpp"
+
 namespace pipesim::consensus {
 
 namespace {
-
-std::uint64_t splitmix(std::uint64_t x) {
-  x += 0x9e3779b97f4a7c15ULL;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-  return x ^ (x >> 31);
-}
 
 constexpr double kTimeEpsilonS = 1e-9;
 
@@ -29,7 +24,7 @@ void emit(DagEffects& out, T&& effect) {
 }  // namespace
 
 NodeId dag_coin(std::uint64_t seed, std::uint64_t wave, std::uint32_t n) {
-  return static_cast<NodeId>(splitmix(splitmix(seed) ^ wave) % n);
+  return static_cast<NodeId>(splitmix64(splitmix64(seed) ^ wave) % n);
 }
 
 DagBft::DagBft(const DagBftConfig& config, NodeId self, std::uint32_t n)

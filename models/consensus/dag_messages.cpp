@@ -1,20 +1,14 @@
 #include "models/consensus/dag_messages.hpp"
 
+#include "models/common/splitmix64.hpp"
 #include "models/consensus/messages.hpp"
 
 namespace pipesim::consensus {
 
 namespace {
 
-// splitmix64 finaliser (Steele, Lea, Flood, OOPSLA 2014).
-std::uint64_t mix(std::uint64_t x) {
-  x += 0x9e3779b97f4a7c15ULL;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-  return x ^ (x >> 31);
-}
 std::uint64_t absorb(std::uint64_t h, std::uint64_t v) {
-  return mix(h ^ mix(v));
+  return splitmix64(h ^ splitmix64(v));
 }
 
 }  // namespace

@@ -2,21 +2,14 @@
 
 #include <type_traits>
 
+#include "models/common/splitmix64.hpp"
+
 namespace pipesim::consensus {
 
 namespace {
 
-// splitmix64 finaliser (Steele, Lea, Flood, "Fast splittable pseudorandom number generators",
-// OOPSLA 2014): a bijective avalanche mix of 64 bits.
-std::uint64_t splitmix(std::uint64_t x) {
-  x += 0x9e3779b97f4a7c15ULL;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-  return x ^ (x >> 31);
-}
-
 std::uint64_t absorb(std::uint64_t h, std::uint64_t v) {
-  return splitmix(h ^ splitmix(v));
+  return splitmix64(h ^ splitmix64(v));
 }
 
 }  // namespace

@@ -4,17 +4,9 @@
 #include <functional>
 #include <stdexcept>
 
+#include "models/common/splitmix64.hpp"
+
 namespace pipesim::consensus {
-namespace {
-
-std::uint64_t splitmix64(std::uint64_t x) {
-  x += 0x9e3779b97f4a7c15ULL;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-  return x ^ (x >> 31);
-}
-
-}  // namespace
 
 std::uint32_t supermajority(std::uint32_t n) {
   return n == 0 ? 0 : n - (n - 1) / 3;

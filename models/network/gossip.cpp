@@ -145,7 +145,7 @@ GossipResult simulate_gossip(const Topology& topology, const LatencyModel& laten
     // The node's own splitmix64 stream (Steele et al. 2014): independent of event order and
     // cheap to start (an mt19937_64 per node costs more to seed than the whole push).
     std::uint64_t state = splitmix64_mix(params.seed ^ splitmix64_mix(v + 1));
-    auto rng = [&state] { return splitmix64_mix(state += 0x9E3779B97F4A7C15ULL); };
+    auto rng = [&state] { return splitmix64_mix(state += kSplitmix64Gamma); };
     const std::size_t k = std::min<std::size_t>(params.fanout, candidates.size());
     for (std::size_t i = 0; i < k; ++i) {
       const std::size_t span = candidates.size() - i;

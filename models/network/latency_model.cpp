@@ -142,7 +142,7 @@ LatencyModel LatencyModel::uniform(std::uint32_t nodes, const UniformLatencyPara
   LatencyModel m;
   m.kind_ = LatencyKind::kUniform;
   m.nodes_ = nodes;
-  m.seed_mixed_ = splitmix64_mix(seed + 0x9E3779B97F4A7C15ULL);
+  m.seed_mixed_ = splitmix64(seed);
   m.a_ = p.min_ms * kMsToS;
   m.b_ = (p.max_ms - p.min_ms) * kMsToS;
   m.jitter_s_ = jitter_ms * kMsToS;
@@ -160,7 +160,7 @@ LatencyModel LatencyModel::normal(std::uint32_t nodes, const NormalLatencyParams
   LatencyModel m;
   m.kind_ = LatencyKind::kNormal;
   m.nodes_ = nodes;
-  m.seed_mixed_ = splitmix64_mix(seed + 0x9E3779B97F4A7C15ULL);
+  m.seed_mixed_ = splitmix64(seed);
   m.a_ = p.mean_ms * kMsToS;
   m.b_ = p.stddev_ms * kMsToS;
   m.floor_s_ = p.floor_ms * kMsToS;
@@ -180,7 +180,7 @@ LatencyModel LatencyModel::lognormal(std::uint32_t nodes, const LogNormalLatency
   LatencyModel m;
   m.kind_ = LatencyKind::kLogNormal;
   m.nodes_ = nodes;
-  m.seed_mixed_ = splitmix64_mix(seed + 0x9E3779B97F4A7C15ULL);
+  m.seed_mixed_ = splitmix64(seed);
   m.a_ = std::log(p.median_ms * kMsToS);  // mu of ln(latency in seconds)
   m.b_ = p.sigma;
   m.floor_s_ = p.floor_ms * kMsToS;

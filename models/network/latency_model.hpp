@@ -48,17 +48,11 @@
 #include <string_view>
 #include <vector>
 
+#include "models/common/splitmix64.hpp"
+
 namespace pipesim::network {
 
 using NodeId = std::uint32_t;
-
-/// splitmix64 finaliser (Steele, Lea, Flood, "Fast splittable pseudorandom number generators",
-/// OOPSLA 2014; constants as in Vigna's reference splitmix64.c): a bijective 64-bit mixer.
-constexpr std::uint64_t splitmix64_mix(std::uint64_t x) noexcept {
-  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
-  return x ^ (x >> 31);
-}
 
 /// Uniform double in [0, 1) from the top 53 bits of a 64-bit word.
 constexpr double unit_from_bits(std::uint64_t bits) noexcept {
@@ -289,7 +283,7 @@ class LatencyModel {
   // Standard normal draw for the pair (Box-Muller, cosine branch).
   double pair_gaussian(NodeId a, NodeId b) const noexcept {
     const std::uint64_t h1 = pair_hash(a, b);
-    const std::uint64_t h2 = splitmix64_mix(h1 + 0x9E3779B97F4A7C15ULL);
+    const std::uint64_t h2 = splitmix64(h1);
     const double u1 = 1.0 - unit_from_bits(h1);  // (0, 1]: log is finite
     const double u2 = unit_from_bits(h2);
     return std::sqrt(-2.0 * std::log(u1)) * std::cos(6.283185307179586 * u2);

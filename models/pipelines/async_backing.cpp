@@ -115,8 +115,7 @@ class AsyncBacking final : public sim::Application {
         slot_s_(p_.relay_slot_ms / 1000.0),
         authoring_s_(
             (p_.authoring_time_ms > 0.0 ? p_.authoring_time_ms : (sync_ ? 500.0 : 2000.0)) /
-            1000.0),
-        speed_(scenario.nodes.speed_factor) {
+            1000.0) {
     pc::BackingParams bp;
     bp.mode = sync_ ? pc::BackingMode::kSync : pc::BackingMode::kAsync;
     bp.max_candidate_depth = p_.max_candidate_depth;
@@ -283,7 +282,7 @@ class AsyncBacking final : public sim::Application {
       list.reserve(picked.size());
       for (std::uint64_t t : picked) list.push_back(&txs_[t].tx);
       r = chain_.execute(id, target->parent, list, c);
-      const double took = r->job.makespan_s / speed_;
+      const double took = r->job.makespan_s / rt_.speed_factor(c);  // the collator's own core
       if (took <= authoring_s_ || picked.empty() || attempt == 4) break;
       const auto keep = static_cast<std::size_t>(
           std::floor(static_cast<double>(picked.size()) * authoring_s_ / took * 0.95));
@@ -313,9 +312,10 @@ class AsyncBacking final : public sim::Application {
               std::function<void(double)> then) {
     double busy = 0;
     for (double b : r->job.worker_busy_s) busy += b;
-    rec_.cpu_busy(node, "execution", busy / speed_);
-    rt_.run_execution(node, r->job, [this, node, r, what, then](double done) {
-      const double start = done - r->job.makespan_s / speed_;
+    const double speed = rt_.speed_factor(node);
+    rec_.cpu_busy(node, "execution", busy / speed);
+    rt_.run_execution(node, r->job, [this, node, r, what, then, speed](double done) {
+      const double start = done - r->job.makespan_s / speed;
       rec_.execution_job(done - start, authoring_s_);
       if (rec_.traced(node)) {
         rec_.span(node, sim::Track::kExecution, fmt::format("{} {} txs", what, r->tx_count), start,
@@ -755,7 +755,7 @@ class AsyncBacking final : public sim::Application {
   std::uint32_t n_, paras_n_, collators_, relay_n_;
   pc::BackingGroups groups_;
   bool sync_;
-  double slot_s_, authoring_s_, speed_;
+  double slot_s_, authoring_s_;
   NodeId reference_ = 0;
 
   std::vector<Para> paras_;

@@ -73,7 +73,6 @@ HotStuffPipeline::HotStuffPipeline(const sim::Scenario& scenario, sim::Runtime& 
       break;
     }
   }
-  speed_ = scenario.nodes.speed_factor;
   block_time_s_ = scenario.consensus.block_time_ms / 1000.0;
   headers_.emplace(consensus::genesis_header().id, consensus::genesis_header());
 }
@@ -211,9 +210,10 @@ void HotStuffPipeline::charge_execution(NodeId node, std::shared_ptr<const Execu
                                         std::function<void(double)> then) {
   double busy = 0;
   for (double b : r->job.worker_busy_s) busy += b;
-  rec_.cpu_busy(node, "execution", busy / speed_);
-  rt_.run_execution(node, r->job, [this, node, r, then](double done) {
-    const double start = done - r->job.makespan_s / speed_;
+  const double speed = rt_.speed_factor(node);
+  rec_.cpu_busy(node, "execution", busy / speed);
+  rt_.run_execution(node, r->job, [this, node, r, then, speed](double done) {
+    const double start = done - r->job.makespan_s / speed;
     rec_.execution_job(done - start, block_time_s_);
     if (rec_.traced(node)) {
       rec_.span(node, sim::Track::kExecution, fmt::format("execute {} txs", r->tx_count), start,
@@ -261,9 +261,9 @@ const std::vector<const consensus::BlockHeader*>& HotStuffPipeline::committed_ch
 // ---- effects ----
 
 double charge_consensus_lane(sim::Runtime& rt, sim::Recorder& rec, sim::NodeId node,
-                             double seconds_ref, double speed, std::string_view label) {
+                             double seconds_ref, std::string_view label) {
   const double end = rt.occupy_consensus_lane(node, seconds_ref);
-  const double busy = seconds_ref / speed;
+  const double busy = seconds_ref / rt.speed_factor(node);
   rec.cpu_busy(node, "consensus", busy);
   if (rec.traced(node)) rec.span(node, sim::Track::kConsensus, label, end - busy, end);
   return end;
@@ -275,8 +275,7 @@ struct HotStuffPipeline::Effects {
   double depart;
 
   void operator()(const consensus::Cpu& e) {
-    depart =
-        std::max(depart, charge_consensus_lane(p.rt_, p.rec_, node, e.seconds, p.speed_, e.label));
+    depart = std::max(depart, charge_consensus_lane(p.rt_, p.rec_, node, e.seconds, e.label));
   }
   void operator()(const consensus::Send& e) {
     p.rt_.send(node, e.to, kConsensusChannel, e.msg, e.msg->size_bytes(), depart);

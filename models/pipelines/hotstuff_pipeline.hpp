@@ -48,10 +48,11 @@ struct PayloadRecord {
 std::unique_ptr<workload::TxSource> make_tx_source(const sim::Scenario& scenario);
 
 /// Charges `seconds_ref` reference-core seconds of protocol work (a core's Cpu effect) on `node`'s
-/// consensus lane: records the busy time (divided by `speed`, the node's speed factor) and a
-/// trace span named `label`. Returns when the work ends (the departure time of what it sends).
+/// consensus lane: records the busy time (divided by the node's own speed factor,
+/// Runtime::speed_factor) and a trace span named `label`. Returns when the work ends (the
+/// departure time of what it sends).
 double charge_consensus_lane(sim::Runtime& rt, sim::Recorder& rec, sim::NodeId node,
-                             double seconds_ref, double speed, std::string_view label);
+                             double seconds_ref, std::string_view label);
 
 /// Workload plumbing shared by every pipeline: arrivals are pulled from the TxSource in windows
 /// of this length (s), one runtime event per window.
@@ -152,7 +153,6 @@ class HotStuffPipeline : public sim::Application {
   sim::Recorder& rec_;
   std::unique_ptr<workload::TxSource> source_;  // built first: chain_ starts from its genesis
   ChainState chain_;  // the honest execution (compute once, charge everywhere)
-  double speed_ = 1.0;
   double block_time_s_ = 1.0;
   NodeId reference_node_ = 0;
 

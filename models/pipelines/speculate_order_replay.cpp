@@ -78,7 +78,6 @@ class SpeculateOrderReplay final : public sim::Application {
       if (!crashed[i]) entry_nodes_.push_back(i);
     }
     reference_node_ = entry_nodes_.front();
-    speed_ = scenario.nodes.speed_factor;
 
     exec_.threads = scenario.pipeline.threads;
     exec_.lazy_beneficiary = scenario.pipeline.lazy_beneficiary;
@@ -236,8 +235,9 @@ class SpeculateOrderReplay final : public sim::Application {
     batches_.push_back(std::move(batch));
 
     sim::CpuJob job = job_of(r.schedule, r.makespan_s, exec_.threads);
-    rec_.cpu_busy(node, "speculation", busy_of(job) / speed_);
-    const double makespan = job.makespan_s / speed_;
+    const double speed = rt_.speed_factor(node);
+    rec_.cpu_busy(node, "speculation", busy_of(job) / speed);
+    const double makespan = job.makespan_s / speed;
     rt_.run_execution(node, std::move(job),
                       [this, node, round, dag_batch, makespan, n = picked.size()](double done) {
                         speculation_time_s_.push_back(makespan);
@@ -348,8 +348,9 @@ class SpeculateOrderReplay final : public sim::Application {
       }
     }
     ns.last_ordered_s = now;
-    rec_.cpu_busy(node, "replay", busy_of(a.job) / speed_);
-    const double makespan = a.job.makespan_s / speed_;
+    const double speed = rt_.speed_factor(node);
+    rec_.cpu_busy(node, "replay", busy_of(a.job) / speed);
+    const double makespan = a.job.makespan_s / speed;
     rt_.run_execution(node, a.job, [this, node, k, ref, makespan, budget](double done) {
       const AnchorBlock& ab = anchors_[k];
       NodeState& s = nodes_[node];
@@ -433,7 +434,6 @@ class SpeculateOrderReplay final : public sim::Application {
   sim::Recorder& rec_;
   std::unique_ptr<workload::TxSource> source_;
   bool leader_only_ = false;
-  double speed_ = 1.0;
   NodeId reference_node_ = 0;
   ex::ExecutorConfig exec_;
   ex::ReplayConfig replay_;
@@ -465,8 +465,7 @@ struct SpeculateOrderReplay::Effects {
   double depart;
 
   void operator()(const cs::Cpu& e) {
-    depart =
-        std::max(depart, charge_consensus_lane(p.rt_, p.rec_, node, e.seconds, p.speed_, e.label));
+    depart = std::max(depart, charge_consensus_lane(p.rt_, p.rec_, node, e.seconds, e.label));
   }
   void operator()(const cs::DagSend& e) {
     p.rt_.send(node, e.to, kDagChannel, e.msg, e.msg->size_bytes(), depart);
