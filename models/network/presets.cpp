@@ -142,8 +142,8 @@ SimblockRelay load_simblock_relay(const std::filesystem::path& file) {
     if (v > 1.0) rd.fail(field, "must be a fraction in [0, 1]");
     return v;
   };
-  out.block_size_bytes = static_cast<std::uint64_t>(
-      rd.number(rd.get(doc, "block_size_bytes"), "block_size_bytes"));
+  out.block_size_bytes =
+      static_cast<std::uint64_t>(rd.number(rd.get(doc, "block_size_bytes"), "block_size_bytes"));
   out.compact_block_size_bytes = static_cast<std::uint64_t>(
       rd.number(rd.get(doc, "compact_block_size_bytes"), "compact_block_size_bytes"));
   out.cbr_usage_rate = fraction("cbr_usage_rate");

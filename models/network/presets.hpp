@@ -126,12 +126,12 @@ class SimblockPairBandwidth {
 /// SimulationConfiguration.java, main branch commit 5fc7f9f): rates as fractions, sizes in bytes,
 /// the missing-fraction tables expanded from their (value, count) runs.
 struct SimblockRelay {
-  std::uint64_t block_size_bytes = 0;          // BLOCK_SIZE (535,000)
-  std::uint64_t compact_block_size_bytes = 0;  // COMPACT_BLOCK_SIZE (18,000)
-  double cbr_usage_rate = 0.0;                 // CBR_USAGE_RATE: nodes using compact relay
-  double churn_node_rate = 0.0;                // CHURN_NODE_RATE: nodes that are "churn" nodes
-  double failure_rate_control = 0.0;           // CBR_FAILURE_RATE_FOR_CONTROL_NODE
-  double failure_rate_churn = 0.0;             // CBR_FAILURE_RATE_FOR_CHURN_NODE
+  std::uint64_t block_size_bytes = 0;            // BLOCK_SIZE (535,000)
+  std::uint64_t compact_block_size_bytes = 0;    // COMPACT_BLOCK_SIZE (18,000)
+  double cbr_usage_rate = 0.0;                   // CBR_USAGE_RATE: nodes using compact relay
+  double churn_node_rate = 0.0;                  // CHURN_NODE_RATE: nodes that are "churn" nodes
+  double failure_rate_control = 0.0;             // CBR_FAILURE_RATE_FOR_CONTROL_NODE
+  double failure_rate_churn = 0.0;               // CBR_FAILURE_RATE_FOR_CHURN_NODE
   std::vector<double> missing_fraction_control;  // CBR_FAILURE_BLOCK_SIZE_DISTRIBUTION_FOR_...
   std::vector<double> missing_fraction_churn;
 };
