@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <string>
 #include <vector>
 
 namespace pipesim::sim {
@@ -80,6 +81,10 @@ class Runtime {
   /// The payload object itself is shared, never copied.
   virtual void broadcast(NodeId from, std::uint16_t channel, std::shared_ptr<const void> payload,
                          std::uint64_t size_bytes, double depart_s = 0.0) = 0;
+
+  /// Name of the region `node` sits in (region_matrix latency models), or "" when the latency
+  /// model has no regions.
+  virtual std::string region_of(NodeId /*node*/) const { return {}; }
 
   /// Base one-way latency (s) between two validators, without jitter or bandwidth terms: for
   /// models that compute visibility analytically (e.g. mempool gossip) instead of sending.

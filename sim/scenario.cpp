@@ -474,15 +474,33 @@ void visit(V& v, NetworkConfig& c) {
   v.object("topology", [&](auto& s) {
     s.choice("kind", c.topology.kind,
              {"complete", "random_regular", "erdos_renyi", "watts_strogatz", "barabasi_albert",
-              "star", "ring", "file"});
+              "star", "ring", "file", "outbound_cdf"});
     s.uint("degree", c.topology.degree, 1);
+    s.choice("degree_distribution", c.topology.degree_distribution,
+             {"bitcoin_2015", "litecoin", "dogecoin"});
     s.number("p", c.topology.p, kFraction);
     s.file("file", c.topology.file);
   });
   v.object("dissemination", [&](auto& s) {
-    s.choice("mode", c.dissemination.mode, {"direct", "flood", "push", "push_pull"});
+    s.choice("mode", c.dissemination.mode,
+             {"direct", "flood", "push", "push_pull", "inv_getdata", "compact", "header_first"});
     s.uint("fanout", c.dissemination.fanout, 0);
     s.number("processing_delay_ms", c.dissemination.processing_delay_ms, kNonNegative);
+    s.uint("announce_bytes", c.dissemination.announce_bytes, 1);
+    s.boolean("shared_links", c.dissemination.shared_links);
+    s.boolean("hold_uplink_until_arrival", c.dissemination.hold_uplink_until_arrival);
+    s.number("control_extra_latency_ms", c.dissemination.control_extra_latency_ms, kNonNegative);
+    s.object("compact", [&](auto& k) {
+      CompactRelayConfig& cr = c.dissemination.compact;
+      k.uint("sketch_bytes", cr.sketch_bytes, 1);
+      k.uint("high_bandwidth_peers", cr.high_bandwidth_peers, 0, 3);
+      k.number("usage_fraction", cr.usage_fraction, kFraction);
+      k.number("churn_fraction", cr.churn_fraction, kFraction);
+      k.number("miss_rate", cr.miss_rate, kFraction);
+      k.number("churn_miss_rate", cr.churn_miss_rate, kFraction);
+      k.choice("missing_fraction_table", cr.missing_fraction_table, {"simblock", "constant"});
+      k.number("missing_fraction", cr.missing_fraction, kFraction);
+    });
   });
   v.file("platform_xml", c.platform_xml);
 }
@@ -544,6 +562,7 @@ void visit(V& v, PipelineConfig& c) {
   v.choice("speculative_execution", c.speculative_execution, {"none", "on_proposal", "on_vote"});
   v.uint("block_size_bytes", c.block_size_bytes, 1);
   v.uint("propagation_sources", c.propagation_sources, 1);
+  v.number("propagation_interval_ms", c.propagation_interval_ms, kNonNegative);
   v.object("cost_model", [&](auto& s) { visit(s, c.cost_model); });
   v.object("sor", [&](auto& s) { visit(s, c.sor); });
 }
@@ -874,8 +893,8 @@ void check_network(Scenario& s, const std::string& base_dir) {
   if (topo.kind != "complete" && dis.mode == "direct") {
     fail(tpath + ".kind",
          fmt::format("value \"{}\" needs gossip dissemination (direct broadcast sends to every "
-                     "validator), expected network.dissemination.mode \"flood\", \"push\" or "
-                     "\"push_pull\"",
+                     "validator), expected network.dissemination.mode \"flood\", \"push\", "
+                     "\"push_pull\", \"inv_getdata\", \"compact\" or \"header_first\"",
                      topo.kind));
   }
   const auto bad_degree = [&](const std::string& expected) {

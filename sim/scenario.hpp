@@ -89,19 +89,48 @@ struct NodeClassShare {
 /// network.topology — the peer-to-peer overlay that gossip dissemination runs on.
 struct TopologyConfig {
   /// "complete" | "random_regular" | "erdos_renyi" | "watts_strogatz" | "barabasi_albert" |
-  /// "star" | "ring" | "file"
+  /// "star" | "ring" | "file" | "outbound_cdf"
   std::string kind = "complete";
+  /// outbound_cdf: SimBlock's outbound-degree CDF "bitcoin_2015" | "litecoin" | "dogecoin"
+  /// (data/latency/simblock/simblock-regions.json).
+  std::string degree_distribution = "bitcoin_2015";
   std::uint32_t degree = 8;  // random_regular degree; watts_strogatz k; barabasi_albert m
   double p = 0.1;            // erdos_renyi edge probability; watts_strogatz rewiring probability
   std::string file;          // file: edge list or GraphML, resolved to an absolute path on load
   friend bool operator==(const TopologyConfig&, const TopologyConfig&) = default;
 };
 
+/// network.dissemination.compact — BIP-152 compact block relay (mode "compact"; docs/network.md).
+/// Defaults are SimBlock's (SimulationConfiguration.java, main branch commit 5fc7f9f).
+struct CompactRelayConfig {
+  std::uint64_t sketch_bytes = 18'000;     // COMPACT_BLOCK_SIZE
+  std::uint32_t high_bandwidth_peers = 0;  // per node, <= 3 (BIP-152); SimBlock: 0
+  double usage_fraction = 0.964;           // CBR_USAGE_RATE: nodes that speak compact blocks
+  double churn_fraction = 0.976;           // CHURN_NODE_RATE: nodes with the churn miss rate
+  double miss_rate = 0.13;                 // CBR_FAILURE_RATE_FOR_CONTROL_NODE
+  double churn_miss_rate = 0.27;           // CBR_FAILURE_RATE_FOR_CHURN_NODE
+  /// "simblock": on a miss the missing bytes are block size x a draw from SimBlock's
+  /// CBR_FAILURE_BLOCK_SIZE_DISTRIBUTION_FOR_{CONTROL,CHURN}_NODE; "constant": missing_fraction.
+  std::string missing_fraction_table = "simblock";
+  double missing_fraction = 0.01;
+  friend bool operator==(const CompactRelayConfig&, const CompactRelayConfig&) = default;
+};
+
 /// network.dissemination — how Runtime::broadcast reaches the other validators.
 struct DisseminationConfig {
-  std::string mode = "direct";       // "direct" | "flood" | "push" | "push_pull"
-  std::uint32_t fanout = 8;          // push (>= 1) / push_pull: full copies pushed per node
-  double processing_delay_ms = 0.0;  // per hop, before a node forwards
+  /// "direct" | "flood" | "push" | "push_pull" | "inv_getdata" | "compact" | "header_first"
+  std::string mode = "direct";
+  std::uint32_t fanout = 8;           // push (>= 1) / push_pull: full copies pushed per node
+  double processing_delay_ms = 0.0;   // per hop, before a node forwards
+  std::uint64_t announce_bytes = 40;  // inv / getdata / getblocktxn / header, bytes (>= 1)
+  /// true: broadcasts and point-to-point messages share every node's uplink and downlink
+  /// (busy-until times carried between them); false: each broadcast starts on idle links.
+  bool shared_links = true;
+  /// SimBlock compatibility: a block holds the sender's uplink until it arrives, and control
+  /// messages get this extra latency (SimBlock: 10 ms). docs/network.md#simblock.
+  bool hold_uplink_until_arrival = false;
+  double control_extra_latency_ms = 0.0;
+  CompactRelayConfig compact;
   friend bool operator==(const DisseminationConfig&, const DisseminationConfig&) = default;
 };
 
@@ -193,9 +222,10 @@ struct PipelineConfig {
   /// (start speculatively; work on abandoned blocks is wasted).
   std::string speculative_execution = "none";
   /// propagation: size of the block each source broadcasts (bytes), and the number of sources
-  /// (validators 0 .. sources-1, each broadcasting one block at time 0).
+  /// (validators 0 .. sources-1; source b broadcasts its block at b x propagation_interval_ms).
   std::uint64_t block_size_bytes = 1'000'000;
   std::uint32_t propagation_sources = 1;
+  double propagation_interval_ms = 0.0;
   CostModelConfig cost_model;
   SorConfig sor;
   friend bool operator==(const PipelineConfig&, const PipelineConfig&) = default;

@@ -20,6 +20,7 @@
 #include "models/network/bandwidth.hpp"
 #include "models/network/gossip.hpp"
 #include "models/network/latency_model.hpp"
+#include "models/network/presets.hpp"
 #include "models/network/topology.hpp"
 #include "sim/latency.hpp"
 #include "sim/recorder.hpp"
@@ -99,6 +100,15 @@ struct Simulation::Impl {
   std::unique_ptr<network::Topology> topology;
   std::unique_ptr<network::BandwidthModel> bandwidth;
   network::GossipParams gossip;
+  // Compact relay per-node settings (the spans of `gossip.compact` point here).
+  std::vector<std::uint8_t> uses_compact;
+  std::vector<double> node_miss_rate;
+  std::vector<std::uint8_t> node_table;
+  std::vector<std::vector<double>> missing_fraction_tables;
+  network::LinkState links;  // views of the Transport's link state (shared_links)
+  std::uint64_t sketches = 0, reconstruction_misses = 0, gossip_bytes = 0;
+  // Region of every validator (region_matrix latency without a platform), else empty.
+  std::shared_ptr<const network::LatencyModel> region_model;
   std::uint64_t broadcasts = 0;
   std::vector<double> prop_t50_s, prop_t90_s, prop_t100_s;
   std::uint64_t incomplete_broadcasts = 0;
@@ -399,6 +409,21 @@ struct Simulation::Impl {
     p.p = t.p;
     p.file = t.file;
     p.seed = sc.seed ^ 0x746f706f6c6f6779ULL;
+    if (t.kind == "outbound_cdf") {
+      try {
+        const auto data = network::load_simblock_regions(network::simblock_regions_path());
+        const auto it = data.outbound_degree_cdf.find(t.degree_distribution);
+        if (it == data.outbound_degree_cdf.end()) {
+          throw ScenarioError(
+              "network.topology.degree_distribution",
+              "value \"" + t.degree_distribution + "\" has no CDF in the SimBlock data file");
+        }
+        p.outbound_degree_cdf = it->second;
+      } catch (const std::runtime_error& e) {
+        if (dynamic_cast<const ScenarioError*>(&e) != nullptr) throw;
+        throw ScenarioError("network.topology.degree_distribution", e.what());
+      }
+    }
     try {
       topology = std::make_unique<network::Topology>(network::build_topology(p));
     } catch (const std::exception& e) {
@@ -422,7 +447,64 @@ struct Simulation::Impl {
     gossip.processing_delay_s = d.processing_delay_ms / 1000.0;
     gossip.fanout = d.fanout;
     gossip.jitter = static_cast<bool>(net.sample_s) || sc.network.latency.jitter_ms > 0.0;
+    gossip.announce_bytes = d.announce_bytes;
+    gossip.hold_uplink_until_arrival = d.hold_uplink_until_arrival;
+    gossip.control_extra_latency_s = d.control_extra_latency_ms / 1000.0;
+    if (d.mode == "compact") setup_compact(sc);
+    if (d.shared_links) {
+      links.uplink_free_s = transport->uplink_free_s();
+      links.downlink_free_s = transport->downlink_free_s();
+      gossip.links = &links;
+    }
     down.assign(n, 0);
+  }
+
+  /// network.dissemination.compact: which nodes speak compact blocks and which are "churn"
+  /// nodes, drawn as SimBlock does (Main.makeRandomList: the first round-up(n x rate) of a
+  /// seeded shuffle), their miss rates and missing-fraction tables.
+  void setup_compact(const Scenario& sc) {
+    const std::uint32_t n = sc.network.validators;
+    const CompactRelayConfig& c = sc.network.dissemination.compact;
+    network::CompactRelayParams& cp = gossip.compact;
+    cp.sketch_bytes = c.sketch_bytes;
+    cp.high_bandwidth_peers = c.high_bandwidth_peers;
+    cp.miss_rate = c.miss_rate;
+    cp.missing_fraction = c.missing_fraction;
+    const auto flags = [n](double rate, std::uint64_t seed) {
+      std::vector<std::uint8_t> out(n, 0);
+      for (std::uint32_t i = 0; i < n; ++i) {
+        out[i] = static_cast<double>(i) < static_cast<double>(n) * rate ? 1 : 0;
+      }
+      std::uint64_t state = seed;
+      for (std::uint32_t i = n - 1; i > 0; --i) {
+        const std::uint64_t x = splitmix64_mix(state += kSplitmix64Gamma);
+        const auto j = static_cast<std::uint32_t>(
+            (static_cast<unsigned __int128>(x) * (static_cast<std::uint64_t>(i) + 1)) >> 64);
+        std::swap(out[i], out[j]);
+      }
+      return out;
+    };
+    uses_compact = flags(c.usage_fraction, sc.seed ^ 0x636272757365ULL);
+    const std::vector<std::uint8_t> churn = flags(c.churn_fraction, sc.seed ^ 0x636875726eULL);
+    node_miss_rate.resize(n);
+    node_table.resize(n);
+    for (std::uint32_t v = 0; v < n; ++v) {
+      node_miss_rate[v] = churn[v] != 0 ? c.churn_miss_rate : c.miss_rate;
+      node_table[v] = churn[v];
+    }
+    cp.uses_compact = uses_compact;
+    cp.node_miss_rate = node_miss_rate;
+    if (c.missing_fraction_table == "simblock") {
+      try {
+        const network::SimblockRelay relay =
+            network::load_simblock_relay(network::simblock_relay_path());
+        missing_fraction_tables = {relay.missing_fraction_control, relay.missing_fraction_churn};
+      } catch (const std::runtime_error& e) {
+        throw ScenarioError("network.dissemination.compact.missing_fraction_table", e.what());
+      }
+      cp.missing_fraction_tables = missing_fraction_tables;
+      cp.node_table = node_table;
+    }
   }
 
   /// One broadcast by gossip: deliveries at depart + each node's receive time, bytes per node,
@@ -436,8 +518,12 @@ struct Simulation::Impl {
     p.message_bytes = std::max<std::uint64_t>(1, size_bytes);
     p.seed = splitmix64_mix(scenario.seed ^ 0x676f73736970ULL ^ broadcasts++);
     p.down = down;
+    p.start_s = depart;
     const network::GossipResult r =
         network::simulate_gossip(*topology, *latency_model, *bandwidth, from, p);
+    sketches += r.sketches;
+    reconstruction_misses += r.reconstruction_misses;
+    gossip_bytes += r.bytes;
     std::vector<double> live;
     live.reserve(n);
     for (std::uint32_t v = 0; v < n; ++v) {
@@ -622,6 +708,10 @@ Simulation::Simulation(const Scenario& scenario, const std::filesystem::path& ru
   if (net.sample_s) s.transport->set_sampler(net.sample_s);
   s.recorder = std::make_unique<Recorder>(scenario, run_dir);
   if (scenario.network.dissemination.mode != "direct") s.setup_gossip(scenario, net);
+  if (scenario.network.platform_xml.empty() && net.model &&
+      net.model->kind() == network::LatencyKind::kRegionMatrix) {
+    s.region_model = net.model;
+  }
   s.consensus_lanes.resize(n);
   s.exec_lanes.resize(n);
   s.crash_time_s.assign(n, std::numeric_limits<double>::infinity());
@@ -652,6 +742,12 @@ RunStats Simulation::run(Application& app, const ProgressFn& progress) {
     s.recorder->metric("broadcasts_gossiped", {{"value", s.broadcasts}, {"unit", "count"}});
     s.recorder->metric("broadcasts_not_reaching_every_live_node",
                        {{"value", s.incomplete_broadcasts}, {"unit", "count"}});
+    s.recorder->metric("gossip_bytes", {{"value", s.gossip_bytes}, {"unit", "bytes"}});
+    if (s.scenario.network.dissemination.mode == "compact") {
+      s.recorder->metric("compact_sketches_sent", {{"value", s.sketches}, {"unit", "count"}});
+      s.recorder->metric("compact_reconstruction_misses",
+                         {{"value", s.reconstruction_misses}, {"unit", "count"}});
+    }
   }
   RunStats stats;
   stats.simulated_s = s.now_s;
@@ -707,6 +803,10 @@ void Simulation::broadcast(NodeId from, std::uint16_t channel, std::shared_ptr<c
   for (std::uint32_t k = 1; k < n; ++k) {
     send(from, (from + k) % n, channel, payload, size_bytes, depart_s);
   }
+}
+
+std::string Simulation::region_of(NodeId node) const {
+  return impl_->region_model ? impl_->region_model->region_name_of(node) : std::string();
 }
 
 double Simulation::base_latency_s(NodeId from, NodeId to) const {

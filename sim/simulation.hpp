@@ -76,6 +76,7 @@ class Simulation final : public Runtime {
   void broadcast(NodeId from, std::uint16_t channel, std::shared_ptr<const void> payload,
                  std::uint64_t size_bytes, double depart_s = 0.0) override;
   double base_latency_s(NodeId from, NodeId to) const override;
+  std::string region_of(NodeId node) const override;
   void account_broadcast_bytes(NodeId from, std::uint64_t bytes_per_peer) override;
   void set_timer(NodeId node, double at_s, std::uint64_t timer_id) override;
   void at(double at_s, std::function<void()> fn) override;

@@ -48,6 +48,11 @@ class Transport {
   /// Reserves the links for one message and returns its arrival time (s).
   double schedule(std::uint32_t from, std::uint32_t to, std::uint64_t size_bytes, double depart_s);
 
+  /// Busy-until times (s) of every node's uplink / downlink, for dissemination models that
+  /// reserve the same links (network::LinkState).
+  std::vector<double>& uplink_free_s() { return uplink_free_s_; }
+  std::vector<double>& downlink_free_s() { return downlink_free_s_; }
+
   std::uint64_t bytes_sent(std::uint32_t node) const { return bytes_sent_[node]; }
   std::uint64_t bytes_received(std::uint32_t node) const { return bytes_received_[node]; }
   std::uint64_t messages() const { return messages_; }

@@ -4,12 +4,13 @@ import os
 import sys
 import traceback
 
-from . import latency_cdf, loaders, polkadot, speedup, style, sweep_figures, timeline
+from . import arrival_cdf, latency_cdf, loaders, polkadot, speedup, style, sweep_figures, timeline
 
 FIGURES = [
     "throughput_latency_vs_block_time",
     "verified_latency_vs_dlag",
     "latency_cdf",
+    "arrival_cdf_by_region",
     "exec_speedup_vs_threads",
     "exec_speedup_vs_threads_sweep",
     "polkadot_sync_vs_async",
@@ -81,6 +82,8 @@ def plan(path, nodes=(0,), blocks=5):
     else:
         jobs += [("throughput_latency_vs_block_time", no_table), ("verified_latency_vs_dlag", no_table)]
     jobs.append(("latency_cdf", (lambda o, f: latency_cdf.latency_cdf(runs, o, f)) if runs else no_runs))
+    jobs.append(("arrival_cdf_by_region",
+                 (lambda o, f: arrival_cdf.arrival_cdf_by_region(runs, o, f)) if runs else no_runs))
 
     def exec_job(o, f):
         if not exec_files:

@@ -10,7 +10,8 @@
 namespace pipesim::network {
 namespace {
 
-enum class Kind : std::uint8_t { kFull, kAnnounce, kRequest };
+// Full block, inv, getdata, cmpctblock, getblocktxn, blocktxn, proposal header.
+enum class Kind : std::uint8_t { kFull, kAnnounce, kRequest, kSketch, kTxRequest, kTxs, kHeader };
 
 struct Event {
   double t;
@@ -18,7 +19,20 @@ struct Event {
   NodeId to;
   NodeId from;
   Kind kind;
+  std::uint64_t bytes;
 };
+
+/// Uniform double in [0, 1) from the top 53 bits.
+double unit(std::uint64_t x) {
+  return static_cast<double>(x >> 11) * 0x1.0p-53;
+}
+
+void require_node_vector(std::size_t size, std::uint32_t n, const char* what) {
+  if (size != 0 && size != n) {
+    throw std::invalid_argument("gossip: " + std::string(what) + " has " + std::to_string(size) +
+                                " entries, expected one per node (" + std::to_string(n) + ")");
+  }
+}
 
 struct Later {
   bool operator()(const Event& a, const Event& b) const {
@@ -36,6 +50,12 @@ std::string_view to_string(GossipMode mode) {
       return "push";
     case GossipMode::kPushPull:
       return "push_pull";
+    case GossipMode::kInvGetdata:
+      return "inv_getdata";
+    case GossipMode::kCompact:
+      return "compact";
+    case GossipMode::kHeaderFirst:
+      return "header_first";
   }
   return "unknown";
 }
@@ -44,8 +64,12 @@ GossipMode gossip_mode_from_string(std::string_view name) {
   if (name == "flood") return GossipMode::kFlood;
   if (name == "push") return GossipMode::kPush;
   if (name == "push_pull") return GossipMode::kPushPull;
+  if (name == "inv_getdata") return GossipMode::kInvGetdata;
+  if (name == "compact") return GossipMode::kCompact;
+  if (name == "header_first") return GossipMode::kHeaderFirst;
   throw std::invalid_argument("unknown gossip mode \"" + std::string(name) +
-                              "\"; valid: flood, push, push_pull");
+                              "\"; valid: flood, push, push_pull, inv_getdata, compact, "
+                              "header_first");
 }
 
 nlohmann::json to_json(const GossipResult& r, GossipMode mode) {
@@ -58,7 +82,9 @@ nlohmann::json to_json(const GossipResult& r, GossipMode mode) {
           {"messages", r.messages},
           {"bytes", r.bytes},
           {"full_copies", r.full_copies},
-          {"duplicate_copies", r.duplicate_copies}};
+          {"duplicate_copies", r.duplicate_copies},
+          {"sketches", r.sketches},
+          {"reconstruction_misses", r.reconstruction_misses}};
 }
 
 double time_to_fraction(std::span<const double> receive_time_s, double q) {
@@ -86,6 +112,9 @@ GossipResult simulate_gossip(const Topology& topology, const LatencyModel& laten
                             " out of range (n=" + std::to_string(n) + ")");
   }
   if (params.message_bytes == 0) throw std::invalid_argument("gossip: message_bytes must be >= 1");
+  if (!std::isfinite(params.control_extra_latency_s) || params.control_extra_latency_s < 0.0) {
+    throw std::invalid_argument("gossip: control_extra_latency_s must be a finite number >= 0");
+  }
   if (!std::isfinite(params.processing_delay_s) || params.processing_delay_s < 0.0) {
     throw std::invalid_argument("gossip: processing_delay_s must be a finite number >= 0, got " +
                                 std::to_string(params.processing_delay_s));
@@ -93,15 +122,52 @@ GossipResult simulate_gossip(const Topology& topology, const LatencyModel& laten
   if (params.mode == GossipMode::kPush && params.fanout == 0) {
     throw std::invalid_argument("gossip: push needs fanout >= 1");
   }
-  if (!params.down.empty() && params.down.size() != n) {
-    throw std::invalid_argument("gossip: down has " + std::to_string(params.down.size()) +
-                                " entries, expected one per node (" + std::to_string(n) + ")");
-  }
+  require_node_vector(params.down.size(), n, "down");
   if (!params.down.empty() && params.down[source] != 0) {
     throw std::invalid_argument("gossip: the source " + std::to_string(source) + " is down");
   }
-  if (params.mode == GossipMode::kPushPull && params.announce_bytes == 0) {
-    throw std::invalid_argument("gossip: push_pull needs announce_bytes >= 1");
+  const bool announces =
+      params.mode == GossipMode::kPushPull || params.mode == GossipMode::kInvGetdata ||
+      params.mode == GossipMode::kCompact || params.mode == GossipMode::kHeaderFirst;
+  if (announces && params.announce_bytes == 0) {
+    throw std::invalid_argument("gossip: mode " + std::string(to_string(params.mode)) +
+                                " needs announce_bytes >= 1");
+  }
+  const CompactRelayParams& cp = params.compact;
+  const bool compact = params.mode == GossipMode::kCompact;
+  if (compact) {
+    if (cp.sketch_bytes == 0) throw std::invalid_argument("gossip: sketch_bytes must be >= 1");
+    const auto rate = [](double v, const char* what) {
+      if (!(v >= 0.0 && v <= 1.0)) {
+        throw std::invalid_argument("gossip: " + std::string(what) + " must be in [0, 1], got " +
+                                    std::to_string(v));
+      }
+    };
+    rate(cp.miss_rate, "miss_rate");
+    rate(cp.missing_fraction, "missing_fraction");
+    require_node_vector(cp.uses_compact.size(), n, "uses_compact");
+    require_node_vector(cp.node_miss_rate.size(), n, "node_miss_rate");
+    require_node_vector(cp.node_table.size(), n, "node_table");
+    for (double v : cp.node_miss_rate) rate(v, "node_miss_rate");
+    for (const auto& table : cp.missing_fraction_tables) {
+      if (table.empty()) throw std::invalid_argument("gossip: an empty missing-fraction table");
+      for (double v : table) rate(v, "missing_fraction_tables");
+    }
+    for (std::uint8_t t : cp.node_table) {
+      if (t >= cp.missing_fraction_tables.size()) {
+        throw std::invalid_argument("gossip: node_table entry " + std::to_string(t) +
+                                    " has no missing_fraction_tables entry");
+      }
+    }
+  }
+  if (params.links != nullptr) {
+    if (params.links->uplink_free_s.size() != n || params.links->downlink_free_s.size() != n) {
+      throw std::invalid_argument(
+          "gossip: link state must have one uplink and one downlink "
+          "entry per node (" +
+          std::to_string(n) + ")");
+    }
+    if (!std::isfinite(params.start_s)) throw std::invalid_argument("gossip: start_s not finite");
   }
 
   GossipResult r;
@@ -109,42 +175,141 @@ GossipResult simulate_gossip(const Topology& topology, const LatencyModel& laten
   r.parent.assign(n, source);
   r.bytes_sent.assign(n, 0);
   r.bytes_received.assign(n, 0);
+  if (params.mode == GossipMode::kHeaderFirst) r.header_time_s.assign(n, kNever);
+  // Link busy-until times relative to this broadcast's t = 0.
   std::vector<double> uplink_free(n, 0.0);
-  std::vector<std::uint8_t> requested(params.mode == GossipMode::kPushPull ? n : 0, 0);
+  std::vector<double> downlink_free(n, 0.0);
+  if (params.links != nullptr) {
+    for (NodeId v = 0; v < n; ++v) {
+      uplink_free[v] = std::max(0.0, params.links->uplink_free_s[v] - params.start_s);
+      downlink_free[v] = std::max(0.0, params.links->downlink_free_s[v] - params.start_s);
+    }
+  }
+  const auto is_down = [&](NodeId v) { return !params.down.empty() && params.down[v] != 0; };
+  std::vector<std::uint8_t> requested(announces ? n : 0, 0);
   std::vector<Event> storage;
   storage.reserve(static_cast<std::size_t>(2) * topology.edge_count() + 16);
   std::priority_queue<Event, std::vector<Event>, Later> heap(Later{}, std::move(storage));
   std::uint64_t seq = 0;
   std::mt19937_64 jitter_rng(splitmix64_mix(params.seed ^ 0x6a6974746572ULL));
 
-  auto send = [&](NodeId from, NodeId to, double at, Kind kind) {
-    const std::uint64_t size = kind == Kind::kFull ? params.message_bytes : params.announce_bytes;
+  auto send = [&](NodeId from, NodeId to, double at, Kind kind, std::uint64_t size) {
     const double start = std::max(at, uplink_free[from]);
     const double finish = start + static_cast<double>(size) / bandwidth.upload_bytes_per_s(from);
     uplink_free[from] = finish;
-    const double lat = params.jitter ? latency.sample_latency_s(from, to, jitter_rng)
-                                     : latency.base_latency_s(from, to);
-    heap.push(Event{finish + lat, seq++, to, from, kind});
+    double lat = params.jitter ? latency.sample_latency_s(from, to, jitter_rng)
+                               : latency.base_latency_s(from, to);
+    const bool bulk = kind == Kind::kFull || kind == Kind::kSketch || kind == Kind::kTxs;
+    if (!bulk) lat += params.control_extra_latency_s;
+    double arrival = finish + lat;
+    if (!is_down(to)) {
+      const double down_start = std::max(start + lat, downlink_free[to]);
+      arrival = std::max(
+          arrival, down_start + static_cast<double>(size) / bandwidth.download_bytes_per_s(to));
+      downlink_free[to] = arrival;
+    }
+    if (bulk && params.hold_uplink_until_arrival) uplink_free[from] = arrival;
+    heap.push(Event{arrival, seq++, to, from, kind, size});
     ++r.messages;
     r.bytes += size;
     r.bytes_sent[from] += size;
     if (kind == Kind::kFull) ++r.full_copies;
+    if (kind == Kind::kSketch) ++r.sketches;
+  };
+  const std::uint64_t full = params.message_bytes;
+  const std::uint64_t small = params.announce_bytes;
+
+  // Compact relay: who speaks it, and which neighbours each node chose as high-bandwidth peers.
+  const auto speaks_compact = [&](NodeId v) {
+    return cp.uses_compact.empty() || cp.uses_compact[v] != 0;
+  };
+  const auto node_stream = [](std::uint64_t seed, NodeId v) {
+    return splitmix64_mix(seed ^ splitmix64_mix(static_cast<std::uint64_t>(v) + 1));
+  };
+  std::vector<std::vector<NodeId>> hb_senders;  // hb_senders[v]: nodes that chose v
+  if (compact && cp.high_bandwidth_peers > 0) {
+    hb_senders.resize(n);
+    std::vector<NodeId> nb;
+    for (NodeId w = 0; w < n; ++w) {
+      nb.assign(topology.neighbors(w).begin(), topology.neighbors(w).end());
+      // Stable across broadcasts: a seed-independent stream per node (BIP-152 peers keep
+      // their high-bandwidth choice between blocks).
+      std::uint64_t state = node_stream(0x68626d6f6465ULL, w);
+      const std::size_t k = std::min<std::size_t>(cp.high_bandwidth_peers, nb.size());
+      for (std::size_t i = 0; i < k; ++i) {
+        const std::size_t span = nb.size() - i;
+        const auto j = i + static_cast<std::size_t>((static_cast<unsigned __int128>(splitmix64_mix(
+                                                         state += kSplitmix64Gamma)) *
+                                                     span) >>
+                                                    64);
+        std::swap(nb[i], nb[j]);
+        hb_senders[nb[i]].push_back(w);
+      }
+    }
+  }
+  const auto chose_high_bandwidth = [&](NodeId receiver, NodeId sender) {
+    if (hb_senders.empty()) return false;
+    const auto& s = hb_senders[sender];
+    return std::find(s.begin(), s.end(), receiver) != s.end();
+  };
+  // Per receiver: the miss draw and the missing-fraction draw of this broadcast.
+  const auto miss_of = [&](NodeId w) {
+    const double p = cp.node_miss_rate.empty() ? cp.miss_rate : cp.node_miss_rate[w];
+    return unit(node_stream(params.seed ^ 0x6d697373ULL, w)) < p;
+  };
+  const auto missing_bytes_of = [&](NodeId w) {
+    double frac = cp.missing_fraction;
+    if (!cp.missing_fraction_tables.empty()) {
+      const auto& table = cp.missing_fraction_tables[cp.node_table.empty() ? 0 : cp.node_table[w]];
+      const auto i = static_cast<std::size_t>(
+          (static_cast<unsigned __int128>(node_stream(params.seed ^ 0x74786e73ULL, w)) *
+           table.size()) >>
+          64);
+      frac = table[i];
+    }
+    return std::max<std::uint64_t>(
+        1, static_cast<std::uint64_t>(std::llround(frac * static_cast<double>(full))));
   };
 
   std::vector<NodeId> candidates;
-  auto forward = [&](NodeId v, NodeId came_from, double at) {
+  // v has the block at t and forwards (after validation) at `at`.
+  auto forward = [&](NodeId v, NodeId came_from, double t, double at) {
     candidates.clear();
     for (NodeId w : topology.neighbors(v)) {
       if (w != came_from) candidates.push_back(w);
     }
-    if (params.mode == GossipMode::kFlood) {
-      for (NodeId w : candidates) send(v, w, at, Kind::kFull);
-      return;
+    switch (params.mode) {
+      case GossipMode::kFlood:
+        for (NodeId w : candidates) send(v, w, at, Kind::kFull, full);
+        return;
+      case GossipMode::kInvGetdata:
+        for (NodeId w : candidates) send(v, w, at, Kind::kAnnounce, small);
+        return;
+      case GossipMode::kHeaderFirst:
+        for (NodeId w : candidates) send(v, w, at, Kind::kHeader, small);
+        for (NodeId w : candidates) send(v, w, at, Kind::kFull, full);
+        return;
+      case GossipMode::kCompact:
+        // High-bandwidth receivers first, unannounced and before validation; the rest get inv.
+        for (NodeId w : candidates) {
+          if (speaks_compact(v) && speaks_compact(w) && chose_high_bandwidth(w, v)) {
+            send(v, w, t, Kind::kSketch, cp.sketch_bytes);
+          }
+        }
+        for (NodeId w : candidates) {
+          if (!(speaks_compact(v) && speaks_compact(w) && chose_high_bandwidth(w, v))) {
+            send(v, w, at, Kind::kAnnounce, small);
+          }
+        }
+        return;
+      case GossipMode::kPush:
+      case GossipMode::kPushPull:
+        break;
     }
     // Choose min(fanout, |candidates|) uniformly: partial Fisher-Yates with the node's stream.
     // The node's own splitmix64 stream (Steele et al. 2014): independent of event order and
     // cheap to start (an mt19937_64 per node costs more to seed than the whole push).
-    std::uint64_t state = splitmix64_mix(params.seed ^ splitmix64_mix(v + 1));
+    std::uint64_t state = node_stream(params.seed, v);
     auto rng = [&state] { return splitmix64_mix(state += kSplitmix64Gamma); };
     const std::size_t k = std::min<std::size_t>(params.fanout, candidates.size());
     for (std::size_t i = 0; i < k; ++i) {
@@ -154,48 +319,87 @@ GossipResult simulate_gossip(const Topology& topology, const LatencyModel& laten
       std::swap(candidates[i], candidates[j]);
     }
     std::sort(candidates.begin(), candidates.begin() + static_cast<std::ptrdiff_t>(k));
-    for (std::size_t i = 0; i < k; ++i) send(v, candidates[i], at, Kind::kFull);
+    for (std::size_t i = 0; i < k; ++i) send(v, candidates[i], at, Kind::kFull, full);
     if (params.mode == GossipMode::kPushPull) {
       std::sort(candidates.begin() + static_cast<std::ptrdiff_t>(k), candidates.end());
       for (std::size_t i = k; i < candidates.size(); ++i) {
-        send(v, candidates[i], at, Kind::kAnnounce);
+        send(v, candidates[i], at, Kind::kAnnounce, small);
       }
     }
+  };
+  auto receive = [&](NodeId v, NodeId from, double t) {
+    r.receive_time_s[v] = t;
+    r.parent[v] = from;
+    ++r.reached;
+    if (announces) requested[v] = 1;
+    forward(v, from, t, t + params.processing_delay_s);
   };
 
   r.receive_time_s[source] = 0.0;
   r.reached = 1;
-  if (!requested.empty()) requested[source] = 1;
-  forward(source, source, 0.0);  // came_from == source: excludes nobody (no self-edges)
+  if (announces) requested[source] = 1;
+  if (!r.header_time_s.empty()) r.header_time_s[source] = 0.0;
+  forward(source, source, 0.0, 0.0);  // came_from == source: excludes nobody (no self-edges)
 
   while (!heap.empty()) {
     const Event e = heap.top();
     heap.pop();
-    if (!params.down.empty() && params.down[e.to] != 0) continue;
-    r.bytes_received[e.to] += e.kind == Kind::kFull ? params.message_bytes : params.announce_bytes;
+    if (is_down(e.to)) continue;
+    r.bytes_received[e.to] += e.bytes;
+    const bool has = r.receive_time_s[e.to] != kNever;
     switch (e.kind) {
       case Kind::kFull:
-        if (r.receive_time_s[e.to] != kNever) {
-          ++r.duplicate_copies;
+      case Kind::kTxs:
+        if (has) {
+          if (e.kind == Kind::kFull) ++r.duplicate_copies;
           break;
         }
-        r.receive_time_s[e.to] = e.t;
-        r.parent[e.to] = e.from;
-        ++r.reached;
-        forward(e.to, e.from, e.t + params.processing_delay_s);
+        receive(e.to, e.from, e.t);
         break;
       case Kind::kAnnounce:
-        if (r.receive_time_s[e.to] == kNever && requested[e.to] == 0) {
+        if (!has && requested[e.to] == 0) {
           requested[e.to] = 1;
-          send(e.to, e.from, e.t, Kind::kRequest);
+          send(e.to, e.from, e.t, Kind::kRequest, small);
         }
         break;
       case Kind::kRequest:
-        send(e.to, e.from, e.t, Kind::kFull);
+        if (compact && speaks_compact(e.to) && speaks_compact(e.from)) {
+          send(e.to, e.from, e.t, Kind::kSketch, cp.sketch_bytes);
+        } else {
+          send(e.to, e.from, e.t, Kind::kFull, full);
+        }
+        break;
+      case Kind::kSketch:
+        if (has) {
+          ++r.duplicate_copies;
+          break;
+        }
+        if (requested[e.to] == 2) break;  // already fetching missing transactions
+        if (miss_of(e.to)) {
+          requested[e.to] = 2;
+          ++r.reconstruction_misses;
+          send(e.to, e.from, e.t, Kind::kTxRequest, small);
+        } else {
+          receive(e.to, e.from, e.t);
+        }
+        break;
+      case Kind::kTxRequest:
+        send(e.to, e.from, e.t, Kind::kTxs, missing_bytes_of(e.from));
+        break;
+      case Kind::kHeader:
+        r.header_time_s[e.to] = std::min(r.header_time_s[e.to], e.t);
         break;
     }
   }
 
+  if (params.links != nullptr) {
+    for (NodeId v = 0; v < n; ++v) {
+      params.links->uplink_free_s[v] =
+          std::max(params.links->uplink_free_s[v], params.start_s + uplink_free[v]);
+      params.links->downlink_free_s[v] =
+          std::max(params.links->downlink_free_s[v], params.start_s + downlink_free[v]);
+    }
+  }
   r.t50_s = time_to_fraction(r.receive_time_s, 0.5);
   r.t90_s = time_to_fraction(r.receive_time_s, 0.9);
   r.t100_s = time_to_fraction(r.receive_time_s, 1.0);

@@ -26,6 +26,33 @@
 //                requests). This is Ethereum devp2p's block propagation (NewBlock to a subset of
 //                peers, NewBlockHashes to the rest, then GetBlock), reaches every node of a
 //                connected graph, and trades a request round trip for fewer full copies.
+//   - inv_getdata: Bitcoin's legacy block relay: on first receipt a node announces the block
+//                (inv, announce_bytes) to every neighbour except the sender; a node that has
+//                neither the block nor an outstanding request answers with getdata
+//                (announce_bytes) and the announcer sends the full block. (= push_pull with
+//                fanout 0.)
+//   - compact:   BIP-152 compact block relay (see CompactRelayParams): the full block is
+//                replaced by a sketch (header + short transaction ids, sketch_bytes) that the
+//                receiver reconstructs from its mempool; with probability miss_rate of the
+//                receiver it lacks transactions and fetches them with a round trip
+//                (getblocktxn, announce_bytes; blocktxn, missing_fraction x message_bytes), and
+//                it has the block when that answer arrives. Low-bandwidth peers (BIP-152
+//                low-bandwidth mode): inv -> getdata -> sketch. High-bandwidth peers: each node
+//                picks `high_bandwidth_peers` of its neighbours (BIP-152 allows 3) that push the
+//                sketch to it unannounced as soon as they have the block (before validation:
+//                processing_delay_s is not waited). A pair where either end does not use
+//                compact relay (uses_compact) falls back to inv/getdata/full block.
+//   - header_first: push for BFT proposals: on first receipt a node sends the header
+//                (announce_bytes) to every neighbour except the sender, then the full proposal
+//                to each of them, all on its FIFO uplink (headers first). The receive time is
+//                the full proposal's; header_time_s records each node's first header arrival.
+// Links: every message a node sends occupies its uplink (FIFO in issue order) and then the
+// receiver's downlink: arrival = max(uplink_finish + latency, max(start + latency,
+// downlink_free[to]) + bytes / download_bytes_per_s(to)) (the Transport's rule,
+// sim/transport.hpp), downlink_free[to] = arrival. With params.links, the links start from and
+// leave their busy-until times there (absolute seconds, params.start_s = this broadcast's t = 0),
+// so successive broadcasts and other traffic compete for the same links; without it every
+// broadcast starts on idle links.
 // Cost: O((n + m) log m) time, O(n + m) memory for n nodes and m edges.
 #pragma once
 
@@ -43,12 +70,40 @@
 
 namespace pipesim::network {
 
-enum class GossipMode { kFlood, kPush, kPushPull };
+enum class GossipMode { kFlood, kPush, kPushPull, kInvGetdata, kCompact, kHeaderFirst };
 
-/// "flood" | "push" | "push_pull".
+/// "flood" | "push" | "push_pull" | "inv_getdata" | "compact" | "header_first".
 std::string_view to_string(GossipMode mode);
 /// Inverse of to_string; std::invalid_argument listing the valid names.
 GossipMode gossip_mode_from_string(std::string_view name);
+
+/// Busy-until time of every node's uplink and downlink, absolute seconds (shared between
+/// broadcasts and the point-to-point transport). n entries each; not owned.
+struct LinkState {
+  std::span<double> uplink_free_s;
+  std::span<double> downlink_free_s;
+};
+
+/// BIP-152 compact block relay (GossipMode::kCompact). Defaults are SimBlock's
+/// (dsg-titech/simblock SimulationConfiguration.java, main branch commit 5fc7f9f):
+/// COMPACT_BLOCK_SIZE 18 kB, CBR_FAILURE_RATE_FOR_CONTROL_NODE 0.13.
+struct CompactRelayParams {
+  std::uint64_t sketch_bytes = 18'000;     // cmpctblock message, bytes, >= 1
+  std::uint32_t high_bandwidth_peers = 0;  // per node (BIP-152: <= 3; SimBlock: 0)
+  double miss_rate = 0.13;                 // P(reconstruction misses), nodes without an entry
+  double missing_fraction = 0.01;          // blocktxn size / message_bytes when no table given
+  /// Optional, one per node (or empty = every node): 0 = this node does not speak compact
+  /// blocks (its pairs use inv/getdata/full block). Not owned.
+  std::span<const std::uint8_t> uses_compact;
+  /// Optional, one per node (or empty): the node's reconstruction miss probability in [0, 1]
+  /// (e.g. from its mempool's overlap with the block, or SimBlock's control / churn rates).
+  std::span<const double> node_miss_rate;
+  /// Optional, one per node (or empty): index into missing_fraction_tables of the node's table.
+  std::span<const std::uint8_t> node_table;
+  /// Optional tables of missing fractions; on a miss the receiver's table is sampled uniformly
+  /// (SimBlock's CBR_FAILURE_BLOCK_SIZE_DISTRIBUTION_*). Empty: missing_fraction. Not owned.
+  std::span<const std::vector<double>> missing_fraction_tables;
+};
 
 struct GossipParams {
   GossipMode mode = GossipMode::kFlood;
@@ -57,7 +112,17 @@ struct GossipParams {
   std::uint32_t fanout = 8;                 // push (>= 1) / push_pull (>= 0)
   std::uint64_t announce_bytes = 40;        // push_pull: announcement and request size, bytes
   bool jitter = false;                      // draw latencies with sample_latency_s
-  std::uint64_t seed = 1;                   // fan-out choices and jitter
+  std::uint64_t seed = 1;                   // fan-out choices, jitter, compact misses
+  CompactRelayParams compact;               // mode compact
+  /// SimBlock compatibility (off by default; docs/network.md#simblock): a block, sketch or
+  /// blocktxn holds the sender's uplink until it ARRIVES (SimBlock's BlockMessageTask starts the
+  /// next block message at the arrival), and every control message (inv, getdata, getblocktxn,
+  /// header) gets this extra latency (SimBlock: 10 ms, AbstractMessageTask.getInterval).
+  bool hold_uplink_until_arrival = false;
+  double control_extra_latency_s = 0.0;  // >= 0
+  /// Optional shared link state (see the file comment); start_s = absolute time of t = 0.
+  LinkState* links = nullptr;
+  double start_s = 0.0;
   /// Optional, one entry per node (or empty): nodes with a non-zero entry are down (crashed):
   /// messages to them are sent (bytes counted at the sender) but they neither receive nor
   /// forward. The source must be up. Not owned: must outlive the simulate_gossip call.
@@ -77,14 +142,19 @@ struct GossipResult {
   std::uint64_t messages = 0;             // every message sent (full + announcements + requests)
   std::uint64_t bytes = 0;                // their bytes
   std::uint64_t full_copies = 0;          // full messages sent
-  std::uint64_t duplicate_copies = 0;     // full messages that arrived at a node that had it
+  std::uint64_t duplicate_copies = 0;     // full messages (or sketches) that arrived at a node
+                                          // that had it
   std::vector<std::uint64_t> bytes_sent;  // per node: bytes it sent (full + announce + request)
   std::vector<std::uint64_t> bytes_received;  // per node: bytes that arrived at it (duplicates too;
                                               // not at down nodes)
+  std::uint64_t sketches = 0;                 // compact: sketches sent
+  std::uint64_t reconstruction_misses = 0;    // compact: sketches that needed a blocktxn trip
+  std::vector<double> header_time_s;          // header_first: first header arrival (or kNever)
 };
 
 /// For summary.json: {"mode", "reached", "t50_s", "t90_s", "t100_s", "messages", "bytes",
-/// "full_copies", "duplicate_copies"}; a time that was never reached is JSON null.
+/// "full_copies", "duplicate_copies", "sketches", "reconstruction_misses"}; a time that was never
+/// reached is JSON null.
 nlohmann::json to_json(const GossipResult& r, GossipMode mode);
 
 /// Time by which a fraction q in (0, 1] of all nodes has received: the ceil(q * n)-th smallest
@@ -93,8 +163,8 @@ nlohmann::json to_json(const GossipResult& r, GossipMode mode);
 double time_to_fraction(std::span<const double> receive_time_s, double q);
 
 /// Disseminates one message from `source`. latency and bandwidth must cover the topology's
-/// nodes. Throws std::invalid_argument (bad parameters, node count mismatch) or
-/// std::out_of_range (source).
+/// nodes. Throws std::invalid_argument (bad parameters, node count mismatch, per-node vectors or
+/// link state of the wrong length, rates outside [0, 1]) or std::out_of_range (source).
 GossipResult simulate_gossip(const Topology& topology, const LatencyModel& latency,
                              const BandwidthModel& bandwidth, NodeId source,
                              const GossipParams& params);

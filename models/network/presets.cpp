@@ -97,10 +97,10 @@ SimblockRegions load_simblock_regions(const std::filesystem::path& file) {
       rd.vec(rd.get(doc, "upload_bandwidth_bps_2015"), "upload_bandwidth_bps_2015", r);
   out.inter_region_bps_2015 =
       rd.number(rd.get(doc, "inter_region_bandwidth_bps_2015"), "inter_region_bandwidth_bps_2015");
-  out.download_bps_2019 = rd.matrix(rd.get(doc, "download_bandwidth_bps_2019_pairwise"),
-                                    "download_bandwidth_bps_2019_pairwise", r);
-  out.upload_bps_2019 = rd.matrix(rd.get(doc, "upload_bandwidth_bps_2019_pairwise"),
-                                  "upload_bandwidth_bps_2019_pairwise", r);
+  out.download_bps_2019 =
+      rd.vec(rd.get(doc, "download_bandwidth_bps_2019"), "download_bandwidth_bps_2019", r);
+  out.upload_bps_2019 =
+      rd.vec(rd.get(doc, "upload_bandwidth_bps_2019"), "upload_bandwidth_bps_2019", r);
   const json& dist = rd.get(doc, "region_distribution");
   if (!dist.is_object() || dist.empty()) {
     rd.fail("region_distribution", "must be a non-empty object");
@@ -111,6 +111,62 @@ SimblockRegions load_simblock_regions(const std::filesystem::path& file) {
   const json& cdf = rd.get(doc, "outbound_degree_cdf_bitcoin_2015");
   out.outbound_degree_cdf_bitcoin_2015 =
       rd.vec(cdf, "outbound_degree_cdf_bitcoin_2015", cdf.is_array() ? cdf.size() : 0);
+  out.outbound_degree_cdf["bitcoin_2015"] = out.outbound_degree_cdf_bitcoin_2015;
+  for (const char* name : {"litecoin", "dogecoin"}) {
+    const std::string field = std::string("outbound_degree_cdf_") + name;
+    if (!doc.contains(field)) continue;  // optional
+    const json& c = doc[field];
+    out.outbound_degree_cdf[name] = rd.vec(c, field, c.is_array() ? c.size() : 0);
+  }
+  return out;
+}
+
+std::filesystem::path simblock_relay_path() {
+  return network_data_dir() / "latency" / "simblock" / "simblock-relay.json";
+}
+
+SimblockRelay load_simblock_relay(const std::filesystem::path& file) {
+  const Reader rd{"simblock relay settings '" + file.string() + "'"};
+  std::ifstream in(file);
+  if (!in) throw std::runtime_error("cannot open " + rd.where);
+  json doc;
+  try {
+    doc = json::parse(in);
+  } catch (const json::exception& e) {
+    throw std::runtime_error(rd.where + ": not valid JSON: " + e.what());
+  }
+  if (!doc.is_object()) throw std::runtime_error(rd.where + ": expected a JSON object");
+  SimblockRelay out;
+  const auto fraction = [&](const char* field) {
+    const double v = rd.number(rd.get(doc, field), field);
+    if (v > 1.0) rd.fail(field, "must be a fraction in [0, 1]");
+    return v;
+  };
+  out.block_size_bytes =
+      static_cast<std::uint64_t>(rd.number(rd.get(doc, "block_size_bytes"), "block_size_bytes"));
+  out.compact_block_size_bytes = static_cast<std::uint64_t>(
+      rd.number(rd.get(doc, "compact_block_size_bytes"), "compact_block_size_bytes"));
+  out.cbr_usage_rate = fraction("cbr_usage_rate");
+  out.churn_node_rate = fraction("churn_node_rate");
+  out.failure_rate_control = fraction("cbr_failure_rate_control_node");
+  out.failure_rate_churn = fraction("cbr_failure_rate_churn_node");
+  const auto runs = [&](const char* field) {
+    const json& v = rd.get(doc, field);
+    if (!v.is_array() || v.empty()) rd.fail(field, "must be a non-empty array of [value, count]");
+    std::vector<double> table;
+    for (const auto& run : v) {
+      if (!run.is_array() || run.size() != 2) rd.fail(field, "must hold [value, count] pairs");
+      const double value = rd.number(run[0], field);
+      const double count = rd.number(run[1], field);
+      if (value > 1.0 || count != std::floor(count) || count < 1.0) {
+        rd.fail(field, "must hold [fraction, positive integer count] pairs, got " + run.dump());
+      }
+      table.insert(table.end(), static_cast<std::size_t>(count), value);
+    }
+    return table;
+  };
+  out.missing_fraction_control = runs("missing_fraction_runs_control_node");
+  out.missing_fraction_churn = runs("missing_fraction_runs_churn_node");
   return out;
 }
 
@@ -153,11 +209,7 @@ double simblock_pair_bandwidth_bps(const SimblockRegions& data, SimblockYear yea
                             ", " + std::to_string(to_region) + ") out of range (" +
                             std::to_string(r) + " regions)");
   }
-  if (year == SimblockYear::k2015) {
-    return std::min(data.upload_bps_2015[from_region], data.download_bps_2015[to_region]);
-  }
-  return std::max(data.upload_bps_2019[from_region][to_region],
-                  data.download_bps_2019[from_region][to_region]);
+  return std::min(data.upload_bps(year)[from_region], data.download_bps(year)[to_region]);
 }
 
 namespace {
@@ -176,10 +228,8 @@ BandwidthModel simblock_access_bandwidth(const SimblockRegions& data, SimblockYe
   BandwidthModel bw(regions.node_count(), BandwidthParams{});
   for (NodeId v = 0; v < regions.node_count(); ++v) {
     const std::uint32_t r = regions.region_of(v);
-    const double up =
-        year == SimblockYear::k2015 ? data.upload_bps_2015[r] : data.upload_bps_2019[r][r];
-    const double down =
-        year == SimblockYear::k2015 ? data.download_bps_2015[r] : data.download_bps_2019[r][r];
+    const double up = data.upload_bps(year)[r];
+    const double down = data.download_bps(year)[r];
     bw.set_node(v, BandwidthParams{up / kBitsPerMbit, down / kBitsPerMbit});
   }
   return bw;

@@ -2,10 +2,11 @@
 // (LatencyModel / BandwidthModel / SimblockPairBandwidth).
 //
 //  * SimBlock regions (data/latency/simblock/simblock-regions.json, transcribed from
-//    dsg-titech/simblock NetworkConfiguration.java, Apache-2.0): 6 regions (NORTH_AMERICA,
-//    EUROPE, SOUTH_AMERICA, ASIA_PACIFIC, JAPAN, AUSTRALIA), average latency matrices of 2015 and
-//    2019 in ms (row = from), the node distributions of Bitcoin 2015/2019, Litecoin and Dogecoin,
-//    2015 per-region download/upload vectors and 2019 region x region bandwidth matrices in bit/s.
+//    dsg-titech/simblock NetworkConfiguration.java on its main branch, commit 5fc7f9f,
+//    Apache-2.0): 6 regions (NORTH_AMERICA, EUROPE, SOUTH_AMERICA, ASIA_PACIFIC, JAPAN,
+//    AUSTRALIA), average latency matrices of 2015 and 2019 in ms (row = from), the node
+//    distributions of Bitcoin 2015/2019, Litecoin and Dogecoin, the per-region download/upload
+//    vectors of 2015 and 2019 in bit/s and the outbound-degree CDFs.
 //    SimBlock draws every message's delay from a Pareto distribution whose mean is the matrix
 //    value (LatencyModel::with_pareto_jitter reproduces it).
 //  * AWS inter-region ping (data/latency/aws/p50.json, p90.json; cloudping.co via commonware's
@@ -48,10 +49,19 @@ struct SimblockRegions {
   std::vector<double> download_bps_2015;                     // R, bit/s
   std::vector<double> upload_bps_2015;                       // R, bit/s
   double inter_region_bps_2015 = 0.0;                        // bit/s
-  std::vector<std::vector<double>> download_bps_2019;        // R x R, bit/s
-  std::vector<std::vector<double>> upload_bps_2019;          // R x R, bit/s
+  std::vector<double> download_bps_2019;                     // R, bit/s
+  std::vector<double> upload_bps_2019;                       // R, bit/s
   std::map<std::string, std::vector<double>> distributions;  // name -> R fractions
   std::vector<double> outbound_degree_cdf_bitcoin_2015;      // index i: P(outbound <= i + 1)
+  /// "bitcoin_2015", "litecoin", "dogecoin" -> CDF of the outbound link count (as above).
+  std::map<std::string, std::vector<double>> outbound_degree_cdf;
+
+  const std::vector<double>& upload_bps(SimblockYear year) const {
+    return year == SimblockYear::k2015 ? upload_bps_2015 : upload_bps_2019;
+  }
+  const std::vector<double>& download_bps(SimblockYear year) const {
+    return year == SimblockYear::k2015 ? download_bps_2015 : download_bps_2019;
+  }
 
   const std::vector<std::vector<double>>& latency_ms(SimblockYear year) const {
     return year == SimblockYear::k2015 ? latency_ms_2015 : latency_ms_2019;
@@ -81,19 +91,17 @@ RegionMatrixParams simblock_region_params(
 LatencyModel simblock_latency(std::uint32_t n, const SimblockRegions& data, SimblockYear year,
                               std::string_view distribution, bool pareto_jitter = true);
 
-/// SimBlock's link rate between two regions in bit/s. 2015: min(upload[from], download[to])
-/// (SimBlock's original rule for the per-region vectors); 2019: max(upload[from][to],
-/// download[from][to]) — what SimBlock's Network.getBandwidth returns for the 2019 pairwise
-/// matrices (dsg-titech/simblock, Network.java at commit 4860f8f). Throws std::out_of_range.
+/// SimBlock's link rate between two regions in bit/s: min(upload[from], download[to]) of the
+/// year's per-region vectors — SimBlock's Network.getBandwidth on its main branch
+/// (dsg-titech/simblock, Network.java at commit 5fc7f9f). Throws std::out_of_range.
 double simblock_pair_bandwidth_bps(const SimblockRegions& data, SimblockYear year,
                                    std::uint32_t from_region, std::uint32_t to_region);
 
 /// Per-node access bandwidth from SimBlock's per-region figures for the regions of `regions`
-/// (a region_matrix LatencyModel built from the same SimBlock data): 2015: the region's upload /
-/// download vectors; 2019: the intra-region diagonal upload[r][r] / download[r][r] (the access
-/// link of a node talking inside its region; the pairwise matrix itself is
-/// simblock_pair_bandwidth_bps). Throws std::invalid_argument if `regions` does not have
-/// SimBlock's region count.
+/// (a region_matrix LatencyModel built from the same SimBlock data): the region's upload /
+/// download entries of the year. A transfer through both access links then runs at
+/// min(upload(from), download(to)), i.e. simblock_pair_bandwidth_bps. Throws
+/// std::invalid_argument if `regions` does not have SimBlock's region count.
 BandwidthModel simblock_access_bandwidth(const SimblockRegions& data, SimblockYear year,
                                          const LatencyModel& regions);
 
@@ -113,6 +121,25 @@ class SimblockPairBandwidth {
   std::vector<double> rate_;  // R x R, bytes/s
   std::vector<std::uint16_t> region_of_;
 };
+
+/// SimBlock's compact-block-relay settings (simblock-relay.json, transcribed from SimBlock's
+/// SimulationConfiguration.java, main branch commit 5fc7f9f): rates as fractions, sizes in bytes,
+/// the missing-fraction tables expanded from their (value, count) runs.
+struct SimblockRelay {
+  std::uint64_t block_size_bytes = 0;            // BLOCK_SIZE (535,000)
+  std::uint64_t compact_block_size_bytes = 0;    // COMPACT_BLOCK_SIZE (18,000)
+  double cbr_usage_rate = 0.0;                   // CBR_USAGE_RATE: nodes using compact relay
+  double churn_node_rate = 0.0;                  // CHURN_NODE_RATE: nodes that are "churn" nodes
+  double failure_rate_control = 0.0;             // CBR_FAILURE_RATE_FOR_CONTROL_NODE
+  double failure_rate_churn = 0.0;               // CBR_FAILURE_RATE_FOR_CHURN_NODE
+  std::vector<double> missing_fraction_control;  // CBR_FAILURE_BLOCK_SIZE_DISTRIBUTION_FOR_...
+  std::vector<double> missing_fraction_churn;
+};
+
+/// Parses simblock-relay.json. Throws std::runtime_error naming the file and field.
+SimblockRelay load_simblock_relay(const std::filesystem::path& file);
+/// network_data_dir() / "latency/simblock/simblock-relay.json".
+std::filesystem::path simblock_relay_path();
 
 // ---- AWS (cloudping) --------------------------------------------------------------------------
 

@@ -64,6 +64,9 @@ std::string describe(const TopologyParams& p) {
       return "ring(" + n + ")";
     case TopologyKind::kFile:
       return "file(" + p.file.string() + ")";
+    case TopologyKind::kOutboundCdf:
+      return "outbound_cdf(" + n +
+             ", max_outbound=" + std::to_string(p.outbound_degree_cdf.size()) + seed + ")";
   }
   return "unknown";
 }
@@ -181,6 +184,39 @@ std::vector<Edge> barabasi_albert_edges(std::uint32_t n, std::uint32_t m, std::m
   return e;
 }
 
+std::vector<Edge> outbound_cdf_edges(std::uint32_t n, const std::vector<double>& cdf,
+                                     std::mt19937_64& rng) {
+  // SimBlock's makeRandomListFollowDistribution(cdf, facum = true): value i while the list is
+  // no longer than n * cdf[i]; the rest get the last value; then shuffled.
+  std::vector<std::uint32_t> outbound;
+  outbound.reserve(n + 1);
+  for (std::size_t i = 0; i < cdf.size(); ++i) {
+    while (outbound.size() < n &&
+           static_cast<double>(outbound.size()) <= static_cast<double>(n) * cdf[i]) {
+      outbound.push_back(static_cast<std::uint32_t>(i + 1));
+    }
+  }
+  while (outbound.size() < n) outbound.push_back(static_cast<std::uint32_t>(cdf.size()));
+  for (std::size_t i = outbound.size() - 1; i > 0; --i) {
+    std::swap(outbound[i], outbound[uniform_index(rng, i + 1)]);
+  }
+  std::vector<Edge> e;
+  std::unordered_set<std::uint64_t> seen;
+  std::vector<NodeId> perm(n);
+  for (NodeId v = 0; v < n; ++v) {
+    for (NodeId i = 0; i < n; ++i) perm[i] = i;
+    std::uint32_t opened = 0;
+    for (NodeId i = 0; i < n && opened < outbound[v]; ++i) {
+      std::swap(perm[i], perm[i + uniform_index(rng, n - i)]);  // lazy Fisher-Yates
+      const NodeId w = perm[i];
+      if (w == v || !seen.insert(key(v, w)).second) continue;
+      e.emplace_back(v, w);
+      ++opened;
+    }
+  }
+  return e;
+}
+
 std::vector<Edge> read_edge_list(const std::filesystem::path& file, std::uint32_t& n) {
   const std::string where = "topology file '" + file.string() + "'";
   std::ifstream in(file);
@@ -268,6 +304,8 @@ std::string_view to_string(TopologyKind kind) {
       return "ring";
     case TopologyKind::kFile:
       return "file";
+    case TopologyKind::kOutboundCdf:
+      return "outbound_cdf";
   }
   return "unknown";
 }
@@ -275,12 +313,12 @@ std::string_view to_string(TopologyKind kind) {
 TopologyKind topology_kind_from_string(std::string_view name) {
   for (auto k : {TopologyKind::kComplete, TopologyKind::kRandomRegular, TopologyKind::kErdosRenyi,
                  TopologyKind::kWattsStrogatz, TopologyKind::kBarabasiAlbert, TopologyKind::kStar,
-                 TopologyKind::kRing, TopologyKind::kFile}) {
+                 TopologyKind::kRing, TopologyKind::kFile, TopologyKind::kOutboundCdf}) {
     if (to_string(k) == name) return k;
   }
   bad("unknown kind \"" + std::string(name) +
       "\"; valid: complete, random_regular, erdos_renyi, watts_strogatz, barabasi_albert, star, "
-      "ring, file");
+      "ring, file, outbound_cdf");
 }
 
 Topology::Topology(std::string description, std::uint32_t n, std::vector<Edge> edges)
@@ -388,6 +426,20 @@ Topology build_topology(const TopologyParams& p) {
       if (n < 3) bad(desc + ": n must be >= 3, got " + std::to_string(n));
       for (NodeId v = 0; v < n; ++v) edges.emplace_back(v, (v + 1) % n);
       break;
+    case TopologyKind::kOutboundCdf: {
+      const auto& cdf = p.outbound_degree_cdf;
+      if (cdf.empty()) bad(desc + ": outbound_degree_cdf must not be empty");
+      double prev = 0.0;
+      for (double c : cdf) {
+        if (!(c >= prev && c <= 1.0)) {
+          bad(desc + ": outbound_degree_cdf must be non-decreasing in [0, 1], got " + num(c));
+        }
+        prev = c;
+      }
+      if (cdf.back() != 1.0) bad(desc + ": outbound_degree_cdf must end with 1");
+      edges = outbound_cdf_edges(n, cdf, rng);
+      break;
+    }
     case TopologyKind::kFile: {
       const std::string ext = p.file.extension().string();
       edges = (ext == ".graphml" || ext == ".xml") ? read_graphml_file(p.file, n)

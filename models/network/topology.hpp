@@ -20,6 +20,17 @@
 //                                     (Barabasi & Albert, Science 1999); m(m+1)/2 + (n-m-1)m edges.
 //   star            n, center         center linked to every other node; n - 1 edges.
 //   ring            n (>= 3)          i -- i+1 mod n; n edges.
+//   outbound_cdf    n, outbound_degree_cdf
+//                                     SimBlock's Bitcoin-Core-like table (dsg-titech/simblock
+//                                     Main.constructNetworkWithAllNodes + BitcoinCoreTable, main
+//                                     branch 5fc7f9f): node outbound counts follow the CDF
+//                                     (entry i = P(outbound <= i + 1)) as SimBlock apportions it
+//                                     (count for value i+1 = #{k < n: k <= n * cdf[i]} minus the
+//                                     smaller values), shuffled; then each node in id order links
+//                                     to candidates taken from its own random permutation of all
+//                                     nodes, skipping itself and existing neighbours, until it has
+//                                     its outbound count of links it opened (or the permutation
+//                                     runs out). Links are undirected (inbound is unbounded).
 //   file            path (n optional) edge list (`u v` per line, 0-based ids, `#` comments; n =
 //                                     max id + 1 unless given) or GraphML (*.graphml / *.xml, read
 //                                     with boost::read_graphml; nodes numbered in file order).
@@ -54,11 +65,12 @@ enum class TopologyKind {
   kBarabasiAlbert,
   kStar,
   kRing,
-  kFile
+  kFile,
+  kOutboundCdf
 };
 
 /// "complete" | "random_regular" | "erdos_renyi" | "watts_strogatz" | "barabasi_albert" |
-/// "star" | "ring" | "file".
+/// "star" | "ring" | "file" | "outbound_cdf".
 std::string_view to_string(TopologyKind kind);
 /// Inverse of to_string; std::invalid_argument listing the valid names.
 TopologyKind topology_kind_from_string(std::string_view name);
@@ -70,6 +82,7 @@ struct TopologyParams {
   double p = 0.1;              // erdos_renyi edge probability; watts_strogatz rewiring probability
   NodeId center = 0;           // star
   std::filesystem::path file;  // file
+  std::vector<double> outbound_degree_cdf;  // outbound_cdf: non-decreasing, last entry 1
   std::uint64_t seed = 1;
   std::uint32_t max_attempts = 100;  // random_regular restarts
 };

@@ -56,6 +56,12 @@ grep -q "^skipped latency_cdf: no txs.csv" "$tmp/sweep.log" || { cat "$tmp/sweep
 grep -q "^skipped exec_speedup_vs_threads:" "$tmp/sweep.log" || { cat "$tmp/sweep.log"; exit 1; }
 [[ ! -e tests/data/sweep_fixture/figures ]]
 
+# 2b. A propagation run over SimBlock's regions (small): the per-region arrival-time CDF.
+"$pipesim" run scenarios/propagation/simblock-2019-default.json --quiet --out "$tmp/prop" \
+  --set network.validators=80 --set pipeline.propagation_sources=2 > /dev/null
+"$pipesim" plot "$tmp/prop" --out "$tmp/prop_figs" --only arrival_cdf_by_region > /dev/null
+check_figure "$tmp/prop_figs" arrival_cdf_by_region
+
 # 3. A folder of runs over pipeline.threads x workload contention (the sweep-style speedup).
 for t in 1 4; do
   for z in 0 1.2; do

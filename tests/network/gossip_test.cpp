@@ -217,3 +217,179 @@ TEST_CASE("per-node bytes and down nodes: a down node neither receives nor forwa
   p.down = source_down;
   CHECK_THROWS_AS(simulate_gossip(f.topo, f.lat, f.bw, 0, p), std::invalid_argument);
 }
+
+// ---- Relay protocols and shared links ------------------------------------------------------
+
+namespace {
+
+GossipParams relay(GossipMode mode) {
+  GossipParams p = flood();
+  p.mode = mode;
+  p.processing_delay_s = 0.0;
+  p.announce_bytes = 1'000;  // 1 ms on the 1,000,000 bytes/s links
+  p.compact.sketch_bytes = 10'000;
+  p.compact.miss_rate = 0.0;
+  p.compact.missing_fraction = 0.2;  // 20,000 bytes
+  return p;
+}
+
+}  // namespace
+
+TEST_CASE("inv_getdata on a pair: inv, getdata, block = 3 latencies + the three transfers") {
+  Fixture f("pair", 2, {{0, 1}});
+  const GossipResult r = simulate_gossip(f.topo, f.lat, f.bw, 0, relay(GossipMode::kInvGetdata));
+  CHECK(r.receive_time_s[1] == doctest::Approx(3 * 0.05 + 0.001 + 0.001 + 0.1));
+  CHECK(r.messages == 3);
+  CHECK(r.full_copies == 1);
+  CHECK(r.bytes == 102'000);
+}
+
+TEST_CASE("compact on a pair: a hit costs the sketch, a miss adds the getblocktxn round trip") {
+  Fixture f("pair", 2, {{0, 1}});
+  GossipParams p = relay(GossipMode::kCompact);
+  const GossipResult hit = simulate_gossip(f.topo, f.lat, f.bw, 0, p);
+  CHECK(hit.receive_time_s[1] == doctest::Approx(3 * 0.05 + 0.001 + 0.001 + 0.01));
+  CHECK(hit.sketches == 1);
+  CHECK(hit.full_copies == 0);
+  CHECK(hit.reconstruction_misses == 0);
+  CHECK(hit.bytes == 12'000);
+  p.compact.miss_rate = 1.0;
+  const GossipResult miss = simulate_gossip(f.topo, f.lat, f.bw, 0, p);
+  CHECK(miss.reconstruction_misses == 1);
+  CHECK(miss.receive_time_s[1] == doctest::Approx(hit.receive_time_s[1] + 2 * 0.05 + 0.001 + 0.02));
+  CHECK(miss.bytes == 12'000 + 1'000 + 20'000);
+  // High-bandwidth mode: the sketch is pushed unannounced (one latency, no inv/getdata).
+  p.compact.miss_rate = 0.0;
+  p.compact.high_bandwidth_peers = 1;
+  const GossipResult hb = simulate_gossip(f.topo, f.lat, f.bw, 0, p);
+  CHECK(hb.receive_time_s[1] == doctest::Approx(0.05 + 0.01));
+  CHECK(hb.messages == 1);
+  // A receiver that does not speak compact blocks gets the full block after inv/getdata.
+  p.compact.high_bandwidth_peers = 0;
+  const std::vector<std::uint8_t> uses = {1, 0};
+  p.compact.uses_compact = uses;
+  const GossipResult legacy = simulate_gossip(f.topo, f.lat, f.bw, 0, p);
+  CHECK(legacy.full_copies == 1);
+  CHECK(legacy.sketches == 0);
+  CHECK(legacy.receive_time_s[1] == doctest::Approx(3 * 0.05 + 0.001 + 0.001 + 0.1));
+}
+
+TEST_CASE("compact relay moves fewer bytes and is faster than full-block relay on one graph") {
+  // 300 nodes, random 8-regular, 535 kB blocks, 10 Mbit/s links, 50 ms: SimBlock-like sizes.
+  TopologyParams tp;
+  tp.kind = TopologyKind::kRandomRegular;
+  tp.n = 300;
+  tp.degree = 8;
+  tp.seed = 5;
+  const Topology topo = build_topology(tp);
+  const LatencyModel lat = LatencyModel::constant(300, ConstantLatencyParams{50.0});
+  const BandwidthModel bw(300, BandwidthParams{10.0, 10.0});
+  GossipParams p;
+  p.message_bytes = 535'000;
+  p.processing_delay_s = 0.002;
+  p.announce_bytes = 40;
+  p.mode = GossipMode::kInvGetdata;
+  const GossipResult full = simulate_gossip(topo, lat, bw, 0, p);
+  p.mode = GossipMode::kCompact;
+  p.compact = CompactRelayParams{};  // SimBlock's 18 kB sketch, 13 % misses, 1 % missing
+  const GossipResult cmpct = simulate_gossip(topo, lat, bw, 0, p);
+  REQUIRE(full.reached == 300);
+  REQUIRE(cmpct.reached == 300);
+  CHECK(cmpct.reconstruction_misses > 0);
+  CHECK(cmpct.reconstruction_misses < 300 / 4);
+  CHECK(cmpct.bytes * 5 < full.bytes);
+  CHECK(cmpct.t50_s < full.t50_s);
+  CHECK(cmpct.t100_s < full.t100_s);
+  MESSAGE("full: t50 " << full.t50_s << " t100 " << full.t100_s << " bytes " << full.bytes
+                       << "; compact: t50 " << cmpct.t50_s << " t100 " << cmpct.t100_s << " bytes "
+                       << cmpct.bytes);
+  // Every miss costs exactly one getblocktxn round trip.
+  p.compact.miss_rate = 0.0;
+  const GossipResult no_miss = simulate_gossip(topo, lat, bw, 0, p);
+  CHECK(no_miss.reconstruction_misses == 0);
+  CHECK(no_miss.t100_s <= cmpct.t100_s);
+}
+
+TEST_CASE("header_first: every node has the header before the proposal") {
+  Fixture f("line", 3, {{0, 1}, {1, 2}});
+  GossipParams p = relay(GossipMode::kHeaderFirst);
+  const GossipResult r = simulate_gossip(f.topo, f.lat, f.bw, 0, p);
+  REQUIRE(r.header_time_s.size() == 3);
+  CHECK(r.header_time_s[1] == doctest::Approx(0.05 + 0.001));
+  CHECK(r.receive_time_s[1] == doctest::Approx(0.05 + 0.101));
+  CHECK(r.header_time_s[2] < r.receive_time_s[2]);
+}
+
+TEST_CASE("shared links: two concurrent broadcasts from one node share its uplink") {
+  // Star: centre 0, 4 leaves; 100 kB on the 1 MB/s uplink = 0.1 s per copy.
+  Fixture f("star", 5, {{0, 1}, {0, 2}, {0, 3}, {0, 4}});
+  std::vector<double> up(5, 0.0), down(5, 0.0);
+  LinkState links{up, down};
+  GossipParams p = flood();
+  p.links = &links;
+  p.start_s = 0.0;
+  const GossipResult a = simulate_gossip(f.topo, f.lat, f.bw, 0, p);
+  const GossipResult b = simulate_gossip(f.topo, f.lat, f.bw, 0, p);
+  CHECK(a.t100_s == doctest::Approx(4 * 0.1 + 0.05));
+  // The second broadcast queues behind the first: 8 copies on one uplink.
+  CHECK(b.t100_s == doctest::Approx(8 * 0.1 + 0.05));
+  CHECK(up[0] == doctest::Approx(0.8));
+  // Without shared state each broadcast starts on idle links.
+  GossipParams q = flood();
+  CHECK(simulate_gossip(f.topo, f.lat, f.bw, 0, q).t100_s == doctest::Approx(0.45));
+  // Links free again by a later start: no waiting.
+  p.start_s = 10.0;
+  CHECK(simulate_gossip(f.topo, f.lat, f.bw, 0, p).t100_s == doctest::Approx(0.45));
+}
+
+TEST_CASE("shared links: concurrent downloads into one node share its downlink") {
+  // 0 - 2 - 1: node 2 downloads from 0 and 1 at once over a 4 Mbit/s (500 kB/s) downlink.
+  Topology topo("vee", 3, {{0, 2}, {1, 2}});
+  const LatencyModel lat = LatencyModel::constant(3, ConstantLatencyParams{50.0});
+  BandwidthModel bw(3, BandwidthParams{8.0, 8.0});
+  bw.set_node(2, BandwidthParams{8.0, 4.0});
+  std::vector<double> up(3, 0.0), down(3, 0.0);
+  LinkState links{up, down};
+  GossipParams p = flood();
+  p.links = &links;
+  const GossipResult a = simulate_gossip(topo, lat, bw, 0, p);
+  const GossipResult b = simulate_gossip(topo, lat, bw, 1, p);
+  CHECK(a.receive_time_s[2] == doctest::Approx(0.05 + 0.2));  // the downlink bounds it
+  CHECK(b.receive_time_s[2] == doctest::Approx(0.05 + 0.4));  // queued behind the first
+}
+
+TEST_CASE("relay modes: names and parameter errors") {
+  CHECK(gossip_mode_from_string("compact") == GossipMode::kCompact);
+  CHECK(gossip_mode_from_string("inv_getdata") == GossipMode::kInvGetdata);
+  CHECK(to_string(GossipMode::kHeaderFirst) == "header_first");
+  CHECK_THROWS_WITH_AS(gossip_mode_from_string("cmpct"), doctest::Contains("compact"),
+                       std::invalid_argument);
+  Fixture f("pair", 2, {{0, 1}});
+  GossipParams p = relay(GossipMode::kCompact);
+  p.compact.miss_rate = 1.5;
+  CHECK_THROWS_WITH_AS(simulate_gossip(f.topo, f.lat, f.bw, 0, p), doctest::Contains("miss_rate"),
+                       std::invalid_argument);
+  p = relay(GossipMode::kCompact);
+  const std::vector<std::uint8_t> wrong = {1, 1, 1};
+  p.compact.uses_compact = wrong;
+  CHECK_THROWS_WITH_AS(simulate_gossip(f.topo, f.lat, f.bw, 0, p),
+                       doctest::Contains("uses_compact"), std::invalid_argument);
+  p = relay(GossipMode::kInvGetdata);
+  p.announce_bytes = 0;
+  CHECK_THROWS_AS(simulate_gossip(f.topo, f.lat, f.bw, 0, p), std::invalid_argument);
+}
+
+TEST_CASE("SimBlock compatibility: uplink held until arrival, extra latency on control messages") {
+  Fixture f("star", 3, {{0, 1}, {0, 2}});
+  GossipParams p = relay(GossipMode::kInvGetdata);
+  p.hold_uplink_until_arrival = true;
+  p.control_extra_latency_s = 0.010;
+  const GossipResult r = simulate_gossip(f.topo, f.lat, f.bw, 0, p);
+  // invs: leave at 0.001 and 0.002, arrive +0.06; getdatas arrive back at 0.122 and 0.123.
+  // Block to 1: 0.122 + 0.1 + 0.05 = 0.272, and the uplink stays busy until then; block to 2
+  // starts at 0.272: 0.272 + 0.15 = 0.422.
+  CHECK(r.receive_time_s[1] == doctest::Approx(0.272));
+  CHECK(r.receive_time_s[2] == doctest::Approx(0.422));
+  p.control_extra_latency_s = -1.0;
+  CHECK_THROWS_AS(simulate_gossip(f.topo, f.lat, f.bw, 0, p), std::invalid_argument);
+}

@@ -46,8 +46,10 @@ TEST_CASE("simblock: parsed values match the file") {
   CHECK(d.upload_bps_2015[1] == 8'100'000.0);
   CHECK(d.download_bps_2015[0] == 25'000'000.0);
   CHECK(d.inter_region_bps_2015 == 6'000'000.0);
-  CHECK(d.download_bps_2019[0][0] == 52'000'000.0);
-  CHECK(d.upload_bps_2019[2][0] == 5'800'000.0);
+  CHECK(d.download_bps_2019[0] == 52'000'000.0);
+  CHECK(d.upload_bps_2019[2] == 5'800'000.0);
+  REQUIRE(d.outbound_degree_cdf.count("litecoin") == 1);
+  CHECK(d.outbound_degree_cdf.at("litecoin")[9] == doctest::Approx(0.5));
   CHECK(d.distributions.at("bitcoin_2019")[3] == doctest::Approx(0.1177));
   CHECK(d.distributions.size() == 4);
   REQUIRE(d.outbound_degree_cdf_bitcoin_2015.size() == 20);
@@ -117,8 +119,10 @@ TEST_CASE("simblock: pair and access bandwidth") {
   const SimblockRegions& d = simblock();
   // 2015: min(upload[NA], download[EU]) = min(4.7, 24) Mbit/s.
   CHECK(simblock_pair_bandwidth_bps(d, SimblockYear::k2015, 0, 1) == 4'700'000.0);
-  // 2019: max(upload[SA][NA], download[SA][NA]) = max(5.8, 18) Mbit/s, as SimBlock.
-  CHECK(simblock_pair_bandwidth_bps(d, SimblockYear::k2019, 2, 0) == 18'000'000.0);
+  // 2019: min(upload[SA], download[NA]) = min(5.8, 52) Mbit/s, SimBlock main's
+  // Network.getBandwidth; and the other way min(upload[NA], download[SA]) = min(19.2, 18).
+  CHECK(simblock_pair_bandwidth_bps(d, SimblockYear::k2019, 2, 0) == 5'800'000.0);
+  CHECK(simblock_pair_bandwidth_bps(d, SimblockYear::k2019, 0, 2) == 18'000'000.0);
   CHECK_THROWS_AS(simblock_pair_bandwidth_bps(d, SimblockYear::k2019, 6, 0), std::out_of_range);
   const LatencyModel m = simblock_latency(100, d, SimblockYear::k2019, "bitcoin_2019", false);
   const BandwidthModel bw = simblock_access_bandwidth(d, SimblockYear::k2019, m);
@@ -126,7 +130,8 @@ TEST_CASE("simblock: pair and access bandwidth") {
   CHECK(bw.upload_bytes_per_s(na) == doctest::Approx(19'200'000.0 / 8));
   CHECK(bw.download_bytes_per_s(na) == doctest::Approx(52'000'000.0 / 8));
   const SimblockPairBandwidth pair(d, SimblockYear::k2019, m);
-  CHECK(pair.bytes_per_s(node_in(m, 2), na) == doctest::Approx(18'000'000.0 / 8));
+  CHECK(pair.bytes_per_s(node_in(m, 2), na) == doctest::Approx(5'800'000.0 / 8));
+  CHECK(pair.bytes_per_s(na, node_in(m, 2)) == doctest::Approx(18'000'000.0 / 8));
   const LatencyModel one = LatencyModel::constant(10, {});
   CHECK_THROWS_AS(simblock_access_bandwidth(d, SimblockYear::k2019, one), std::invalid_argument);
 }

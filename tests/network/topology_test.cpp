@@ -210,3 +210,31 @@ TEST_CASE("stats: JSON for summary.json") {
   // Ring of 10: distances 1,1,2,2,3,3,4,4,5 from each node -> mean 25/9.
   CHECK(j["mean_distance_hops"].get<double>() == doctest::Approx(25.0 / 9));
 }
+
+TEST_CASE("outbound_cdf: SimBlock's outbound-degree table") {
+  TopologyParams p;
+  p.kind = TopologyKind::kOutboundCdf;
+  p.n = 600;
+  p.seed = 3;
+  // Bitcoin 2015 (Miller et al.; SimBlock NetworkConfiguration.DEGREE_DISTRIBUTION_BITCOIN_2015).
+  p.outbound_degree_cdf = {0.025, 0.050, 0.075, 0.10, 0.20, 0.30, 0.40, 0.50, 0.60,  0.70,
+                           0.80,  0.85,  0.90,  0.95, 0.97, 0.97, 0.98, 0.99, 0.995, 1.0};
+  const Topology t = build_topology(p);
+  CHECK(t.component_count() == 1);
+  CHECK(to_string(TopologyKind::kOutboundCdf) == "outbound_cdf");
+  CHECK(topology_kind_from_string("outbound_cdf") == TopologyKind::kOutboundCdf);
+  // Every node opened >= 1 link; the edge count is the sum of the apportioned outbound counts
+  // (no collisions are lost: a node skips neighbours it already has). Mean outbound of this CDF
+  // (sum over i of (1 - cdf[i - 1])) is 8.6.
+  const double mean_degree = 2.0 * static_cast<double>(t.edge_count()) / 600.0;
+  CHECK(mean_degree > 2 * 8.0);
+  CHECK(mean_degree < 2 * 9.5);
+  for (NodeId v = 0; v < 600; ++v) CHECK(t.degree(v) >= 1);
+  const Topology again = build_topology(p);
+  CHECK(again.edges() == t.edges());
+  p.outbound_degree_cdf = {0.5, 0.4, 1.0};
+  CHECK_THROWS_WITH_AS(build_topology(p), doctest::Contains("non-decreasing"),
+                       std::invalid_argument);
+  p.outbound_degree_cdf = {0.5, 0.9};
+  CHECK_THROWS_WITH_AS(build_topology(p), doctest::Contains("end with 1"), std::invalid_argument);
+}
