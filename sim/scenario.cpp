@@ -19,6 +19,8 @@
 #include <fstream>
 #include <initializer_list>
 #include <limits>
+#include <map>
+#include <mutex>
 #include <set>
 #include <sstream>
 #include <string_view>
@@ -678,10 +680,15 @@ void check_replay_blocks(const WorkloadConfig& w) {
   }
 }
 
-/// Loads a preset's round-trip table `{"data": {FROM: {TO: ms}}}`.
+/// Loads a preset's round-trip table `{"data": {FROM: {TO: ms}}}` (read once per process and
+/// file: sweeps and the fuzzer validate thousands of scenarios).
 json load_preset_table(const std::string& preset, const std::string& path) {
   const std::string file = data_dir() + "/latency/aws/" + preset.substr(preset.find('_') + 1) +
                            ".json";  // aws_p50 -> p50.json
+  static std::mutex mutex;
+  static std::map<std::string, json> cache;
+  const std::lock_guard<std::mutex> lock(mutex);
+  if (const auto it = cache.find(file); it != cache.end()) return it->second;
   std::ifstream in(file, std::ios::binary);
   if (!in) {
     fail(path, fmt::format("cannot read the file of preset \"{}\" ({}: {}); set PIPESIM_DATA_DIR "
@@ -693,7 +700,7 @@ json load_preset_table(const std::string& preset, const std::string& path) {
     fail(path,
          fmt::format("preset file {} is not a {{\"data\": {{FROM: {{TO: ms}}}}}} table", file));
   }
-  return table["data"];
+  return cache[file] = table["data"];
 }
 
 /// Fills region names, the one-way matrix and weights from a preset or validates the inline

@@ -112,7 +112,7 @@ cmp "$tmp/emit/sweep.csv" "$tmp/orig.csv"
 
 # --timeout-s: a point that cannot finish (10^6 simulated seconds) is killed and reported.
 cat > "$tmp/long.json" <<JSON
-{"name": "long", "duration_s": 1000000,
+{"name": "long", "duration_s": 1000000, "workload": {"tps": 1},
  "network": {"validators": 4, "latency": {"model": "constant", "constant_ms": 50}},
  "outputs": {"trace": false}, "sweep": {"seeds": 1}}
 JSON
