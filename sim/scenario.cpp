@@ -578,6 +578,7 @@ void visit(V& v, WorkloadConfig& c) {
   v.boolean("gossip", c.gossip);
   v.uints("eth_blocks", c.eth_blocks);
   v.boolean("poisson_arrivals", c.poisson_arrivals);
+  v.choice("mainnet_mode", c.mainnet_mode, {"arrival_stream", "as_mined"});
   v.uint("initial_balance_wei", c.initial_balance_wei, 0);
   v.uint("transfer_value_wei", c.transfer_value_wei, 0);
   v.uint("tx_gas_limit", c.tx_gas_limit, 21000);
@@ -1167,6 +1168,18 @@ void check_cross_fields(Scenario& s, const std::string& base_dir) {
   only_for(sor, s.consensus.dag == DagConsensusConfig{}, "consensus.dag", "speculate_order_replay");
   only_for(s.pipeline.kind == "async_backing", s.polkadot == PolkadotConfig{}, "polkadot",
            "async_backing");
+  if (s.workload.mainnet_mode == "as_mined") {
+    if (s.workload.kind != "eth_mainnet")
+      fail("workload.mainnet_mode",
+           fmt::format("value \"as_mined\" replays recorded mainnet blocks, expected "
+                       "workload.kind \"eth_mainnet\", got \"{}\"",
+                       s.workload.kind));
+    if (s.pipeline.kind != "interleaved" && s.pipeline.kind != "async_execution")
+      fail("workload.mainnet_mode",
+           fmt::format("value \"as_mined\" is modelled by the interleaved and async_execution "
+                       "pipelines, expected one of them, got pipeline.kind \"{}\"",
+                       s.pipeline.kind));
+  }
   if (s.workload.kind != "transfers" && s.workload.tps == 0.0) {
     fail("workload.tps", fmt::format("value 0 is out of range for workload.kind \"{}\" (a replay "
                                      "needs an arrival rate), expected a number > 0; 0 is "

@@ -243,6 +243,12 @@ struct WorkloadConfig {
   bool gossip = true;                     // submitted txs are gossiped to every mempool
   std::vector<std::uint32_t> eth_blocks;  // replay: block numbers (empty = every shipped one)
   bool poisson_arrivals = false;  // replay: exponential gaps instead of even spacing at `tps`
+  /// eth_mainnet replay: "arrival_stream" (transactions arrive at `tps` and leaders pack blocks
+  /// from the mempool) or "as_mined" (each simulated block carries exactly one recorded block:
+  /// same transactions, same order, same gas; a leader proposes the next recorded block once
+  /// all its transactions have arrived, ignoring pipeline.block_gas_limit and max_block_txs).
+  /// as_mined needs pipeline.kind interleaved or async_execution.
+  std::string mainnet_mode = "arrival_stream";
   std::uint64_t initial_balance_wei = 1'000'000'000'000'000'000ULL;  // per account (1 ether)
   std::uint64_t transfer_value_wei = 1;                              // value moved by each transfer
   std::uint64_t tx_gas_limit = 21'000;    // gas limit of each transfer (>= 21000)

@@ -14,6 +14,7 @@
 #include "models/workload/block_generator.hpp"
 #include "models/workload/trace_stats.hpp"
 #include "sim/output/csv.hpp"
+#include "tools/exec_mainnet.hpp"
 
 namespace pipesim {
 
@@ -45,6 +46,8 @@ constexpr const char* kUsage =
     "               threads x accounts (the lists below)\n"
     "  --sweep-threads   comma-separated thread counts (default 1,2,4,8,16,32)\n"
     "  --sweep-accounts  comma-separated account counts, >= 2 (default 2,10,100,1000,10000)\n"
+    "       pipesim exec --mainnet [...]: recorded mainnet blocks, see pipesim exec --mainnet "
+    "--help\n"
     "Speedup = Sequential makespan / executor makespan, in virtual time, on the same N workers\n"
     "(Sequential recovers signatures on all N workers but executes on one).\n";
 
@@ -314,6 +317,8 @@ int run_sweep(const Options& o) {
 
 int exec_main(int argc, char** argv) {
   Options o;
+  for (int i = 1; i < argc; ++i)
+    if (std::string(argv[i]) == "--mainnet") return exec_mainnet_main(argc, argv);
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--help" || a == "-h") {

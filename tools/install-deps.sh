@@ -12,6 +12,11 @@ missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# Node.js + npm for tools/evm-trace (the EVM re-execution behind data/eth-traces and its
+# regeneration test): Debian's packages, only where no node/npm is on PATH already (a Node.js
+# installed otherwise bundles its own npm, which Debian's npm package would conflict with).
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 if ((${#missing[@]} == 0)); then
   echo "install-deps: all ${#PKGS[@]} packages present"
   exit 0

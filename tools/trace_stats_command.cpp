@@ -37,7 +37,8 @@ constexpr const char* kUsage =
     "of\n"
     "the block; chain = longest dependency chain (txs); chain/txs; conflict = conflicting pairs /\n"
     "all pairs; keys r/w exact and derived (see the loaders' headers); gas_exact = txs whose gas\n"
-    "is known exactly (plain transfers).\n";
+    "is known exactly (plain transfers; every tx of a block with an exact EVM trace in\n"
+    "DIR/eth-traces, whose keys are all exact).\n";
 
 struct Options {
   std::string source = "eth-blocks";

@@ -79,7 +79,14 @@ struct AccessTrace {
   std::uint64_t gas_used = 21'000;  // recorded gas, charged as is (must be <= gas_limit)
   std::uint32_t size_bytes = 110;   // recorded encoded size
   OpcodeProfile opcodes;            // exact traces only (recorded == true)
-  bool exact = false;               // true: re-executed by a real EVM; false: approximated
+  /// true: re-executed by a real EVM (tools/evm-trace). Then every write is kSet with the
+  /// recorded post-transaction value (sender balance after gas, value and refund included), so
+  /// the VM does not buy or refund gas itself; it only checks and bumps the nonce and credits the
+  /// beneficiary gas_used x tip_per_gas. false: approximated (increments, VM fee accounting).
+  bool exact = false;
+  /// Exact traces: wei per gas credited to the block's beneficiary (EIP-1559 priority fee per
+  /// gas actually paid from London on, gasPrice before; the base fee is burned).
+  std::uint64_t tip_per_gas = 0;
 };
 
 struct Transaction {

@@ -298,7 +298,10 @@ TxResult Vm::execute(const Transaction& tx, const BlockEnv& env, StateReader& re
   if (load(nonce_key, nonce) != Flow::kOk) return blocked();
   if (nonce != U256{tx.nonce}) return invalid(TxStatus::kInvalidNonce);
   if (load(balance_key, balance) != Flow::kOk) return blocked();
-  const U256 max_fee = U256::mul64(tx.gas_limit, tx.gas_price);
+  // An exact trace (recorded by a real EVM) carries the sender's balance after the transaction
+  // as a kSet write: no gas is bought or refunded here, and the recorded block was valid.
+  const bool exact = tx.kind == TxKind::kAccessTrace && tx.trace && tx.trace->exact;
+  const U256 max_fee = exact ? U256{} : U256::mul64(tx.gas_limit, tx.gas_price);
   if (balance < max_fee) return invalid(TxStatus::kInsufficientFunds);
   const std::uint64_t intrinsic = gas::kTx + calldata_gas(tx);
   if (intrinsic > tx.gas_limit) return invalid(TxStatus::kIntrinsicGas);
@@ -335,11 +338,13 @@ TxResult Vm::execute(const Transaction& tx, const BlockEnv& env, StateReader& re
   }
 
   // 4. Refund unused gas, pay the beneficiary.
-  U256 bal;
-  if (load(balance_key, bal) != Flow::kOk) return blocked();
-  store(balance_key, bal + U256::mul64(tx.gas_limit - gas_used, tx.gas_price));
+  if (!exact) {
+    U256 bal;
+    if (load(balance_key, bal) != Flow::kOk) return blocked();
+    store(balance_key, bal + U256::mul64(tx.gas_limit - gas_used, tx.gas_price));
+  }
   result.gas_used = gas_used;
-  result.fee = U256::mul64(gas_used, tx.gas_price);
+  result.fee = U256::mul64(gas_used, exact ? tx.trace->tip_per_gas : tx.gas_price);
   if (!env.lazy_beneficiary) {
     const StateKey ben = StateKey::balance(env.beneficiary);
     U256 b;
@@ -479,7 +484,7 @@ Vm::Flow Vm::access_trace(const Transaction& tx) {
       store(w.key, v + w.value);
     }
   }
-  gas_ = std::max(gas_, t.gas_used);
+  gas_ = t.exact ? t.gas_used : std::max(gas_, t.gas_used);
   return Flow::kOk;
 }
 

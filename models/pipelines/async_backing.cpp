@@ -711,6 +711,7 @@ class AsyncBacking final : public sim::Application {
     // Common vocabulary.
     rec_.metric("blocks_committed", count(included, "blocks"));
     rec_.metric("txs_submitted", count(txs_.size(), "tx"));
+    report_replay_coverage(rec_, *source_);
     rec_.metric("txs_committed", count(txs, "tx"));
     rec_.metric("throughput_tx_per_s",
                 {{"value", static_cast<double>(txs) / duration}, {"unit", "tx/s"}});

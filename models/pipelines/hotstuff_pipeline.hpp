@@ -46,6 +46,9 @@ struct PayloadRecord {
 /// The transaction source of a scenario's `workload` section (transfers, eth_mainnet, eth_bal).
 /// Throws std::invalid_argument / std::runtime_error from the loaders.
 std::unique_ptr<workload::TxSource> make_tx_source(const sim::Scenario& scenario);
+/// Replay workloads: summary.json metrics `exact_blocks` and `approximated_blocks` (recorded
+/// blocks replayed with exact EVM traces / with approximated ones); nothing for synthetic ones.
+void report_replay_coverage(sim::Recorder& rec, const workload::TxSource& source);
 
 /// Charges `seconds_ref` reference-core seconds of protocol work (a core's Cpu effect) on `node`'s
 /// consensus lane: records the busy time (divided by the node's own speed factor,

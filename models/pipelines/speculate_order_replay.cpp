@@ -408,6 +408,7 @@ class SpeculateOrderReplay final : public sim::Application {
     rec_.metric("blocks_committed", {{"value", ref.ordered}, {"unit", "blocks"}});
     rec_.metric("anchors_committed", {{"value", ref.ordered}, {"unit", "anchors"}});
     rec_.metric("txs_submitted", {{"value", txs_.size()}, {"unit", "tx"}});
+    report_replay_coverage(rec_, *source_);
     rec_.metric("txs_committed", {{"value", txs}, {"unit", "tx"}});
     rec_.metric("throughput_tx_per_s", {{"value", dtxs / duration}, {"unit", "tx/s"}});
     rec_.metric("throughput_gas_per_s",

@@ -260,6 +260,188 @@ void estimate_gas(std::vector<std::uint64_t>& est, const std::vector<std::uint64
   }
 }
 
+// ---- Exact traces (tools/evm-trace, data/eth-traces/N.json.gz; format in its PROVENANCE.md) ----
+
+U256 trace_qty(const json& v, const std::string& file, const std::string& field) {
+  if (!v.is_string()) fail(file, field, "expected a hex quantity string, got " + v.dump());
+  const std::string& s = v.get_ref<const std::string&>();
+  try {
+    return U256::from_be(fixed_from_hex<32>(s));
+  } catch (const std::exception& e) {
+    fail(file, field, e.what());
+  }
+}
+
+// "<account index><kind>[slot hex]": kind b balance, n nonce, c code, s storage.
+StateKey trace_key(const json& v, const std::vector<Address>& accounts, const std::string& file,
+                   const std::string& field) {
+  if (!v.is_string()) fail(file, field, "expected a key string, got " + v.dump());
+  const std::string& s = v.get_ref<const std::string&>();
+  std::size_t i = 0, pos = 0;
+  auto [p, err] = std::from_chars(s.data(), s.data() + s.size(), i);
+  pos = static_cast<std::size_t>(p - s.data());
+  if (err != std::errc{} || pos >= s.size() || i >= accounts.size())
+    fail(file, field, "bad key \"" + s + "\" (expected <account index><b|n|c|s<slot>>)");
+  const Address& a = accounts[i];
+  const char kind = s[pos];
+  if (kind == 'b' && pos + 1 == s.size()) return StateKey::balance(a);
+  if (kind == 'n' && pos + 1 == s.size()) return StateKey::nonce(a);
+  if (kind == 'c' && pos + 1 == s.size()) return StateKey::code(a);
+  if (kind == 's' && pos + 1 < s.size()) {
+    try {
+      return StateKey::storage(a, fixed_from_hex<32>(std::string_view(s).substr(pos + 1)));
+    } catch (const std::exception& e) {
+      fail(file, field, e.what());
+    }
+  }
+  fail(file, field, "bad key \"" + s + "\" (expected <account index><b|n|c|s<slot>>)");
+}
+
+std::uint32_t trace_u32(const json& v, const std::string& file, const std::string& field) {
+  if (!v.is_number_unsigned() || v.get<std::uint64_t>() > 0xffffffffULL)
+    fail(file, field, "expected an unsigned 32-bit integer, got " + v.dump());
+  return static_cast<std::uint32_t>(v.get<std::uint64_t>());
+}
+
+// Replaces the approximated traces of `out` by the exact ones of `file`; false if the file's
+// checks did not pass (the block stays approximated).
+bool apply_exact_traces(MainnetBlock& out, const std::string& file, const json& block_json,
+                        const std::vector<Address>& senders) {
+  const json tj = parse_json_file(file);
+  const json& checks = member(tj, "checks", file, "");
+  const json& ex = member(checks, "exact", file, "checks");
+  if (!ex.is_boolean()) fail(file, "checks.exact", "expected a boolean");
+  if (!ex.get<bool>()) return false;
+  const json& fmt = member(tj, "format", file, "");
+  if (fmt != "pipesim-eth-trace/1")
+    fail(file, "format", "expected \"pipesim-eth-trace/1\", got " + fmt.dump());
+  if (member(tj, "hash", file, "") != block_json.at("hash"))
+    fail(file, "hash", "does not match block.json's hash " + block_json.at("hash").dump());
+  const json& acc = member(tj, "accounts", file, "");
+  if (!acc.is_array()) fail(file, "accounts", "expected an array");
+  std::vector<Address> accounts;
+  accounts.reserve(acc.size());
+  for (std::size_t i = 0; i < acc.size(); ++i)
+    accounts.push_back(parse_address(acc[i], file, "accounts[" + std::to_string(i) + "]"));
+  const json& txs = member(tj, "txs", file, "");
+  TracedBlock& tb = out.traced;
+  if (!txs.is_array() || txs.size() != tb.txs.size())
+    fail(file, "txs",
+         "expected an array of " + std::to_string(tb.txs.size()) + " transactions (block.json)");
+  const json& hf = member(tj, "hardfork", file, "");
+  if (!hf.is_string()) fail(file, "hardfork", "expected a string");
+  out.hardfork = hf.get<std::string>();
+
+  // System writes (EIP-4788 beacon root) happen before the first transaction.
+  const json& sys = member(tj, "system_writes", file, "");
+  if (!sys.is_array()) fail(file, "system_writes", "expected an array");
+  for (std::size_t i = 0; i < sys.size(); ++i) {
+    const std::string f = "system_writes[" + std::to_string(i) + "]";
+    if (!sys[i].is_array() || sys[i].size() != 2) fail(file, f, "expected [key, value]");
+    out.pre_state.set(trace_key(sys[i][0], accounts, file, f + "[0]"),
+                      trace_qty(sys[i][1], file, f + "[1]"));
+  }
+  const json& cb = member(tj, "coinbase", file, "");
+  const Address coinbase = accounts.at(trace_u32(cb, file, "coinbase"));
+  if (coinbase != tb.beneficiary) fail(file, "coinbase", "is not block.json's miner");
+
+  StateMap post = out.pre_state;
+  for (std::size_t i = 0; i < txs.size(); ++i) {
+    const json& t = txs[i];
+    const std::string f = "txs[" + std::to_string(i) + "]";
+    if (accounts.at(trace_u32(member(t, "sender", file, f), file, f + ".sender")) != senders[i])
+      fail(file, f + ".sender", "is not block.json's transactions[" + std::to_string(i) + "].from");
+    auto trace = std::make_shared<AccessTrace>();
+    TracedTx& tt = tb.txs[i];
+    MainnetTxInfo& info = out.info[i];
+    trace->exact = true;
+    trace->size_bytes = tt.tx.trace ? tt.tx.trace->size_bytes : 110;
+    trace->gas_used = member(t, "gas", file, f).get<std::uint64_t>();
+    if (trace->gas_used > tt.tx.gas_limit) fail(file, f + ".gas", "exceeds the gas limit");
+    const U256 tip = trace_qty(member(t, "tip", file, f), file, f + ".tip");
+    if (!tip.fits_u64()) fail(file, f + ".tip", "does not fit 64 bits");
+    trace->tip_per_gas = tip.low64();
+    info.status =
+        static_cast<std::uint8_t>(trace_u32(member(t, "status", file, f), file, f + ".status"));
+    info.logs = trace_u32(member(t, "logs", file, f), file, f + ".logs");
+    const json& ops = member(t, "ops", file, f);
+    if (!ops.is_array() || ops.size() != 16) fail(file, f + ".ops", "expected 16 counts");
+    execution::OpcodeProfile& p = trace->opcodes;
+    std::uint32_t* fields[16] = {&p.arith_stack,
+                                 &p.memory_words,
+                                 &p.keccak_words,
+                                 &p.sload_cold,
+                                 &p.sload_warm,
+                                 &p.sstore_cold,
+                                 &p.sstore_warm,
+                                 &p.account_reads,
+                                 &p.calls,
+                                 &p.creates,
+                                 &p.logs,
+                                 &p.precompile_ecrecover,
+                                 &p.precompile_hash,
+                                 &p.precompile_bn254,
+                                 &p.precompile_modexp,
+                                 &p.precompile_other};
+    for (std::size_t k = 0; k < 16; ++k)
+      *fields[k] = trace_u32(ops[k], file, f + ".ops[" + std::to_string(k) + "]");
+    p.recorded = true;
+
+    tt.reads.clear();
+    tt.writes.clear();
+    auto add_read = [&](const StateKey& k) {
+      for (const TracedKey& x : tt.reads)
+        if (x.key == k) return;
+      tt.reads.push_back({k, KeyOrigin::kExact});
+    };
+    const json& reads = member(t, "reads", file, f);
+    if (!reads.is_array()) fail(file, f + ".reads", "expected an array");
+    for (std::size_t k = 0; k < reads.size(); ++k) {
+      const StateKey key =
+          trace_key(reads[k], accounts, file, f + ".reads[" + std::to_string(k) + "]");
+      trace->reads.push_back(key);
+      add_read(key);
+    }
+    const json& noop = member(t, "noop_writes", file, f);
+    if (!noop.is_array()) fail(file, f + ".noop_writes", "expected an array");
+    for (std::size_t k = 0; k < noop.size(); ++k)
+      add_read(trace_key(noop[k], accounts, file, f + ".noop_writes[" + std::to_string(k) + "]"));
+    add_read(StateKey::nonce(senders[i]));
+    add_read(StateKey::balance(senders[i]));
+    const json& writes = member(t, "writes", file, f);
+    if (!writes.is_array()) fail(file, f + ".writes", "expected an array");
+    for (std::size_t k = 0; k < writes.size(); ++k) {
+      const std::string wf = f + ".writes[" + std::to_string(k) + "]";
+      if (!writes[k].is_array() || writes[k].size() != 2) fail(file, wf, "expected [key, value]");
+      const StateKey key = trace_key(writes[k][0], accounts, file, wf + "[0]");
+      const U256 v = trace_qty(writes[k][1], file, wf + "[1]");
+      // The sender's nonce bump is the VM's own (it checks and increments the nonce; in a
+      // stream, make_replay renumbers nonces, so a recorded absolute nonce would not fit).
+      if (!(key == StateKey::nonce(senders[i])))
+        trace->writes.push_back({key, TraceWrite::Mode::kSet, v});
+      tt.writes.push_back({key, KeyOrigin::kExact});
+      post.set(key, v);
+    }
+    auto add_write = [&](const StateKey& k) {
+      for (const TracedKey& x : tt.writes)
+        if (x.key == k) return;
+      tt.writes.push_back({k, KeyOrigin::kExact});
+    };
+    add_write(StateKey::nonce(senders[i]));
+    add_write(StateKey::balance(tb.beneficiary));
+    const U256 fee = U256::mul64(trace->gas_used, trace->tip_per_gas);
+    if (!fee.is_zero()) {
+      const U256* b = post.find(StateKey::balance(tb.beneficiary));
+      post.set(StateKey::balance(tb.beneficiary), (b ? *b : U256{}) + fee);
+    }
+    tt.gas_exact = true;
+    tt.tx.trace = std::move(trace);
+  }
+  out.recorded_post = std::move(post);
+  out.exact = true;
+  return true;
+}
+
 }  // namespace
 
 std::shared_ptr<const execution::StateLayer> MainnetBlock::pre_layer() const {
@@ -604,6 +786,15 @@ MainnetBlock load_eth_block(const std::string& dir, std::uint64_t number,
     t.tx = Transaction::access_trace(senders[i], std::move(trace), nonces[i], info.gas_price);
     t.tx.gas_limit = info.gas_limit;
     if (info.to) t.tx.to = *info.to;
+  }
+
+  // ---- Exact traces, where recorded ----
+  if (opts.use_exact) {
+    const std::string tdir = opts.traces_dir.empty() ? dir + "/../eth-traces" : opts.traces_dir;
+    const std::string tfile = tdir + "/" + std::to_string(number) + ".json";
+    std::error_code ec;
+    if (std::filesystem::exists(tfile, ec) || std::filesystem::exists(tfile + ".gz", ec))
+      apply_exact_traces(out, tfile, bj, senders);
   }
   return out;
 }

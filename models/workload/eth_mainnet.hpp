@@ -67,6 +67,11 @@ struct MainnetOptions {
   /// blocks of data/eth-bal, 25,303 (slot, tx) writes against 37,936 read-only slots
   /// (PROVENANCE.md table) — about 40 % of touched-slot entries are writes.
   double derived_write_fraction = 0.4;
+  /// Exact traces (tools/evm-trace output, data/eth-traces/N.json.gz): a block with a trace file
+  /// whose checks passed is replayed exactly (see load_eth_block). Empty: the folder
+  /// "eth-traces" beside the blocks folder (dir + "/../eth-traces"). Ignored if !use_exact.
+  std::string traces_dir;
+  bool use_exact = true;
 };
 
 /// What was recorded about one transaction (beyond its trace).
@@ -82,6 +87,9 @@ struct MainnetTxInfo {
   std::uint32_t selector = 0;          // first 4 calldata bytes, big-endian (0 if < 4 bytes)
   bool erc20_decoded = false;          // ERC-20 call whose slots were confirmed (exact)
   std::uint32_t access_list_keys = 0;  // EIP-2930 storage keys
+  // Exact blocks only (recorded by the EVM re-execution):
+  std::uint8_t status = 1;  // receipt status (1 success, 0 failed; recorded pre-Byzantium too)
+  std::uint32_t logs = 0;   // logs emitted
 };
 
 struct MainnetBlock {
@@ -93,6 +101,13 @@ struct MainnetBlock {
   std::uint32_t pre_slots = 0;       // storage slots in pre_state.json
   std::uint32_t senders_absent = 0;  // senders missing from pre_state.json (nonce 0, balance 0)
   std::uint64_t base_fee = 0;        // baseFeePerGas (0 before London)
+  /// true: every transaction's trace is exact (re-executed by @ethereumjs/vm, data/eth-traces),
+  /// false: approximated (the rules above).
+  bool exact = false;
+  std::string hardfork;  // exact blocks: the fork the EVM ran (e.g. "london")
+  /// Exact blocks: the recorded post-state of every key the block writes (pre-state, then the
+  /// system writes, then each transaction's writes and the beneficiary's fee credits in order).
+  execution::StateMap recorded_post;
 
   /// The pre-state as a base layer (no commitment: real storage would need the real trie).
   std::shared_ptr<const execution::StateLayer> pre_layer() const;
@@ -109,6 +124,15 @@ std::string default_eth_blocks_dir();
 /// values, and if a recorded nonce does not follow the pre-state nonce of its sender (checked
 /// for every transaction: first nonce of a sender = its pre-state nonce, then consecutive).
 /// Throws std::invalid_argument if opts.derived_write_fraction is outside [0, 1].
+///
+/// EXACT blocks: if opts.use_exact and the traces folder holds `N.json` or `N.json.gz` whose
+/// `checks.exact` is true (tools/evm-trace: gas used == header gasUsed, receipts root (from
+/// Byzantium) and logs bloom equal the header's), every transaction gets that file's trace
+/// instead: reads at the EVM's keys, kSet writes of the recorded values (no-op writes — same
+/// value rewritten — are reads only), recorded gas, tip and opcode profile, `exact` = true; all
+/// keys are KeyOrigin::kExact and gas_exact is true. EIP-4788 system writes are applied to the
+/// pre-state. A trace file that does not match the block (hash, transaction count or senders)
+/// throws std::runtime_error naming the file and field.
 MainnetBlock load_eth_block(const std::string& dir, std::uint64_t number,
                             const MainnetOptions& opts = {});
 

@@ -51,22 +51,40 @@ class TransferSource final : public TxSource {
 class ReplaySource final : public TxSource {
  public:
   ReplaySource(std::string description, execution::StateMap genesis,
-               std::vector<execution::Transaction> txs, std::vector<double> times)
-      : description_(std::move(description)),
+               std::vector<execution::Transaction> txs, std::vector<double> times,
+               ReplayCoverage coverage, std::vector<std::uint32_t> block_sizes)
+      : coverage_(coverage),
+        block_sizes_(std::move(block_sizes)),
+        description_(std::move(description)),
         genesis_(std::move(genesis)),
         txs_(std::move(txs)),
         times_(std::move(times)) {}
 
   void generate_until(double until_s, std::vector<TxArrival>& out) override {
     while (next_ < txs_.size() && times_[next_] < until_s) {
-      out.push_back(TxArrival{next_, times_[next_], txs_[next_]});
+      TxArrival a{next_, times_[next_], txs_[next_]};
+      while (block_ < block_sizes_.size() && in_block_ == block_sizes_[block_]) {
+        ++block_;
+        in_block_ = 0;
+      }
+      if (block_ < block_sizes_.size()) {
+        a.recorded_block = static_cast<std::uint32_t>(block_);
+        a.index_in_block = in_block_++;
+        a.block_txs = block_sizes_[block_];
+      }
+      out.push_back(std::move(a));
       ++next_;
     }
   }
   execution::StateMap genesis() const override { return genesis_; }
   std::string description() const override { return description_; }
+  ReplayCoverage replay_coverage() const override { return coverage_; }
 
  private:
+  ReplayCoverage coverage_;
+  std::vector<std::uint32_t> block_sizes_;  // transactions per recorded block, stream order
+  std::size_t block_ = 0;
+  std::uint32_t in_block_ = 0;
   std::string description_;
   execution::StateMap genesis_;
   std::vector<execution::Transaction> txs_;
@@ -118,12 +136,19 @@ std::unique_ptr<TxSource> make_replay_source(const ReplaySourceParams& params, s
       select_blocks(shipped_blocks(params.source, root), params.blocks, params.source);
   std::vector<execution::Transaction> txs;
   execution::StateMap genesis;
+  TxSource::ReplayCoverage coverage;
+  std::vector<std::uint32_t> block_sizes;
   if (params.source == "eth_mainnet") {
     std::vector<MainnetBlock> blocks;
-    for (std::uint64_t b : numbers) blocks.push_back(load_eth_block(root + "/eth-blocks", b));
+    for (std::uint64_t b : numbers) {
+      blocks.push_back(load_eth_block(root + "/eth-blocks", b));
+      ++(blocks.back().exact ? coverage.exact_blocks : coverage.approximated_blocks);
+    }
     ReplayStream stream = make_replay(blocks);
-    for (const auto& block : stream.blocks)
+    for (const auto& block : stream.blocks) {
       txs.insert(txs.end(), block.txs.begin(), block.txs.end());
+      block_sizes.push_back(static_cast<std::uint32_t>(block.txs.size()));
+    }
     genesis = std::move(stream.genesis);
   } else {
     std::vector<BalTraced> blocks;
@@ -132,7 +157,9 @@ std::unique_ptr<TxSource> make_replay_source(const ReplaySourceParams& params, s
     }
     for (const auto& b : blocks) {
       for (const auto& t : b.traced.txs) txs.push_back(t.tx);
+      block_sizes.push_back(static_cast<std::uint32_t>(b.traced.txs.size()));
     }
+    coverage.approximated_blocks = static_cast<std::uint32_t>(blocks.size());
     genesis = bal_genesis(blocks);
   }
   std::vector<double> times = arrival_times(txs.size(), params.tps, params.poisson, seed);
@@ -140,7 +167,7 @@ std::unique_ptr<TxSource> make_replay_source(const ReplaySourceParams& params, s
       fmt::format("{}: {} blocks ({}..{}), {} transactions, {} tx/s", params.source, numbers.size(),
                   numbers.front(), numbers.back(), txs.size(), params.tps);
   return std::make_unique<ReplaySource>(std::move(description), std::move(genesis), std::move(txs),
-                                        std::move(times));
+                                        std::move(times), coverage, std::move(block_sizes));
 }
 
 }  // namespace pipesim::workload

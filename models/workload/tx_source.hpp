@@ -26,6 +26,12 @@ struct TxArrival {
   std::uint64_t id = 0;        // dense from 0, in arrival order
   double submit_time_s = 0.0;  // simulated seconds
   execution::Transaction tx;
+  // Replay sources: the recorded block the transaction came from (position in the stream,
+  // from 0), its index in that block and the block's transaction count (as-mined replay
+  // builds one simulated block per recorded block from these). 0/0/0 for synthetic sources.
+  std::uint32_t recorded_block = 0;
+  std::uint32_t index_in_block = 0;
+  std::uint32_t block_txs = 0;
 };
 
 class TxSource {
@@ -37,6 +43,14 @@ class TxSource {
   virtual execution::StateMap genesis() const = 0;
   /// One line for summaries, e.g. "eth_mainnet: 12 blocks, 3,054 transactions".
   virtual std::string description() const = 0;
+  /// Recorded blocks replayed with exact traces (re-executed by a real EVM) and with
+  /// approximated ones (eth_mainnet.hpp); both 0 for synthetic sources. eth_bal blocks count as
+  /// approximated (exact write sets, derived reads and gas: docs/workloads.md).
+  struct ReplayCoverage {
+    std::uint32_t exact_blocks = 0;
+    std::uint32_t approximated_blocks = 0;
+  };
+  virtual ReplayCoverage replay_coverage() const { return {}; }
 };
 
 /// Address of synthetic account `index`: 0xac followed by zeros and the index (big-endian) in
