@@ -8,6 +8,7 @@
 #include <optional>
 #include <random>
 
+#include "sim/liveness.hpp"
 #include "sim/output/atomic_file.hpp"
 #include "sim/output/chrome_trace.hpp"
 #include "sim/output/csv.hpp"
@@ -38,6 +39,8 @@ const char* track_name(Track t) {
       return "network";
     case Track::kExecution:
       return "execution";
+    case Track::kFaults:
+      return "faults";
     case Track::kSpeculate:
       return "speculate";
     case Track::kOrder:
@@ -67,6 +70,7 @@ struct Recorder::Impl {
   nlohmann::json metrics = nlohmann::json::object();
   nlohmann::json invariants = nlohmann::json::object();
   bool invariants_ok = true;
+  std::map<std::string, nlohmann::json> sections;
 
   std::uint32_t pid(std::uint32_t node) const { return node + 1; }
 
@@ -207,6 +211,10 @@ bool Recorder::invariants_hold() const {
   return impl_->invariants_ok;
 }
 
+void Recorder::section(const std::string& name, nlohmann::json value) {
+  impl_->sections[name] = std::move(value);
+}
+
 nlohmann::json Recorder::summary() const {
   const Impl& s = *impl_;
   nlohmann::json m = s.metrics;
@@ -240,6 +248,41 @@ nlohmann::json Recorder::summary() const {
   out["metrics"] = std::move(m);
   out["invariants"] = s.invariants;
   out["invariants_hold"] = s.invariants_ok;
+  for (const auto& [name, value] : s.sections) out[name] = value;
+  if (s.scenario.pipeline.kind != "propagation") {  // propagation commits nothing
+    std::vector<CommitPoint> commits;
+    for (const StageRow& r : s.stages) {
+      if (r.stage == "committed" || r.stage == "finalized" || r.stage == "ordered") {
+        commits.push_back({r.node, r.block.height, r.block.block_id, r.time_s});
+      }
+    }
+    out["liveness"] = liveness_report(s.scenario, std::move(commits), s.scenario.duration_s);
+    // The scalar figures also as metrics, so that sweep.csv tabulates them.
+    const nlohmann::json& l = out["liveness"];
+    nlohmann::json& metrics = out["metrics"];
+    metrics["longest_gap_without_commits_s"] = {{"value", l["longest_gap_without_commits_s"]},
+                                                {"unit", "s"}};
+    metrics["progress_stopped"] = {{"value", l["progress_stopped"].get<bool>() ? 1 : 0},
+                                   {"unit", "flag"}};
+    const auto worst = [&](const char* list, const char* field) {
+      double w = -1.0;
+      bool all = true;
+      if (l.contains(list)) {
+        for (const auto& e : l[list]) {
+          if (e[field].is_null())
+            all = false;
+          else
+            w = std::max(w, e[field].get<double>());
+        }
+      }
+      if (w >= 0.0 || !all) {
+        metrics[std::string(field) + "_max"] = {
+            {"value", all ? nlohmann::json(w) : nlohmann::json(nullptr)}, {"unit", "s"}};
+      }
+    };
+    worst("partitions_healed", "recovery_s");
+    worst("recoveries", "catch_up_s");
+  }
   return out;
 }
 

@@ -43,6 +43,7 @@ enum class Track : std::uint32_t {
   kConsensus = 1,
   kNetwork = 2,
   kExecution = 3,
+  kFaults = 4,    // injected faults (crash, recover, partition, loss, delay, slow) on this node
   kWorker0 = 16,  // execution worker w is kWorker0 + w
   // speculate_order_replay (numbers below kWorker0, clear of other pipelines' additions):
   kSpeculate = 8,  // speculation of the node's next batch
@@ -92,6 +93,8 @@ class Recorder {
   /// Records an invariant check; failed invariants are listed in summary.json and by the CLI.
   void invariant(const std::string& name, bool holds, const std::string& detail = "");
   bool invariants_hold() const;
+  /// Adds a top-level section to summary.json (e.g. "faults", "liveness").
+  void section(const std::string& name, nlohmann::json value);
 
   /// Builds summary.json's content (deterministic key order). `wall` data is excluded so that
   /// outputs are byte-identical between runs.

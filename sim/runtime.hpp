@@ -46,6 +46,10 @@ class Application {
                           const std::shared_ptr<const void>& payload) = 0;
   /// A timer set with Runtime::set_timer fired.
   virtual void on_timer(NodeId node, std::uint64_t timer_id) = 0;
+  /// `node` recovered from a crash (faults "recover" event) at now(): messages and timers that
+  /// were due while it was down are lost; the node resumes with the state it had when it
+  /// crashed and re-arms what it needs. Default: nothing.
+  virtual void on_recover(NodeId /*node*/) {}
   /// Called once when the simulated duration ends (no further events are processed).
   virtual void on_finish() = 0;
 };
@@ -65,7 +69,8 @@ class Runtime {
   /// differs per node. Pipelines divide reference-core costs by it (never by the scenario's
   /// global nodes.speed_factor).
   virtual double speed_factor(NodeId node) const = 0;
-  /// True once `node` has crashed (fail-stop): it receives, sends and fires nothing any more.
+  /// True while `node` is crashed (faults): it receives, sends and fires nothing until it
+  /// recovers (Application::on_recover), if ever.
   virtual bool is_crashed(NodeId node) const = 0;
 
   /// Sends `size_bytes` from `from` to `to`; departs at max(now, depart_s) through the sender's

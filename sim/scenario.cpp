@@ -24,6 +24,7 @@
 #include <set>
 #include <sstream>
 #include <string_view>
+#include <tuple>
 
 #include <fmt/format.h>
 #include <unistd.h>
@@ -73,6 +74,7 @@ constexpr double kBytesPerValidator = 64.0 * 1024;
 constexpr double kBytesPerTransaction = 300.0;
 constexpr double kBytesPerTransactionPerValidator = 25.0;
 constexpr double kBytesPerMessage = 128.0;
+constexpr NumRange kAtLeastOne{1.0, false, kInf};
 
 /// `parent.key`, or `key` at the root.
 std::string join(const std::string& parent, std::string_view key) {
@@ -229,6 +231,13 @@ struct KeyCollector {
     keys.emplace_back(key);
   }
   void uints(std::string_view key, std::vector<std::uint32_t>&) { keys.emplace_back(key); }
+  void uint_groups(std::string_view key, std::vector<std::vector<std::uint32_t>>&) {
+    keys.emplace_back(key);
+  }
+  template <class T, class F>
+  void optional_objects(std::string_view key, std::vector<T>&, F&&) {
+    keys.emplace_back(key);
+  }
   void note(std::string_view key) { keys.emplace_back(key); }
   void section(std::string_view key) { keys.emplace_back(key); }
   void file(std::string_view key, std::string&) { keys.emplace_back(key); }
@@ -323,6 +332,28 @@ class Reader {
                     std::numeric_limits<std::uint32_t>::max())));
     }
   }
+  /// An array of arrays of validator indices (e.g. partition groups).
+  void uint_groups(std::string_view key, std::vector<std::vector<std::uint32_t>>& out) {
+    const json* v = find(key);
+    if (v == nullptr) return;
+    const std::string path = join(path_, key);
+    out.clear();
+    for (const auto& row : read_array(*v, path, "arrays of integers (validator indices)")) {
+      const std::string row_path = index_path(path, out.size());
+      std::vector<std::uint32_t> values;
+      for (const auto& e : read_array(row, row_path, "integers")) {
+        values.push_back(static_cast<std::uint32_t>(read_uint(
+            e, index_path(row_path, values.size()), 0, std::numeric_limits<std::uint32_t>::max(),
+            std::numeric_limits<std::uint32_t>::max())));
+      }
+      out.push_back(std::move(values));
+    }
+  }
+  /// Like objects(); the Writer leaves the key out while the list is empty.
+  template <class T, class F>
+  void optional_objects(std::string_view key, std::vector<T>& out, F&& fields) {
+    objects(key, out, std::forward<F>(fields));
+  }
   /// A file path: any string, "" = none (resolved against the scenario's folder later).
   void file(std::string_view key, std::string& out) {
     if (const json* v = find(key)) {
@@ -406,6 +437,14 @@ class Writer {
     at(key) = v;
   }
   void uints(std::string_view key, std::vector<std::uint32_t>& v) { at(key) = v; }
+  void uint_groups(std::string_view key, std::vector<std::vector<std::uint32_t>>& v) {
+    at(key) = v;
+  }
+  /// Written only when non-empty (a scenario without fault events resolves as before).
+  template <class T, class F>
+  void optional_objects(std::string_view key, std::vector<T>& items, F&& fields) {
+    if (!items.empty()) objects(key, items, std::forward<F>(fields));
+  }
   void note(std::string_view) {}
   void section(std::string_view) {}
   void file(std::string_view key, std::string& v) { at(key) = v; }
@@ -591,6 +630,21 @@ void visit(V& v, FaultsConfig& c) {
   v.number("crash_at_s", c.crash_at_s, kNonNegative);
   v.uints("divergent", c.divergent);
   v.uint("diverge_at_height", c.diverge_at_height, 1);
+  v.optional_objects("events", c.events, [](auto& e, FaultEvent& x) {
+    e.choice("kind", x.kind, {"crash", "recover", "partition", "loss", "delay", "slow"});
+    e.uints("nodes", x.nodes);
+    e.number("at_s", x.at_s, kNonNegative);
+    e.number("from_s", x.from_s, kNonNegative);
+    e.number("until_s", x.until_s, kNonNegative);
+    e.uint_groups("groups", x.groups);
+    e.choice("mode", x.mode, {"drop", "delay"});
+    e.number("probability", x.probability, kFraction);
+    e.choice("link_class", x.link_class, {"", "reliable", "home", "laggy", "constrained", "bad"});
+    e.boolean("class_loss_rates", x.class_loss_rates);
+    e.number("extra_ms", x.extra_ms, kNonNegative);
+    e.number("cpu_factor", x.cpu_factor, kAtLeastOne);
+    e.number("link_factor", x.link_factor, kAtLeastOne);
+  });
 }
 
 template <class V>
@@ -1082,6 +1136,167 @@ void check_name(const std::string& name) {
   }
 }
 
+/// faults.events: per-kind fields, node indices, intervals, and a crash/recover order that
+/// makes sense per node. Resolves until_s = 0 to duration_s.
+void check_fault_events(Scenario& s) {
+  const std::uint32_t n = s.network.validators;
+  const FaultEvent defaults{};
+  // Per node: (time, +1 crash / -1 recover, event index) for the order check below.
+  std::vector<std::vector<std::tuple<double, int, std::size_t>>> transitions(n);
+  for (std::uint32_t c : s.faults.crashed) {
+    if (c < n) transitions[c].emplace_back(s.faults.crash_at_s, 1, SIZE_MAX);
+  }
+  for (std::size_t i = 0; i < s.faults.events.size(); ++i) {
+    FaultEvent& e = s.faults.events[i];
+    const std::string path = index_path("faults.events", i);
+    const auto unused = [&](bool is_default, const char* key) {
+      if (!is_default) {
+        fail(join(path, key), fmt::format("is set but has no effect for kind \"{}\", expected it "
+                                          "left out (docs/faults.md lists each kind's keys)",
+                                          e.kind));
+      }
+    };
+    const auto check_nodes = [&](const std::vector<std::uint32_t>& nodes, const std::string& p) {
+      std::set<std::uint32_t> seen;
+      for (std::size_t k = 0; k < nodes.size(); ++k) {
+        if (nodes[k] >= n) {
+          fail(index_path(p, k), fmt::format("value {} is out of range, expected a validator "
+                                             "index < network.validators ({})",
+                                             nodes[k], n));
+        }
+        if (!seen.insert(nodes[k]).second) {
+          fail(index_path(p, k),
+               fmt::format("value {} is listed twice, expected distinct validator indices",
+                           nodes[k]));
+        }
+      }
+    };
+    const auto need_nodes = [&]() {
+      if (e.nodes.empty()) {
+        fail(
+            join(path, "nodes"),
+            fmt::format("is empty, expected at least one validator index for kind \"{}\"", e.kind));
+      }
+    };
+    check_nodes(e.nodes, join(path, "nodes"));
+    const bool instant = e.kind == "crash" || e.kind == "recover";
+    if (instant) {
+      need_nodes();
+      if (e.at_s >= s.duration_s) {
+        fail(join(path, "at_s"), fmt::format("value {} is out of range, expected a number < "
+                                             "duration_s ({})",
+                                             e.at_s, s.duration_s));
+      }
+      unused(e.from_s == defaults.from_s, "from_s");
+      unused(e.until_s == defaults.until_s, "until_s");
+      for (std::uint32_t v : e.nodes) {
+        transitions[v].emplace_back(e.at_s, e.kind == "crash" ? 1 : -1, i);
+      }
+    } else {
+      unused(e.at_s == defaults.at_s, "at_s");
+      if (e.until_s == 0.0) e.until_s = s.duration_s;
+      if (e.from_s >= s.duration_s) {
+        fail(join(path, "from_s"), fmt::format("value {} is out of range, expected a number < "
+                                               "duration_s ({})",
+                                               e.from_s, s.duration_s));
+      }
+      if (e.until_s <= e.from_s) {
+        fail(join(path, "until_s"), fmt::format("value {} is out of range, expected a number > "
+                                                "from_s ({}) (or 0: until the end of the run)",
+                                                e.until_s, e.from_s));
+      }
+    }
+    if (e.kind != "partition") {
+      unused(e.groups.empty(), "groups");
+      unused(e.mode == defaults.mode, "mode");
+    }
+    if (e.kind != "loss") {
+      unused(e.probability == defaults.probability, "probability");
+      unused(e.link_class == defaults.link_class, "link_class");
+      unused(e.class_loss_rates == defaults.class_loss_rates, "class_loss_rates");
+    }
+    if (e.kind != "delay") unused(e.extra_ms == defaults.extra_ms, "extra_ms");
+    if (e.kind != "slow") {
+      unused(e.cpu_factor == defaults.cpu_factor, "cpu_factor");
+      unused(e.link_factor == defaults.link_factor, "link_factor");
+    }
+    if (e.kind == "partition") {
+      unused(e.nodes.empty(), "nodes");
+      const std::string gpath = join(path, "groups");
+      if (e.groups.empty()) {
+        fail(gpath,
+             "is empty, expected at least one group of validator indices (the validators "
+             "in no group form one more group)");
+      }
+      std::set<std::uint32_t> seen;
+      for (std::size_t g = 0; g < e.groups.size(); ++g) {
+        const std::string p = index_path(gpath, g);
+        if (e.groups[g].empty()) fail(p, "is empty, expected at least one validator index");
+        check_nodes(e.groups[g], p);
+        for (std::size_t k = 0; k < e.groups[g].size(); ++k) {
+          if (!seen.insert(e.groups[g][k]).second) {
+            fail(index_path(p, k), fmt::format("value {} is in two groups, expected each "
+                                               "validator in at most one group",
+                                               e.groups[g][k]));
+          }
+        }
+      }
+      if (e.groups.size() == 1 && seen.size() == n) {
+        fail(gpath, "puts every validator in one group, expected at least two sides");
+      }
+    } else if (e.kind == "loss") {
+      if (e.probability == 0.0 && !e.class_loss_rates) {
+        fail(join(path, "probability"),
+             "value 0 drops nothing, expected a number in (0, 1] or class_loss_rates: true");
+      }
+      if (!e.link_class.empty()) {
+        unused(e.nodes.empty(), "nodes");
+        const bool present =
+            std::any_of(s.network.classes.begin(), s.network.classes.end(),
+                        [&](const NodeClassShare& c) { return c.name == e.link_class; });
+        if (!present) {
+          fail(join(path, "link_class"),
+               fmt::format("value \"{}\" is not a class of network.classes, expected one of "
+                           "the classes the validators are drawn from",
+                           e.link_class));
+        }
+      }
+      if (e.class_loss_rates && s.network.classes.empty()) {
+        fail(join(path, "class_loss_rates"),
+             "is true but network.classes is empty, expected node classes to take loss rates from");
+      }
+    } else if (e.kind == "delay") {
+      if (e.extra_ms <= 0.0) {
+        fail(join(path, "extra_ms"),
+             fmt::format("value {} is out of range, expected a number > 0", e.extra_ms));
+      }
+    } else if (e.kind == "slow") {
+      need_nodes();
+      if (e.cpu_factor == 1.0 && e.link_factor == 1.0) {
+        fail(join(path, "cpu_factor"),
+             "and link_factor are both 1, expected at least one factor > 1 (the slowdown)");
+      }
+    }
+  }
+  for (std::uint32_t v = 0; v < n; ++v) {
+    auto& t = transitions[v];
+    std::stable_sort(t.begin(), t.end(),
+                     [](const auto& a, const auto& b) { return std::get<0>(a) < std::get<0>(b); });
+    bool down = false;
+    for (const auto& [time, dir, idx] : t) {
+      if ((dir > 0) == down) {
+        const std::string where =
+            idx == SIZE_MAX ? std::string("faults.crashed") : index_path("faults.events", idx);
+        fail(join(where, "nodes"),
+             fmt::format("validator {} {} at {} s, but it is already {} then, expected crash and "
+                         "recover to alternate per validator",
+                         v, dir > 0 ? "crashes" : "recovers", time, down ? "crashed" : "running"));
+      }
+      down = dir > 0;
+    }
+  }
+}
+
 /// Checks that involve more than one field (after every field passed its own check).
 void check_cross_fields(Scenario& s, const std::string& base_dir) {
   check_name(s.name);
@@ -1097,7 +1312,9 @@ void check_cross_fields(Scenario& s, const std::string& base_dir) {
                      lat.min_ms, lat.max_ms));
   }
   const std::uint32_t n = s.network.validators;
-  const std::uint32_t f = (n - 1) / 3;
+  // The BFT bound counts the consensus members only: async_backing's collators are not.
+  const std::uint32_t members = consensus_validators(s);
+  const std::uint32_t f = (members - 1) / 3;
   std::set<std::uint32_t> seen;
   for (std::size_t i = 0; i < s.faults.crashed.size(); ++i) {
     const std::uint32_t v = s.faults.crashed[i];
@@ -1111,11 +1328,20 @@ void check_cross_fields(Scenario& s, const std::string& base_dir) {
       fail(path, fmt::format("value {} is listed twice, expected distinct validator indices", v));
     }
   }
-  if (s.faults.crashed.size() > f) {
+  const auto member_count = [&](const std::vector<std::uint32_t>& nodes) {
+    return static_cast<std::size_t>(
+        std::count_if(nodes.begin(), nodes.end(), [&](std::uint32_t v) { return v < members; }));
+  };
+  if (member_count(s.faults.crashed) > f) {
     fail("faults.crashed",
-         fmt::format("{} crashed validators exceed the fault tolerance, expected at most "
-                     "f = (n-1)/3 = {} for n = {} validators",
-                     s.faults.crashed.size(), f, n));
+         members == n
+             ? fmt::format("{} crashed validators exceed the fault tolerance, expected at most "
+                           "f = (n-1)/3 = {} for n = {} validators",
+                           s.faults.crashed.size(), f, n)
+             : fmt::format("{} crashed relay validators exceed the fault tolerance, expected at "
+                           "most f = (n-1)/3 = {} for n = {} relay validators (validators "
+                           "0..{}; the collators are not counted)",
+                           member_count(s.faults.crashed), f, members, members - 1));
   }
   for (std::size_t i = 0; i < s.faults.divergent.size(); ++i) {
     const std::uint32_t v = s.faults.divergent[i];
@@ -1131,7 +1357,7 @@ void check_cross_fields(Scenario& s, const std::string& base_dir) {
                              v));
     }
   }
-  if (s.faults.crashed.size() + s.faults.divergent.size() > f) {
+  if (member_count(s.faults.crashed) + s.faults.divergent.size() > f) {
     fail("faults.divergent",
          fmt::format("{} faulty validators (crashed + divergent) exceed the fault tolerance, "
                      "expected at most f = (n-1)/3 = {} for n = {} validators",
@@ -1148,6 +1374,7 @@ void check_cross_fields(Scenario& s, const std::string& base_dir) {
          fmt::format("value {} is out of range, expected a number < duration_s ({})",
                      s.faults.crash_at_s, s.duration_s));
   }
+  check_fault_events(s);
   check_polkadot(s);
   // speculate_order_replay runs on the DAG BFT and only there.
   const bool sor = s.pipeline.kind == "speculate_order_replay";
@@ -1272,7 +1499,14 @@ Scenario parse_scenario(const nlohmann::json& doc, const std::string& base_dir) 
                          show(doc), doc.type_name()));
   }
   Scenario s;
-  Reader::read_object(doc, "", [&](auto& v) { visit(v, s); });
+  if (const auto it = doc.find("faults"); it != doc.end() && it->is_array()) {
+    // `faults` as a list of timed events is the short form of {"events": [...]}.
+    json copy = doc;
+    copy["faults"] = json{{"events", *it}};
+    Reader::read_object(copy, "", [&](auto& v) { visit(v, s); });
+  } else {
+    Reader::read_object(doc, "", [&](auto& v) { visit(v, s); });
+  }
   check_cross_fields(s, base_dir);
   return s;
 }
@@ -1411,6 +1645,36 @@ Scenario load_scenario(const std::string& file, const std::vector<std::string>& 
   const fs::path parent = fs::path(file).parent_path();
   return parse_scenario_text(text, overrides, file,
                              parent.empty() ? std::string(".") : parent.string());
+}
+
+std::uint32_t consensus_validators(const Scenario& s) {
+  const std::uint32_t n = s.network.validators;
+  if (s.pipeline.kind != "async_backing") return n;
+  const std::uint64_t collators =
+      static_cast<std::uint64_t>(s.polkadot.parachains) * s.polkadot.collators_per_parachain;
+  return collators < n ? static_cast<std::uint32_t>(n - collators) : n;
+}
+
+std::vector<bool> ever_crashed(const Scenario& s) {
+  std::vector<bool> out(s.network.validators, false);
+  for (std::uint32_t c : s.faults.crashed) out.at(c) = true;
+  for (const FaultEvent& e : s.faults.events) {
+    if (e.kind != "crash") continue;
+    for (std::uint32_t v : e.nodes) out.at(v) = true;
+  }
+  return out;
+}
+
+std::vector<std::uint32_t> never_crashed(const Scenario& s) {
+  const std::vector<bool> crashed = ever_crashed(s);
+  std::vector<std::uint32_t> out;
+  for (std::uint32_t v = 0; v < crashed.size(); ++v) {
+    if (!crashed[v]) out.push_back(v);
+  }
+  if (out.empty()) {
+    for (std::uint32_t v = 0; v < crashed.size(); ++v) out.push_back(v);
+  }
+  return out;
 }
 
 nlohmann::json to_json(const Scenario& scenario) {

@@ -256,14 +256,47 @@ struct WorkloadConfig {
   friend bool operator==(const WorkloadConfig&, const WorkloadConfig&) = default;
 };
 
-/// faults — crashed validators (fail-stop).
+/// faults.events[i] — one timed fault (docs/faults.md). Which fields apply depends on `kind`;
+/// a field set for a kind that ignores it is an error. Times in simulated seconds.
+///  - "crash" / "recover": `nodes` stop (crash-stop) / resume at `at_s`. A recovered node keeps
+///    its protocol state and catches up from its peers (block sync where the protocol has it).
+///  - "partition": during [from_s, until_s) messages between different `groups` (node sets; the
+///    nodes in no group form one more group) are dropped (`mode` "drop") or held until the
+///    partition heals (`mode` "delay").
+///  - "loss": during [from_s, until_s) each message on an affected link is dropped with
+///    `probability`, plus (class_loss_rates) each endpoint's ethshadow class loss_rate. Affected
+///    links: those touching `nodes` (empty = every link), or of nodes of `link_class`.
+///  - "delay": during [from_s, until_s) messages on links touching `nodes` (empty = every link)
+///    take `extra_ms` longer.
+///  - "slow": during [from_s, until_s) `nodes` run their CPU work `cpu_factor` times slower and
+///    their messages (sent or received) take `link_factor` times their latency.
+struct FaultEvent {
+  std::string kind = "crash";  // "crash" | "recover" | "partition" | "loss" | "delay" | "slow"
+  std::vector<std::uint32_t> nodes;
+  double at_s = 0.0;     // crash, recover
+  double from_s = 0.0;   // partition, loss, delay, slow
+  double until_s = 0.0;  // > from_s; 0 = until the end of the run (resolved to duration_s)
+  std::vector<std::vector<std::uint32_t>> groups;  // partition
+  std::string mode = "drop";                       // partition: "drop" | "delay"
+  double probability = 0.0;                        // loss: per message, [0, 1]
+  std::string link_class;         // loss: "" | a network.classes name: links of those nodes
+  bool class_loss_rates = false;  // loss: add the endpoints' ethshadow class loss_rate
+  double extra_ms = 0.0;          // delay: added one-way latency (ms)
+  double cpu_factor = 1.0;        // slow: >= 1
+  double link_factor = 1.0;       // slow: >= 1
+  friend bool operator==(const FaultEvent&, const FaultEvent&) = default;
+};
+
+/// faults — crashed validators (fail-stop) and the timed fault schedule.
 struct FaultsConfig {
-  std::vector<std::uint32_t> crashed;  // validator indices that crash
+  std::vector<std::uint32_t> crashed;  // shorthand: validator indices that crash at crash_at_s
   double crash_at_s = 0.0;             // simulated time of the crash
   /// async_execution: validators whose execution diverges (one corrupted write) from block
   /// height `diverge_at_height` on; caught when their root of N is compared at N + d_lag.
   std::vector<std::uint32_t> divergent;
   std::uint64_t diverge_at_height = 10;
+  /// The timed schedule (docs/faults.md); `faults` given as a JSON array is read as this list.
+  std::vector<FaultEvent> events;
   friend bool operator==(const FaultsConfig&, const FaultsConfig&) = default;
 };
 
@@ -349,6 +382,17 @@ Scenario parse_scenario_text(std::string_view text, const std::vector<std::strin
 /// Reads a file (at most kMaxScenarioBytes), applies overrides, then parse_scenario. Throws
 /// ScenarioError (path "" for an unreadable file or a JSON syntax error, with the line/column).
 Scenario load_scenario(const std::string& file, const std::vector<std::string>& overrides = {});
+
+/// Validators that run the consensus (the BFT bound f = (n-1)/3 counts these): every validator,
+/// except in async_backing, where validators 0 .. n - collators - 1 are the relay chain's and
+/// the rest are collators.
+std::uint32_t consensus_validators(const Scenario& scenario);
+/// Validators that are crashed at some time in the run (faults.crashed and every "crash" event),
+/// as a per-node flag (size network.validators).
+std::vector<bool> ever_crashed(const Scenario& scenario);
+/// Validators never crashed during the run (where transactions enter); all of them if every
+/// validator crashes at some point.
+std::vector<std::uint32_t> never_crashed(const Scenario& scenario);
 
 /// The fully resolved scenario as JSON (every key, defaults included), for summary.json.
 nlohmann::json to_json(const Scenario& scenario);

@@ -22,6 +22,7 @@
 #include "models/network/latency_model.hpp"
 #include "models/network/presets.hpp"
 #include "models/network/topology.hpp"
+#include "sim/faults.hpp"
 #include "sim/latency.hpp"
 #include "sim/recorder.hpp"
 #include "sim/transport.hpp"
@@ -88,9 +89,9 @@ struct Simulation::Impl {
   std::vector<std::uint64_t> free_callbacks;
   std::vector<ConsensusLane> consensus_lanes;
   std::vector<ExecLane> exec_lanes;
-  std::vector<double> crash_time_s;
-  std::vector<double> speed;            // per node: speed factor (reference cores per host core)
-  std::vector<double> flops_per_ref_s;  // per node: flops of one reference-core second
+  std::unique_ptr<FaultInjector> faults;  // faults.crashed and faults.events (sim/faults.hpp)
+  std::vector<double> speed;              // per node: speed factor (reference cores per host core)
+  std::vector<double> flops_per_ref_s;    // per node: flops of one reference-core second
   // Built-in platform (no network.platform_xml): every node has its own host that runs nothing
   // but the node's execution lane, one job at a time, so a job's end time is computed directly
   // (fair_share_end_s, no SimGrid actor).
@@ -148,7 +149,7 @@ struct Simulation::Impl {
     push(Event{std::max(lane.free_s, now_s), 0, EventKind::kLaneWake, 0, node, node, 0, nullptr});
   }
 
-  bool crashed(NodeId node, double t) const { return t >= crash_time_s[node]; }
+  bool crashed(NodeId node, double t) const { return faults->down(node, t); }
 
   /// Wraps an execution actor's body: an exception (other than SimGrid ending the daemon actor)
   /// is kept as the run's failure, and the job no longer counts as active, so the dispatcher
@@ -202,9 +203,11 @@ struct Simulation::Impl {
     if (analytic_exec) {
       // The SimGrid activities below on a dedicated host, computed directly: the job lasts at
       // least makespan / speed and until its last worker is done.
+      // A "slow" fault (faults.events) scales the job's CPU time as on the SimGrid path.
       const double start = now_s;
-      const double end = std::max(start + job.makespan_s / speed[node],
-                                  start + fair_share_end_s(job.worker_busy_s, node));
+      const double slow = faults->cpu_factor(node, start);
+      const double end = std::max(start + job.makespan_s * slow / speed[node],
+                                  start + fair_share_end_s(job.worker_busy_s, node) * slow);
       Event ev{end, 0, EventKind::kCallback, 0, node, node, 0, nullptr};
       ev.arg = store_callback([this, node, on_done = std::move(on_done), end]() {
         exec_lanes[node].busy = false;
@@ -221,14 +224,15 @@ struct Simulation::Impl {
     sg4::ActorPtr actor = sg4::Actor::create(
         "exec", hosts[node], guard_job([this, node, job = std::move(job), done]() mutable {
           const double start = sg4::Engine::get_clock();
+          const double slow = faults->cpu_factor(node, start);  // faults "slow" (>= 1)
           std::vector<sg4::ExecPtr> execs;
           execs.reserve(job.worker_busy_s.size());
           for (double busy : job.worker_busy_s) {
             if (busy > 0)
-              execs.push_back(sg4::this_actor::exec_async(busy * flops_per_ref_s[node]));
+              execs.push_back(sg4::this_actor::exec_async(busy * flops_per_ref_s[node] * slow));
           }
           for (auto& e : execs) e->wait();
-          const double min_end = start + job.makespan_s / speed[node];
+          const double min_end = start + job.makespan_s * slow / speed[node];
           if (sg4::Engine::get_clock() < min_end) sg4::this_actor::sleep_until(min_end);
           const double end = sg4::Engine::get_clock();
           Event ev{end, 0, EventKind::kCallback, 0, node, node, 0, nullptr};
@@ -533,7 +537,15 @@ struct Simulation::Impl {
       const double t = r.receive_time_s[v];
       live.push_back(t);
       if (v == from || t == network::kNever) continue;
-      push(Event{depart + t, 0, EventKind::kDeliver, channel, v, from, 0, payload});
+      double extra = 0.0;
+      if (faults->acts_on_messages()) {
+        // Faults on the (source, receiver) pair, applied to the gossiped first arrival.
+        const FaultInjector::Fate fate =
+            faults->message(from, v, depart, transport->base_latency_s(from, v));
+        if (fate.dropped) continue;
+        extra = std::max(0.0, fate.hold_until_s - depart) + fate.extra_s;
+      }
+      push(Event{depart + t + extra, 0, EventKind::kDeliver, channel, v, from, 0, payload});
     }
     transport->count_messages(r.messages);
     std::sort(live.begin(), live.end());
@@ -591,6 +603,36 @@ struct Simulation::Impl {
     if (failure) std::rethrow_exception(failure);
     if (const int sig = g_stop_signal.load(std::memory_order_relaxed); sig != 0) {
       throw RunInterrupted(sig);
+    }
+  }
+
+  /// Crash / recovery transitions (a recovered node's Application::on_recover) and trace
+  /// instants on the affected nodes' "faults" track at every event's start and end.
+  void schedule_fault_events() {
+    const std::uint32_t n = scenario.network.validators;
+    for (const FaultInjector::Transition& t : faults->transitions()) {
+      Event e{t.time_s, 0, EventKind::kCallback, 0, t.node, t.node, 0, nullptr};
+      e.arg = store_callback([this, t]() {
+        recorder->instant(t.node, Track::kFaults, t.crash ? "crash" : "recover", t.time_s);
+        if (!t.crash) app->on_recover(t.node);
+      });
+      push(std::move(e));
+    }
+    for (const FaultEvent& f : scenario.faults.events) {
+      if (f.kind == "crash" || f.kind == "recover") continue;
+      std::vector<std::uint32_t> nodes = f.nodes;
+      if (nodes.empty()) {  // partitions and network-wide events: every node
+        for (std::uint32_t v = 0; v < n; ++v) nodes.push_back(v);
+      }
+      const bool heals = f.until_s < scenario.duration_s;
+      Event e{f.from_s, 0, EventKind::kCallback, 0, 0, 0, 0, nullptr};
+      e.arg = store_callback([this, nodes, f, heals]() {
+        for (std::uint32_t v : nodes) {
+          recorder->instant(v, Track::kFaults, f.kind + " starts", f.from_s);
+          if (heals) recorder->instant(v, Track::kFaults, f.kind + " ends", f.until_s);
+        }
+      });
+      push(std::move(e));
     }
   }
 
@@ -714,8 +756,8 @@ Simulation::Simulation(const Scenario& scenario, const std::filesystem::path& ru
   }
   s.consensus_lanes.resize(n);
   s.exec_lanes.resize(n);
-  s.crash_time_s.assign(n, std::numeric_limits<double>::infinity());
-  for (std::uint32_t c : scenario.faults.crashed) s.crash_time_s[c] = scenario.faults.crash_at_s;
+  s.faults = std::make_unique<FaultInjector>(scenario, net.class_of);
+  s.schedule_fault_events();
   s.mutex = sg4::Mutex::create();
   s.cv = sg4::ConditionVariable::create();
 }
@@ -735,6 +777,9 @@ RunStats Simulation::run(Application& app, const ProgressFn& progress) {
     received[i] = s.transport->bytes_received(i);
   }
   s.recorder->set_bytes(std::move(sent), std::move(received));
+  if (!s.scenario.faults.crashed.empty() || !s.scenario.faults.events.empty()) {
+    s.recorder->section("faults", s.faults->summary());
+  }
   if (s.topology) {
     s.recorder->sample_metric("propagation_t50_s", s.prop_t50_s, "s");
     s.recorder->sample_metric("propagation_t90_s", s.prop_t90_s, "s");
@@ -786,6 +831,19 @@ void Simulation::send(NodeId from, NodeId to, std::uint16_t channel,
   Impl& s = *impl_;
   const double depart = std::max(s.now_s, depart_s);
   if (s.crashed(from, depart)) return;
+  if (s.faults->acts_on_messages()) {
+    const FaultInjector::Fate fate =
+        s.faults->message(from, to, depart, s.transport->base_latency_s(from, to));
+    if (fate.dropped) {
+      s.transport->count_sent(from, size_bytes);  // sent, never received
+      return;
+    }
+    const double arrival =
+        s.transport->schedule(from, to, size_bytes, std::max(depart, fate.hold_until_s)) +
+        fate.extra_s;
+    s.push(Event{arrival, 0, EventKind::kDeliver, channel, to, from, 0, std::move(payload)});
+    return;
+  }
   const double arrival = s.transport->schedule(from, to, size_bytes, depart);
   s.push(Event{arrival, 0, EventKind::kDeliver, channel, to, from, 0, std::move(payload)});
 }
@@ -843,7 +901,8 @@ double Simulation::speed_factor(NodeId node) const {
 double Simulation::occupy_consensus_lane(NodeId node, double seconds_ref) {
   Impl& s = *impl_;
   double& free_at = s.consensus_lanes[node].free_s;
-  free_at = std::max(free_at, s.now_s) + seconds_ref / s.speed[node];
+  const double start = std::max(free_at, s.now_s);
+  free_at = start + seconds_ref * s.faults->cpu_factor(node, start) / s.speed[node];
   return free_at;
 }
 

@@ -87,8 +87,20 @@ Effects HotStuff::on_message(double now, NodeId from, const Message& msg) {
       ctx.cpu_us += config_.signature_verify_us;
       if (!qc_known(t->high_qc)) ctx.cpu_us += config_.qc_verify_us;
       process_qc(ctx, t->high_qc);
+      if (t->last_round_tc && t->last_round_tc->round + 1 == t->round) {
+        if (!highest_tc_ || t->last_round_tc->round > highest_tc_->round) {
+          ctx.cpu_us += config_.qc_verify_us;
+          process_tc(ctx, *t->last_round_tc);
+        }
+      }
       on_timeout(ctx, *t);
     }
+  } else if (const auto* rq = std::get_if<BlockRequest>(&msg.body)) {
+    label = "consensus.sync";
+    if (rq->requester == from) on_block_request(ctx, from, *rq);
+  } else if (const auto* rs = std::get_if<BlockResponse>(&msg.body)) {
+    label = "consensus.sync";
+    on_block_response(ctx, from, *rs);
   }
   return finish(ctx, label);
 }
@@ -100,7 +112,11 @@ Effects HotStuff::on_timer(double now, TimerId id) {
   if (r != pacemaker_.current_round()) return {};  // stale
   switch (timer_kind(id)) {
     case TimerKind::kRoundTimeout:
-      local_timeout(ctx);
+      if (pacemaker_.timed_out(r)) {
+        broadcast_timeout(ctx, r);  // still stuck in r: re-send (lost timeouts, missed TCs)
+      } else {
+        local_timeout(ctx);
+      }
       break;
     case TimerKind::kPacing:
       propose(ctx);
@@ -121,6 +137,15 @@ Effects HotStuff::on_payload_ready(double now, Round round, const Payload& paylo
     propose(ctx);
   }
   return finish(ctx, "consensus.propose");
+}
+
+Effects HotStuff::on_recover(double now) {
+  Ctx ctx{now, {}, 0.0};
+  if (!started_) return {};
+  const Round r = pacemaker_.current_round();
+  ctx.out.push_back(
+      SetTimer{make_timer_id(TimerKind::kRoundTimeout, r), now + pacemaker_.timeout_duration_s()});
+  return finish(ctx, "consensus.recover");
 }
 
 Effects HotStuff::on_validated(double now, BlockId block, bool valid) {
@@ -154,7 +179,7 @@ void HotStuff::on_proposal(Ctx& ctx, NodeId from, const Proposal& p) {
       ctx.cpu_us += config_.qc_verify_us;
     process_tc(ctx, *p.last_round_tc);
   }
-  attach(ctx, h, p.last_round_tc, /*own=*/false);
+  attach(ctx, h, p.last_round_tc, Origin::kPeer, from);
 }
 
 void HotStuff::on_vote(Ctx& ctx, const Vote& v) {
@@ -235,9 +260,20 @@ void HotStuff::local_timeout(Ctx& ctx) {
   if (pacemaker_.timed_out(r)) return;
   pacemaker_.mark_timed_out(r);
   highest_voted_round_ = std::max(highest_voted_round_, r);  // never vote in r afterwards
+  broadcast_timeout(ctx, r);
+}
+
+void HotStuff::broadcast_timeout(Ctx& ctx, Round r) {
   ctx.cpu_us += config_.signature_sign_us;
-  Timeout t{r, self_, high_qc_};
+  Timeout t{r, self_, high_qc_, std::nullopt};
+  if (high_qc_.round + 1 != r && highest_tc_ && highest_tc_->round + 1 == r) {
+    t.last_round_tc = highest_tc_;
+  }
+  ++timeouts_sent_;
   ctx.out.push_back(Broadcast{make_message(t)});
+  // Re-armed: if the round is still current one timeout period later, the timeout is re-sent.
+  ctx.out.push_back(SetTimer{make_timer_id(TimerKind::kRoundTimeout, r),
+                             ctx.now + pacemaker_.timeout_duration_s()});
   on_timeout(ctx, t);
 }
 
@@ -295,7 +331,7 @@ void HotStuff::propose(Ctx& ctx) {
   ctx.cpu_us += config_.signature_sign_us;
   ctx.out.push_back(Proposed{h});
   ctx.out.push_back(Broadcast{make_message(Proposal{h, tc})});
-  attach(ctx, h, tc, /*own=*/true);
+  attach(ctx, h, tc, Origin::kOwn, n_);
   try_vote(ctx, h.id);
 }
 
@@ -303,14 +339,15 @@ void HotStuff::propose(Ctx& ctx) {
 // Block tree, voting, commit
 
 void HotStuff::attach(Ctx& ctx, const BlockHeader& header, const std::optional<TimeoutCert>& tc,
-                      bool own) {
+                      Origin origin, NodeId peer) {
   if (header.height <= committed_height_ || blocks_.contains(header.id)) return;
   auto pit = blocks_.find(header.parent_id);
   if (pit == blocks_.end()) {
     auto& waiting = orphans_[header.parent_id];
-    for (const auto& w : waiting)
-      if (w.first.id == header.id) return;
-    waiting.emplace_back(header, tc);
+    bool buffered = false;
+    for (const auto& w : waiting) buffered = buffered || w.first.id == header.id;
+    if (!buffered) waiting.emplace_back(header, tc);
+    if (peer < n_ && peer != self_) request_sync(ctx, header.parent_id, peer);
     return;
   }
   if (pit->second.header.height + 1 != header.height) return;  // malformed height
@@ -318,9 +355,11 @@ void HotStuff::attach(Ctx& ctx, const BlockHeader& header, const std::optional<T
   Entry e;
   e.header = header;
   e.tc = tc;
-  e.validation = own ? Validation::kValid : Validation::kPending;
+  e.validation = origin == Origin::kPeer ? Validation::kPending : Validation::kValid;
   blocks_.emplace(header.id, std::move(e));
-  if (!own && header.round == pacemaker_.current_round() && header.round > highest_voted_round_)
+  sync_requested_at_.erase(header.id);
+  if (origin == Origin::kPeer && header.round == pacemaker_.current_round() &&
+      header.round > highest_voted_round_)
     ctx.out.push_back(RequestValidation{header});
 
   if (qc_known(QuorumCert{header.id, header.round, header.height, n_, {}}))
@@ -329,9 +368,66 @@ void HotStuff::attach(Ctx& ctx, const BlockHeader& header, const std::optional<T
   if (auto oit = orphans_.find(header.id); oit != orphans_.end()) {
     auto children = std::move(oit->second);
     orphans_.erase(oit);
-    for (const auto& [child, child_tc] : children) attach(ctx, child, child_tc, false);
+    for (const auto& [child, child_tc] : children) attach(ctx, child, child_tc, Origin::kPeer, n_);
   }
   if (header.id == high_qc_.block_id) maybe_request_payload(ctx);
+}
+
+void HotStuff::request_sync(Ctx& ctx, BlockId missing, NodeId peer) {
+  const double retry_s = pacemaker_.timeout_duration_s();
+  auto [it, fresh] = sync_requested_at_.try_emplace(missing, ctx.now);
+  if (!fresh && ctx.now < it->second + retry_s) return;
+  it->second = ctx.now;
+  ++sync_requests_;
+  ctx.cpu_us += config_.signature_sign_us;
+  ctx.out.push_back(Send{peer, make_message(BlockRequest{missing, committed_height_, self_})});
+}
+
+void HotStuff::on_block_request(Ctx& ctx, NodeId from, const BlockRequest& r) {
+  ctx.cpu_us += config_.signature_verify_us;
+  // Walk back from the requested block through the tree, then the committed log.
+  std::vector<BlockHeader> path;
+  BlockId cur = r.block_id;
+  while (true) {
+    const BlockHeader* h = nullptr;
+    if (auto it = blocks_.find(cur); it != blocks_.end()) {
+      h = &it->second.header;
+    } else if (auto ct = committed_index_.find(cur); ct != committed_index_.end()) {
+      h = &committed_log_[ct->second - 1];
+    }
+    if (h == nullptr || h->height <= r.have_height) break;
+    path.push_back(*h);
+    cur = h->parent_id;
+  }
+  // Serve only a contiguous chain down to the requester's height, oldest first.
+  if (path.empty() || path.back().height != r.have_height + 1) return;
+  std::reverse(path.begin(), path.end());
+  if (path.size() > kMaxSyncBlocks) path.resize(kMaxSyncBlocks);
+  ++sync_responses_;
+  ctx.cpu_us += config_.signature_sign_us;
+  ctx.out.push_back(Send{from, make_message(BlockResponse{std::move(path)})});
+}
+
+void HotStuff::on_block_response(Ctx& ctx, NodeId from, const BlockResponse& r) {
+  for (const BlockHeader& h : r.blocks) {
+    // Each block: its proposer's signature and its justify QC (certifying its parent).
+    ctx.cpu_us += config_.signature_verify_us;
+    if (h.id != compute_block_id(h) || h.justify.block_id != h.parent_id) return;
+    if (h.height <= committed_height_ || blocks_.contains(h.id)) continue;
+    if (!blocks_.contains(h.parent_id)) return;  // not contiguous with what this node holds
+    if (!qc_known(h.justify)) ctx.cpu_us += config_.qc_verify_us;
+    ++synced_blocks_;
+    attach(ctx, h, std::nullopt, Origin::kSynced, n_);
+    process_qc(ctx, h.justify);
+  }
+  // Still missing ancestors of buffered proposals (a response is capped): ask again.
+  for (const auto& [parent, children] : orphans_) {
+    if (!children.empty() && !blocks_.contains(parent)) {
+      sync_requested_at_.erase(parent);
+      request_sync(ctx, parent, from);
+      break;
+    }
+  }
 }
 
 void HotStuff::try_vote(Ctx& ctx, BlockId id) {
@@ -382,6 +478,10 @@ void HotStuff::commit_to(Ctx& ctx, BlockId id) {
     throw std::logic_error("HotStuff: commit does not extend the committed chain at height " +
                            std::to_string(committed_height_));
   std::reverse(chain.begin(), chain.end());
+  for (const BlockHeader& h : chain) {
+    committed_index_.emplace(h.id, h.height);
+    committed_log_.push_back(h);
+  }
   committed_id_ = chain.back().id;
   committed_height_ = chain.back().height;
   committed_round_ = chain.back().round;

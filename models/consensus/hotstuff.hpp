@@ -60,9 +60,15 @@
 // n = 100, crashed 0, 3, ..., 96) stall commits for most of the rotation. Leader reputation
 // (DiemBFT v4 / Aptos) would avoid that; it is not modelled.
 //
-// Delivery assumption: every message sent to a live node eventually arrives (the runtime never
-// drops messages; it only delays them). There is no block-sync protocol: a proposal whose
-// parent never arrives stays buffered (pruned once the committed height passes it).
+// Lost messages, partitions, recovery (faults, docs/faults.md): a node keeps re-broadcasting
+// its timeout of the current round every local timeout period (DiemBFT v4's pacemaker re-sends
+// timeouts), and a timeout carries the TC that justified its round when the sender's high QC is
+// older (DiemBFT v4 TimeoutMsg.last_round_tc), so nodes that missed a QC or TC catch up. A
+// proposal whose parent is unknown is buffered and the missing ancestors are requested from
+// the proposer (BlockRequest, at most once per round timeout per missing block); the response
+// carries up to kMaxSyncBlocks certified blocks with their payloads, oldest first, which are
+// added without voting (each is certified by its child's justify QC) and committed by the
+// 2-chain rule on those QCs. A recovered node re-arms its round timeout (on_recover).
 //
 // [1] Gelashvili, Kokoris-Kogias, Sonnino, Spiegelman, Xiang, "Jolteon and Ditto:
 //     Network-Adaptive Efficient Consensus with Asynchronous Fallback", FC 2022.
@@ -117,6 +123,10 @@ class HotStuff {
   Effects on_payload_ready(double now, Round round, const Payload& payload);
   /// The pipeline's answer to RequestValidation{header}: votes if valid and still allowed.
   Effects on_validated(double now, BlockId block, bool valid);
+  /// The node recovered from a crash at `now` (its timers were lost while it was down): re-arms
+  /// the current round's timeout. Catching up then happens through the certificates in peers'
+  /// messages and block sync (BlockRequest / BlockResponse).
+  Effects on_recover(double now);
 
   // Introspection (tests, metrics).
   NodeId self() const { return self_; }
@@ -130,6 +140,12 @@ class HotStuff {
   /// Blocks held in the tree (uncommitted ones plus the last committed) and buffered orphans.
   std::size_t block_count() const { return blocks_.size(); }
   std::size_t orphan_count() const;
+  /// Block sync: requests sent, responses served, blocks received through sync.
+  std::uint64_t sync_requests() const { return sync_requests_; }
+  std::uint64_t sync_responses() const { return sync_responses_; }
+  std::uint64_t synced_blocks() const { return synced_blocks_; }
+  /// Timeout messages broadcast (first ones and re-broadcasts).
+  std::uint64_t timeouts_sent() const { return timeouts_sent_; }
 
  private:
   enum class Validation { kPending, kValid, kInvalid };
@@ -160,7 +176,15 @@ class HotStuff {
   void local_timeout(Ctx& ctx);
   void maybe_request_payload(Ctx& ctx);
   void propose(Ctx& ctx);
-  void attach(Ctx& ctx, const BlockHeader& header, const std::optional<TimeoutCert>& tc, bool own);
+  enum class Origin { kOwn, kPeer, kSynced };
+  /// Adds a block to the tree (or buffers it until its parent arrives, asking `peer` for the
+  /// missing ancestors when it is a valid node index).
+  void attach(Ctx& ctx, const BlockHeader& header, const std::optional<TimeoutCert>& tc,
+              Origin origin, NodeId peer);
+  void request_sync(Ctx& ctx, BlockId missing, NodeId peer);
+  void on_block_request(Ctx& ctx, NodeId from, const BlockRequest& r);
+  void on_block_response(Ctx& ctx, NodeId from, const BlockResponse& r);
+  void broadcast_timeout(Ctx& ctx, Round r);
   void try_vote(Ctx& ctx, BlockId id);
   void apply_commit_rule(Ctx& ctx, const BlockHeader& certified);
   void commit_to(Ctx& ctx, BlockId id);
@@ -195,6 +219,13 @@ class HotStuff {
   std::optional<Payload> ready_payload_;  // answer for payload_requested_round_, held for pacing
   Round proposed_round_ = 0;
   std::map<Round, double> first_seen_;  // rounds >= current - 1 only (pacing reference)
+
+  // Block sync: every committed header by height (index height - 1) and id, to serve peers
+  // after pruning; the last request time per missing block (retried after a round timeout).
+  std::vector<BlockHeader> committed_log_;
+  std::unordered_map<BlockId, Height> committed_index_;
+  std::map<BlockId, double> sync_requested_at_;
+  std::uint64_t sync_requests_ = 0, sync_responses_ = 0, synced_blocks_ = 0, timeouts_sent_ = 0;
 };
 
 }  // namespace pipesim::consensus

@@ -82,8 +82,21 @@ std::size_t Message::size_bytes() const {
           return s;
         } else if constexpr (std::is_same_v<T, Vote>) {
           return kTagBytes + kHashBytes + 2 * kU64Bytes + kNodeIdBytes + kSignatureBytes;
+        } else if constexpr (std::is_same_v<T, Timeout>) {
+          std::size_t s =
+              kTagBytes + kU64Bytes + kNodeIdBytes + qc_size_bytes(m.high_qc) + kSignatureBytes;
+          if (m.last_round_tc) s += tc_size_bytes(*m.last_round_tc);
+          return s;
+        } else if constexpr (std::is_same_v<T, BlockRequest>) {
+          return kTagBytes + kHashBytes + kU64Bytes + kNodeIdBytes;
         } else {
-          return kTagBytes + kU64Bytes + kNodeIdBytes + qc_size_bytes(m.high_qc) + kSignatureBytes;
+          // Count prefix, then per block: header, proposer signature, payload.
+          std::size_t s = kTagBytes + kU64Bytes;
+          for (const auto& h : m.blocks) {
+            s += header_size_bytes(h) + kSignatureBytes +
+                 static_cast<std::size_t>(h.payload_size_bytes);
+          }
+          return s;
         }
       },
       body);
@@ -95,8 +108,12 @@ std::string_view Message::kind() const {
       return "proposal";
     case 1:
       return "vote";
-    default:
+    case 2:
       return "timeout";
+    case 3:
+      return "block_request";
+    default:
+      return "block_response";
   }
 }
 

@@ -26,6 +26,7 @@
 #include <string_view>
 #include <utility>
 #include <variant>
+#include <vector>
 
 #include "models/consensus/types.hpp"
 
@@ -53,20 +54,42 @@ struct Vote {
   NodeId voter = 0;
 };
 
-/// Local timeout of `round` by `sender`, carrying the sender's highest QC. Broadcast to all.
+/// Local timeout of `round` by `sender`, carrying the sender's highest QC and, when that QC is
+/// not of round - 1, the TC of round - 1 that brought the sender into `round` (DiemBFT v4's
+/// TimeoutMsg.last_round_tc), so a receiver that missed that TC catches up. Broadcast to all;
+/// re-broadcast every local timeout period while the round lasts (lost messages).
 struct Timeout {
   Round round = 0;
   NodeId sender = 0;
   QuorumCert high_qc;
+  std::optional<TimeoutCert> last_round_tc;
 };
+
+/// Block sync request: the blocks from `block_id` back to (excluding) height `have_height`,
+/// sent by a node that received a block whose ancestors it lacks (after a crash / recovery,
+/// a partition or lost proposals). Encoded: tag 1 + block id 32 + height 8 + requester 4.
+struct BlockRequest {
+  BlockId block_id = 0;
+  Height have_height = 0;
+  NodeId requester = 0;
+};
+
+/// Block sync response: certified blocks in ascending height (at most kMaxSyncBlocks), each as
+/// header + its payload (`payload_size_bytes`), so the bytes a catch-up costs are charged.
+struct BlockResponse {
+  std::vector<BlockHeader> blocks;
+};
+
+/// Most blocks per BlockResponse (the requester asks again for the rest).
+inline constexpr std::size_t kMaxSyncBlocks = 64;
 
 /// One wire message: a tagged union of the message kinds.
 struct Message {
-  std::variant<Proposal, Vote, Timeout> body;
+  std::variant<Proposal, Vote, Timeout, BlockRequest, BlockResponse> body;
 
   /// Encoded size in bytes (see the file comment for the encoding).
   std::size_t size_bytes() const;
-  /// "proposal" | "vote" | "timeout" (for traces and per-kind byte counters).
+  /// "proposal" | "vote" | "timeout" | "block_request" | "block_response" (traces, counters).
   std::string_view kind() const;
 };
 

@@ -128,8 +128,7 @@ class AsyncBacking final : public sim::Application {
     for (auto& para : paras_) para.tracker = std::make_unique<pc::ParachainTracker>(bp);
     best_.assign(n_, 0);
     reference_ = 0;
-    std::vector<bool> crashed(n_, false);
-    for (std::uint32_t c : scenario.faults.crashed) crashed[c] = true;
+    const std::vector<bool> crashed = sim::ever_crashed(scenario);
     for (NodeId v = 0; v < relay_n_; ++v) {
       if (!crashed[v]) {
         reference_ = v;

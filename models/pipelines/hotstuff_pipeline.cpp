@@ -68,11 +68,8 @@ HotStuffPipeline::HotStuffPipeline(const sim::Scenario& scenario, sim::Runtime& 
     nodes_[i].hotstuff = std::make_unique<consensus::HotStuff>(cfg, i, n);
   }
   // Transactions enter at validators that never crash (a crashed node accepts nothing).
-  std::vector<bool> faulty(n, false);
-  for (std::uint32_t c : scenario.faults.crashed) faulty[c] = true;
-  for (NodeId i = 0; i < n; ++i) {
-    if (!faulty[i]) entry_nodes_.push_back(i);
-  }
+  entry_nodes_ = sim::never_crashed(scenario);
+  std::vector<bool> faulty = sim::ever_crashed(scenario);
   for (std::uint32_t d : scenario.faults.divergent) faulty[d] = true;
   for (NodeId i = 0; i < n; ++i) {
     if (!faulty[i]) {
@@ -103,6 +100,10 @@ void HotStuffPipeline::on_deliver(NodeId node, NodeId from, std::uint16_t channe
 
 void HotStuffPipeline::on_timer(NodeId node, std::uint64_t timer_id) {
   apply(node, nodes_[node].hotstuff->on_timer(rt_.now(), timer_id));
+}
+
+void HotStuffPipeline::on_recover(NodeId node) {
+  apply(node, nodes_[node].hotstuff->on_recover(rt_.now()));
 }
 
 void HotStuffPipeline::on_finish() {
@@ -445,6 +446,20 @@ void HotStuffPipeline::report_common() {
   rec_.metric("final_round",
               {{"value", nodes_[reference_node_].hotstuff->current_round()}, {"unit", "round"}});
   rec_.metric("rounds_entered_via_tc", {{"value", rounds_via_tc_}, {"unit", "count"}});
+  if (!scenario_.faults.events.empty()) {
+    // Fault schedules only (keeps fault-free summaries unchanged): timeouts and block sync.
+    std::uint64_t timeouts = 0, requests = 0, responses = 0, synced = 0;
+    for (const auto& st : nodes_) {
+      timeouts += st.hotstuff->timeouts_sent();
+      requests += st.hotstuff->sync_requests();
+      responses += st.hotstuff->sync_responses();
+      synced += st.hotstuff->synced_blocks();
+    }
+    rec_.metric("timeout_messages_sent", {{"value", timeouts}, {"unit", "count"}});
+    rec_.metric("block_sync_requests", {{"value", requests}, {"unit", "count"}});
+    rec_.metric("block_sync_responses", {{"value", responses}, {"unit", "count"}});
+    rec_.metric("blocks_received_by_sync", {{"value", synced}, {"unit", "blocks"}});
+  }
   std::vector<double> intervals;
   for (std::size_t k = 1; k < chain.size(); ++k) {
     const PayloadRecord* a = payload(chain[k - 1]->payload_id);

@@ -78,6 +78,7 @@ class HotStuffPipeline : public sim::Application {
   void on_deliver(sim::NodeId node, sim::NodeId from, std::uint16_t channel,
                   const std::shared_ptr<const void>& payload) override;
   void on_timer(sim::NodeId node, std::uint64_t timer_id) override;
+  void on_recover(sim::NodeId node) override;
   void on_finish() override;
 
  protected:

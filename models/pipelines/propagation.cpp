@@ -66,9 +66,10 @@ class Propagation final : public sim::Application {
     sim::Recorder& rec = rt_.recorder();
     const std::uint32_t n = scenario_.network.validators;
     std::vector<double> t50, t90, t100;
-    std::uint64_t complete = 0;
+    std::uint64_t complete = 0, broadcast = 0;
     for (std::uint32_t b = 0; b < sources_; ++b) {
-      if (rt_.is_crashed(b) && received_[b][b] == kNever) continue;
+      if (received_[b][b] == kNever) continue;  // the source was down at time 0
+      ++broadcast;
       std::vector<double> live;
       for (std::uint32_t v = 0; v < n; ++v) {
         if (!rt_.is_crashed(v)) live.push_back(received_[b][v]);
@@ -89,14 +90,21 @@ class Propagation final : public sim::Application {
     rec.sample_metric("block_propagation_t50_s", t50, "s");
     rec.sample_metric("block_propagation_t90_s", t90, "s");
     rec.sample_metric("block_propagation_t100_s", t100, "s");
-    rec.metric("blocks_broadcast", {{"value", sources_}, {"unit", "blocks"}});
+    rec.metric("blocks_broadcast", {{"value", broadcast}, {"unit", "blocks"}});
     rec.metric("blocks_fully_propagated", {{"value", complete}, {"unit", "blocks"}});
     rec.metric("block_size_bytes",
                {{"value", scenario_.pipeline.block_size_bytes}, {"unit", "bytes"}});
     record_regions(rec);
-    rec.invariant("every_live_validator_received_every_block", complete == sources_,
-                  std::to_string(complete) + " of " + std::to_string(sources_) +
-                      " blocks reached every live validator");
+    // Reaching every validator is liveness, not safety: a crashed source, lost messages or a
+    // run shorter than the propagation time leave blocks incomplete without anything being
+    // wrong, so it is reported here (not as an invariant, whose failure exits 3).
+    rec.section("liveness",
+                {{"blocks_broadcast", broadcast},
+                 {"blocks_fully_propagated", complete},
+                 {"sources_down_at_start", sources_ - broadcast},
+                 {"progress_stopped", complete < broadcast},
+                 {"detail", std::to_string(complete) + " of " + std::to_string(broadcast) +
+                                " broadcast blocks reached every validator up at the end"}});
   }
 
  private:

@@ -72,11 +72,7 @@ class SpeculateOrderReplay final : public sim::Application {
     cfg.certificate_verify_us = scenario.consensus.qc_verify_us;
     nodes_.resize(n);
     for (NodeId i = 0; i < n; ++i) nodes_[i].dag = std::make_unique<cs::DagBft>(cfg, i, n);
-    std::vector<bool> crashed(n, false);
-    for (std::uint32_t c : scenario.faults.crashed) crashed[c] = true;
-    for (NodeId i = 0; i < n; ++i) {
-      if (!crashed[i]) entry_nodes_.push_back(i);
-    }
+    entry_nodes_ = sim::never_crashed(scenario);
     reference_node_ = entry_nodes_.front();
 
     exec_.threads = scenario.pipeline.threads;

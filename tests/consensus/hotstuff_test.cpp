@@ -365,13 +365,18 @@ TEST_CASE("on_timer: round timeout broadcasts a timeout; stale timers do nothing
   node.start(0.0);
   CHECK(node.on_timer(1.0, make_timer_id(TimerKind::kRoundTimeout, 5)).empty());
   auto effs = node.on_timer(4.0, make_timer_id(TimerKind::kRoundTimeout, 1));
-  REQUIRE(effs.size() == 2);
+  REQUIRE(effs.size() == 3);
   check_cpu(effs[0], 20);
   const auto& t = body<Timeout>(as<Broadcast>(effs[1]).msg);
   CHECK(t.round == 1);
   CHECK(t.sender == 0);
   CHECK(t.high_qc == genesis_qc(kN));
-  CHECK(node.on_timer(4.0, make_timer_id(TimerKind::kRoundTimeout, 1)).empty());
+  CHECK(as<SetTimer>(effs[2]).at_s == doctest::Approx(8.0));  // re-armed: re-send if stuck
+  // Still in round 1 one timeout later: the timeout is re-broadcast (lost messages).
+  const auto again = node.on_timer(8.0, make_timer_id(TimerKind::kRoundTimeout, 1));
+  REQUIRE(again.size() == 3);
+  CHECK(body<Timeout>(as<Broadcast>(again[1]).msg).round == 1);
+  CHECK(node.timeouts_sent() == 2);
   CHECK(node.highest_voted_round() == 1);
 
   // A late proposal of the timed-out round is not validated, hence never voted for.
@@ -381,10 +386,10 @@ TEST_CASE("on_timer: round timeout broadcasts a timeout; stale timers do nothing
   as<Cpu>(effs[0]);
 
   // Timeouts from two more nodes complete a TC (own + 2 = quorum 3).
-  effs = node.on_message(4.2, 1, Message{Timeout{1, 1, genesis_qc(kN)}});
+  effs = node.on_message(4.2, 1, Message{Timeout{1, 1, genesis_qc(kN), std::nullopt}});
   REQUIRE(effs.size() == 1);
   check_cpu(effs[0], 50);
-  effs = node.on_message(4.3, 2, Message{Timeout{1, 2, genesis_qc(kN)}});
+  effs = node.on_message(4.3, 2, Message{Timeout{1, 2, genesis_qc(kN), std::nullopt}});
   REQUIRE(effs.size() == 4);
   check_cpu(effs[0], 50);
   const TimeoutCert expected{1, kN, {0, 1, 2}, genesis_qc(kN)};
@@ -392,25 +397,26 @@ TEST_CASE("on_timer: round timeout broadcasts a timeout; stale timers do nothing
   CHECK(as<RoundEntered>(effs[2]).round == 2);
   CHECK(as<RoundEntered>(effs[2]).reason == RoundReason::kTc);
   CHECK(as<SetTimer>(effs[3]).at_s == doctest::Approx(8.3));
-  CHECK(node.on_message(4.4, 3, Message{Timeout{1, 3, genesis_qc(kN)}}).size() == 1);
+  CHECK(node.on_message(4.4, 3, Message{Timeout{1, 3, genesis_qc(kN), std::nullopt}}).size() == 1);
 }
 
 TEST_CASE("timeouts: f+1 timeouts make a node time out at once; high QCs are adopted") {
   HotStuff node(HotStuffConfig{}, 3, kN);
   node.start(0.0);
   const BlockHeader b1 = make_block(1, genesis(), genesis_qc(kN));
-  auto effs = node.on_message(2.0, 0, Message{Timeout{1, 0, genesis_qc(kN)}});
+  auto effs = node.on_message(2.0, 0, Message{Timeout{1, 0, genesis_qc(kN), std::nullopt}});
   REQUIRE(effs.size() == 1);
-  effs = node.on_message(2.1, 1, Message{Timeout{1, 1, genesis_qc(kN)}});
-  REQUIRE(effs.size() == 5);
+  effs = node.on_message(2.1, 1, Message{Timeout{1, 1, genesis_qc(kN), std::nullopt}});
+  REQUIRE(effs.size() == 6);
   check_cpu(effs[0], 70);  // verify + own timeout signature
   CHECK(body<Timeout>(as<Broadcast>(effs[1]).msg).sender == 3);
-  CHECK(as<TcFormed>(effs[2]).tc.signers == std::vector<NodeId>{0, 1, 3});
-  CHECK(as<RoundEntered>(effs[3]).reason == RoundReason::kTc);
+  as<SetTimer>(effs[2]);  // re-send timer of round 1 (stale once round 2 is entered)
+  CHECK(as<TcFormed>(effs[3]).tc.signers == std::vector<NodeId>{0, 1, 3});
+  CHECK(as<RoundEntered>(effs[4]).reason == RoundReason::kTc);
   CHECK(node.current_round() == 2);
 
   // A timeout of round 2 carrying QC(b1): the node adopts the QC (new: verified) and moves on.
-  effs = node.on_message(3.0, 2, Message{Timeout{2, 2, qc_for(b1)}});
+  effs = node.on_message(3.0, 2, Message{Timeout{2, 2, qc_for(b1), std::nullopt}});
   check_cpu(effs[0], 1050);
   CHECK(node.high_qc() == qc_for(b1));
   CHECK(node.current_round() == 2);  // QC(1) does not advance beyond round 2
@@ -420,11 +426,12 @@ TEST_CASE("a TC-justified proposal carries the TC; the voting rule checks its hi
   // Leader 2 enters round 2 through TC(1) and proposes on the genesis QC with the TC attached.
   HotStuff leader(HotStuffConfig{}, 2, kN);
   leader.start(0.0);
-  leader.on_message(4.0, 0, Message{Timeout{1, 0, genesis_qc(kN)}});
-  auto effs = leader.on_message(4.0, 1, Message{Timeout{1, 1, genesis_qc(kN)}});
-  // verify, own timeout, TC, round 2, timer, payload request (pacing long satisfied)
-  REQUIRE(effs.size() == 6);
-  CHECK(as<RequestPayload>(effs[5]).parent == genesis());
+  leader.on_message(4.0, 0, Message{Timeout{1, 0, genesis_qc(kN), std::nullopt}});
+  auto effs = leader.on_message(4.0, 1, Message{Timeout{1, 1, genesis_qc(kN), std::nullopt}});
+  // verify, own timeout, its re-send timer, TC, round 2, timer, payload request (pacing long
+  // satisfied)
+  REQUIRE(effs.size() == 7);
+  CHECK(as<RequestPayload>(effs[6]).parent == genesis());
   effs = leader.on_payload_ready(4.1, 2, Payload{});
   const auto& prop = body<Proposal>(as<Broadcast>(effs[2]).msg);
   REQUIRE(prop.last_round_tc.has_value());
@@ -461,15 +468,15 @@ TEST_CASE("exponential backoff doubles the timeout per consecutive TC round, res
   std::vector<double> durations;
   for (Round r = 1; r <= 4; ++r) {
     now += 1.0;
-    node.on_message(now, 1, Message{Timeout{r, 1, genesis_qc(kN)}});
-    node.on_message(now, 2, Message{Timeout{r, 2, genesis_qc(kN)}});  // f+1: own + TC
-    Effects effs = node.on_message(now, 3, Message{Timeout{r, 3, genesis_qc(kN)}});
+    node.on_message(now, 1, Message{Timeout{r, 1, genesis_qc(kN), std::nullopt}});
+    node.on_message(now, 2, Message{Timeout{r, 2, genesis_qc(kN), std::nullopt}});  // f+1: own + TC
+    Effects effs = node.on_message(now, 3, Message{Timeout{r, 3, genesis_qc(kN), std::nullopt}});
     (void)effs;
     REQUIRE(node.current_round() == r + 1);
   }
   // Re-derive the armed timer of round 5 by forcing one more TC and reading its SetTimer.
-  node.on_message(10.0, 1, Message{Timeout{5, 1, genesis_qc(kN)}});
-  auto effs = node.on_message(10.0, 2, Message{Timeout{5, 2, genesis_qc(kN)}});
+  node.on_message(10.0, 1, Message{Timeout{5, 1, genesis_qc(kN), std::nullopt}});
+  auto effs = node.on_message(10.0, 2, Message{Timeout{5, 2, genesis_qc(kN), std::nullopt}});
   double armed = -1;
   for (const auto& e : effs)
     if (const auto* st = std::get_if<SetTimer>(&e)) armed = st->at_s - 10.0;

@@ -70,7 +70,7 @@ TEST_CASE("wire sizes follow the documented encoding") {
   Message ptc{Proposal{h, tc}};
   CHECK(ptc.size_bytes() == p.size_bytes() + tc_size_bytes(tc));
 
-  Message t{Timeout{5, 2, qc4}};
+  Message t{Timeout{5, 2, qc4, std::nullopt}};
   CHECK(t.size_bytes() == 1 + 8 + 4 + 137 + 96);
   CHECK(t.kind() == "timeout");
 
