@@ -218,15 +218,42 @@ void Recorder::section(const std::string& name, nlohmann::json value) {
 nlohmann::json Recorder::summary() const {
   const Impl& s = *impl_;
   nlohmann::json m = s.metrics;
+  // Measurement window [w0, w1) (scenario `measurement`): latencies are over the transactions
+  // submitted in it that committed by the end of the run; those that did not are counted
+  // (window_txs_not_committed), not dropped silently. Throughput counts commits inside it.
+  const double w0 = s.scenario.measurement.warmup_s;
+  const double w1 = s.scenario.duration_s - s.scenario.measurement.cooldown_s;
+  const double window_s = w1 - w0;
+  auto in_window = [&](double t) { return t >= w0 && t < w1; };
   std::vector<double> to_included, to_committed, to_executed;
-  std::uint64_t committed = 0;
+  std::uint64_t committed = 0, window_submitted = 0, window_not_committed = 0;
+  std::uint64_t window_commits = 0, window_gas = 0;
   for (const TxTimes& t : s.txs) {
-    if (t.committed < 0) continue;
-    ++committed;
+    if (t.committed >= 0) ++committed;
+    if (t.committed >= 0 && in_window(t.committed)) {
+      ++window_commits;
+      window_gas += t.gas;
+    }
+    if (t.submitted < 0 || !in_window(t.submitted)) continue;
+    ++window_submitted;
+    if (t.committed < 0) {
+      ++window_not_committed;
+      continue;
+    }
     if (t.included >= 0) to_included.push_back(t.included - t.submitted);
     to_committed.push_back(t.committed - t.submitted);
     if (t.executed >= 0) to_executed.push_back(t.executed - t.submitted);
   }
+  auto scalar = [](double v, const char* unit) {
+    return nlohmann::json{{"value", v}, {"unit", unit}};
+  };
+  m["window_s"] = scalar(window_s, "s");
+  m["window_txs_submitted"] = scalar(static_cast<double>(window_submitted), "tx");
+  m["window_txs_not_committed"] = scalar(static_cast<double>(window_not_committed), "tx");
+  m["window_offered_load_tx_per_s"] =
+      scalar(static_cast<double>(window_submitted) / window_s, "tx/s");
+  m["window_throughput_tx_per_s"] = scalar(static_cast<double>(window_commits) / window_s, "tx/s");
+  m["window_throughput_gas_per_s"] = scalar(static_cast<double>(window_gas) / window_s, "gas/s");
   m["latency_submit_to_included_s"] = output::to_json(output::summarize(to_included), "s");
   m["latency_submit_to_committed_s"] = output::to_json(output::summarize(to_committed), "s");
   m["latency_submit_to_executed_s"] = output::to_json(output::summarize(to_executed), "s");
@@ -236,6 +263,14 @@ nlohmann::json Recorder::summary() const {
   std::vector<double> received(s.bytes_received.begin(), s.bytes_received.end());
   m["bytes_sent_per_node"] = output::to_json(output::summarize(sent), "bytes");
   m["bytes_received_per_node"] = output::to_json(output::summarize(received), "bytes");
+  // Network cost of a committed transaction: mean bytes a node sent over the run / transactions
+  // committed over the run (bytes are run totals, so this one is not windowed).
+  if (!sent.empty() && committed > 0) {
+    double total = 0;
+    for (double b : sent) total += b;
+    m["bytes_sent_per_node_per_committed_tx"] =
+        scalar(total / static_cast<double>(sent.size()) / static_cast<double>(committed), "bytes");
+  }
   for (const auto& [stage, per_node] : s.cpu_busy) {
     m["cpu_busy_" + stage + "_s_per_node"] = output::to_json(output::summarize(per_node), "s");
   }

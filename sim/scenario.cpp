@@ -618,10 +618,17 @@ void visit(V& v, WorkloadConfig& c) {
   v.uints("eth_blocks", c.eth_blocks);
   v.boolean("poisson_arrivals", c.poisson_arrivals);
   v.choice("mainnet_mode", c.mainnet_mode, {"arrival_stream", "as_mined"});
+  v.boolean("replay_loop", c.replay_loop);
   v.uint("initial_balance_wei", c.initial_balance_wei, 0);
   v.uint("transfer_value_wei", c.transfer_value_wei, 0);
   v.uint("tx_gas_limit", c.tx_gas_limit, 21000);
   v.uint("max_fee_per_gas_wei", c.max_fee_per_gas_wei, 0);
+}
+
+template <class V>
+void visit(V& v, MeasurementConfig& c) {
+  v.number("warmup_s", c.warmup_s, kNonNegative);
+  v.number("cooldown_s", c.cooldown_s, kNonNegative);
 }
 
 template <class V>
@@ -693,6 +700,7 @@ void visit(V& v, Scenario& s) {
   v.object("pipeline", [&](auto& x) { visit(x, s.pipeline); });
   v.object("workload", [&](auto& x) { visit(x, s.workload); });
   v.object("faults", [&](auto& x) { visit(x, s.faults); });
+  v.object("measurement", [&](auto& x) { visit(x, s.measurement); });
   v.object("outputs", [&](auto& x) { visit(x, s.outputs); });
   v.object("polkadot", [&](auto& x) { visit(x, s.polkadot); });
   // `pipesim sweep`'s section (docs/sweeps.md): accepted and ignored by run/validate, not
@@ -701,6 +709,8 @@ void visit(V& v, Scenario& s) {
   // `pipesim compare`'s section (docs/scenario.md#compare): the variants to run this scenario
   // under; accepted and ignored by run/validate like `sweep`.
   v.section("compare");
+  // `pipesim capacity`'s section (docs/capacity.md): accepted and ignored like `sweep`.
+  v.section("capacity");
 }
 
 // ---- Region latency resolution. -------------------------------------------------------------
@@ -1368,6 +1378,12 @@ void check_cross_fields(Scenario& s, const std::string& base_dir) {
          fmt::format("divergent execution faults are modelled by the async_execution pipeline "
                      "only, expected an empty list for pipeline.kind \"{}\"",
                      s.pipeline.kind));
+  }
+  if (s.measurement.warmup_s + s.measurement.cooldown_s >= s.duration_s) {
+    fail("measurement.cooldown_s",
+         fmt::format("value {} is out of range, expected warmup_s ({}) + cooldown_s < "
+                     "duration_s ({})",
+                     s.measurement.cooldown_s, s.measurement.warmup_s, s.duration_s));
   }
   if (!s.faults.crashed.empty() && s.faults.crash_at_s >= s.duration_s) {
     fail("faults.crash_at_s",

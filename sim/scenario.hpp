@@ -249,12 +249,26 @@ struct WorkloadConfig {
   /// all its transactions have arrived, ignoring pipeline.block_gas_limit and max_block_txs).
   /// as_mined needs pipeline.kind interleaved or async_execution.
   std::string mainnet_mode = "arrival_stream";
+  /// replay: repeat the recorded stream with fresh senders until duration_s is covered (see
+  /// workload::ReplaySourceParams::loop); false: the stream ends after its last transaction.
+  bool replay_loop = false;
   std::uint64_t initial_balance_wei = 1'000'000'000'000'000'000ULL;  // per account (1 ether)
   std::uint64_t transfer_value_wei = 1;                              // value moved by each transfer
   std::uint64_t tx_gas_limit = 21'000;    // gas limit of each transfer (>= 21000)
   std::uint64_t max_fee_per_gas_wei = 1;  // fee cap; transfers pay it in full (legacy pricing)
   friend bool operator==(const WorkloadConfig&, const WorkloadConfig&) = default;
 };
+
+/// measurement — the window the transaction metrics are taken over (docs/metrics.md,
+/// "Measurement window"): [warmup_s, duration_s - cooldown_s). Transactions submitted outside
+/// it are left out of every transaction latency and of the window_* metrics; the defaults (0, 0)
+/// measure the whole run. warmup_s + cooldown_s must be < duration_s.
+struct MeasurementConfig {
+  double warmup_s = 0.0;    // simulated seconds excluded at the start (pipeline fill-up)
+  double cooldown_s = 0.0;  // simulated seconds excluded at the end (commits still in flight)
+  friend bool operator==(const MeasurementConfig&, const MeasurementConfig&) = default;
+};
+
 
 /// faults.events[i] — one timed fault (docs/faults.md). Which fields apply depends on `kind`;
 /// a field set for a kind that ignores it is an error. Times in simulated seconds.
@@ -350,6 +364,7 @@ struct Scenario {
   PipelineConfig pipeline;
   WorkloadConfig workload;
   FaultsConfig faults;
+  MeasurementConfig measurement;
   OutputsConfig outputs;
   PolkadotConfig polkadot;
   friend bool operator==(const Scenario&, const Scenario&) = default;

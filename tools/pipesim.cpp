@@ -6,6 +6,7 @@
 //   pipesim trace-stats ...     (per-block statistics of the shipped mainnet access traces)
 //   pipesim compare FILE.json   (one scenario under several variants, side by side)
 //   pipesim sweep SCENARIO.json (every point of its "sweep" section, resumable; sweep.csv)
+//   pipesim capacity FILE.json (load sweep per pipeline/topology until saturation; capacity.csv)
 //   pipesim plot DIR            (paper-style figures via analysis/plot.py; see docs/plots.md)
 //
 // Exit codes: 0 success; 1 runtime failure; 2 invalid scenario or usage (nothing written);
@@ -33,6 +34,7 @@
 #include "sim/scenario.hpp"
 #include "sim/simulation.hpp"
 
+#include "tools/capacity_command.hpp"
 #include "tools/child_process.hpp"
 #include "tools/compare_command.hpp"
 #include "tools/exec_command.hpp"
@@ -218,6 +220,10 @@ int main(int argc, char** argv) {
     const std::string self = std::filesystem::read_symlink("/proc/self/exe").string();
     return pipesim::sweep_main(argc - 1, argv + 1, self.c_str());
   }
+  if (argc >= 2 && std::string(argv[1]) == "capacity") {
+    const std::string self = std::filesystem::read_symlink("/proc/self/exe").string();
+    return pipesim::capacity_main(argc - 1, argv + 1, self.c_str());
+  }
   if (argc >= 2 && std::string(argv[1]) == "plot") return pipesim::plot_main(argc - 1, argv + 1);
   if (argc >= 2 && std::string(argv[1]) == "trace-stats") {
     return pipesim::trace_stats_main(argc - 1, argv + 1);
@@ -243,6 +249,7 @@ int main(int argc, char** argv) {
   app.add_subcommand("exec", "Run an executor on a generated block (see pipesim exec --help)");
   app.add_subcommand("compare", "Run a scenario under several variants, side by side (--help)");
   app.add_subcommand("sweep", "Run a scenario's sweep section, one process per point (--help)");
+  app.add_subcommand("capacity", "Load sweep per pipeline and topology until saturation (--help)");
   app.add_subcommand("plot", "Figures from a sweep, comparison or run folder (see --help)");
   app.add_subcommand("trace-stats",
                      "Per-block statistics of the shipped mainnet traces (see --help)");

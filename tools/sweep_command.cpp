@@ -28,6 +28,7 @@
 #include "sim/scenario.hpp"
 #include "tools/child_process.hpp"
 #include "tools/sweep_plan.hpp"
+#include "tools/sweep_runner.hpp"
 
 namespace pipesim {
 namespace {
@@ -94,13 +95,7 @@ extern "C" void on_sweep_signal(int sig) {
   g_sweep_stop = sig;
 }
 
-struct Plan {
-  std::string name;
-  fs::path dir;
-  std::vector<sweep::Point> points;
-  std::vector<std::string> scenario_text;  // per point: its resolved scenario.json bytes
-  ojson sweep_json;
-};
+using sweep::Plan;
 
 /// Loads and validates everything; writes nothing. Throws sim::ScenarioError / SweepError.
 Plan make_plan(const std::string& file, const std::vector<std::string>& overrides,
@@ -151,13 +146,15 @@ Plan make_plan(const std::string& file, const std::vector<std::string>& override
   return plan;
 }
 
-fs::path point_dir(const fs::path& dir, const sweep::Point& p) {
+}  // namespace
+
+fs::path sweep::point_dir(const fs::path& dir, const sweep::Point& p) {
   return dir / "points" / p.id;
 }
 
 /// Refuses to mix two sweeps in one folder: a point folder whose scenario.json differs from the
 /// one this sweep would run. Returns the first conflicting point id, or "".
-std::string conflicting_point(const Plan& plan) {
+std::string sweep::conflicting_point(const Plan& plan) {
   for (std::size_t i = 0; i < plan.points.size(); ++i) {
     const fs::path f = point_dir(plan.dir, plan.points[i]) / "scenario.json";
     if (file_exists(f) && read_text(f) != plan.scenario_text[i]) return plan.points[i].id;
@@ -165,7 +162,7 @@ std::string conflicting_point(const Plan& plan) {
   return "";
 }
 
-void write_plan(const Plan& plan) {
+void sweep::write_plan(const Plan& plan) {
   fs::create_directories(plan.dir / "points");
   sim::output::write_file_atomic(plan.dir / "sweep.json", plan.sweep_json.dump(2) + "\n");
   for (std::size_t i = 0; i < plan.points.size(); ++i) {
@@ -177,6 +174,9 @@ void write_plan(const Plan& plan) {
     }
   }
 }
+
+namespace {
+using sweep::point_dir;
 
 std::vector<std::string> run_command(const std::string& exe, const fs::path& pdir) {
   return {exe, "run", (pdir / "scenario.json").string(), "--out", pdir.string(), "--quiet"};
@@ -229,7 +229,7 @@ CollectResult collect(const fs::path& dir, const std::set<std::string>* only = n
                     dir.string()));
   }
   std::sort(folders.begin(), folders.end());
-  std::vector<std::string> param_cols;
+  std::vector<std::string> label_cols, param_cols;
   std::set<std::string> metric_cols;
   for (const fs::path& pdir : folders) {
     PointData d;
@@ -250,6 +250,13 @@ CollectResult collect(const fs::path& dir, const std::set<std::string>* only = n
         d.kind = s["pipeline"].value("kind", "");
       }
     }
+    if (d.point.contains("labels")) {
+      for (const auto& [k, v] : d.point["labels"].items()) {
+        if (std::find(label_cols.begin(), label_cols.end(), k) == label_cols.end()) {
+          label_cols.push_back(k);
+        }
+      }
+    }
     if (d.point.contains("params")) {
       for (const auto& [k, v] : d.point["params"].items()) {
         if (std::find(param_cols.begin(), param_cols.end(), k) == param_cols.end()) {
@@ -262,6 +269,7 @@ CollectResult collect(const fs::path& dir, const std::set<std::string>* only = n
   const bool kind_swept =
       std::find(param_cols.begin(), param_cols.end(), "pipeline.kind") != param_cols.end();
   std::vector<std::string> header{"point", "status", "seed"};
+  header.insert(header.end(), label_cols.begin(), label_cols.end());
   header.insert(header.end(), param_cols.begin(), param_cols.end());
   if (!kind_swept) header.push_back("pipeline.kind");
   header.push_back("config_hash");
@@ -275,6 +283,13 @@ CollectResult collect(const fs::path& dir, const std::set<std::string>* only = n
       csv.add(d.point["seed"].get<std::uint64_t>());
     } else {
       csv.add_empty();
+    }
+    for (const auto& k : label_cols) {
+      if (d.point.contains("labels") && d.point["labels"].contains(k)) {
+        csv.add(sweep::param_cell(d.point["labels"][k]));
+      } else {
+        csv.add_empty();
+      }
     }
     for (const auto& k : param_cols) {
       const ojson& params = d.point["params"];
@@ -387,8 +402,10 @@ std::string finish_point(const Running& r, int wait_status, const fs::path& pdir
   return status;
 }
 
-int run_points(const Plan& plan, const std::string& exe, unsigned jobs, double timeout_s,
-               bool quiet) {
+}  // namespace
+
+int sweep::run_points(const Plan& plan, const std::string& exe, unsigned jobs, double timeout_s,
+                      bool quiet) {
   std::deque<std::size_t> pending;
   std::size_t skipped = 0;
   for (std::size_t i = 0; i < plan.points.size(); ++i) {
@@ -526,8 +543,6 @@ int run_points(const Plan& plan, const std::string& exe, unsigned jobs, double t
   }
   return exit_code(r);
 }
-
-}  // namespace
 
 int sweep_main(int argc, char** argv, const char* self_exe) {
   CLI::App app{

@@ -103,6 +103,7 @@ ojson Point::to_json() const {
   j["index"] = index;
   j["params"] = params;
   j["seed"] = seed;
+  if (!labels.empty()) j["labels"] = labels;
   return j;
 }
 

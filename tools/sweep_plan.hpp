@@ -57,10 +57,13 @@ struct Point {
   /// Swept key path -> value: grid axes then zip lists, in SweepSpec order.
   nlohmann::ordered_json params = nlohmann::ordered_json::object();
   std::uint64_t seed = 0;
+  /// Optional names of the point (e.g. {"topology": "aws", "pipeline": "interleaved"}), written
+  /// to point.json and as sweep.csv columns before the swept keys; empty for `pipesim sweep`.
+  nlohmann::ordered_json labels = nlohmann::ordered_json::object();
 
   /// `--set` style assignments: `path=<value as JSON>` for each param, then `seed=<seed>`.
   std::vector<std::string> assignments() const;
-  /// point.json's content: {"point", "index", "params", "seed"}.
+  /// point.json's content: {"point", "index", "params", "seed"} (+ "labels" when not empty).
   nlohmann::ordered_json to_json() const;
 };
 

@@ -4,7 +4,8 @@ import os
 import sys
 import traceback
 
-from . import arrival_cdf, latency_cdf, loaders, polkadot, speedup, style, sweep_figures, timeline
+from . import (arrival_cdf, capacity, latency_cdf, loaders, polkadot, speedup, style,
+               sweep_figures, timeline)
 
 FIGURES = [
     "throughput_latency_vs_block_time",
@@ -15,7 +16,7 @@ FIGURES = [
     "exec_speedup_vs_threads_sweep",
     "polkadot_sync_vs_async",
     "timeline",
-]
+] + capacity.FIGURES
 
 
 def _representatives(table):
@@ -38,6 +39,9 @@ def _representatives(table):
 def plan(path, nodes=(0,), blocks=5):
     """[(figure name, callable(outdir, formats) -> paths)] for the input at `path`, plus notes.
     Raises ValueError if `path` is not a pipesim output."""
+    if capacity.is_capacity_folder(path):
+        # A `pipesim capacity` folder: its own figures (docs/capacity.md).
+        return capacity.jobs(path, nodes=nodes, blocks=blocks), ["input: %s (capacity)" % path]
     kind = loaders.detect(path)
     if kind is None:
         raise ValueError(

@@ -401,7 +401,9 @@ class AsyncExecution final : public HotStuffPipeline {
         const PayloadRecord* r = payload(h.payload_id);
         if (it == ns.stages.end() || !r) continue;
         const Stages& st = it->second;
-        const double t0 = r->built_at_s;
+        // The ladder starts at the proposal's broadcast, not at payload build (the payload
+        // may wait for its round's pacing between the two).
+        const double t0 = r->proposed_at_s >= 0 ? r->proposed_at_s : r->built_at_s;
         if (st.voted >= 0) to_voted.push_back(st.voted - t0);
         if (st.finalized >= 0) to_finalized.push_back(st.finalized - t0);
         if (st.executed >= 0 && st.finalized >= 0) to_executed.push_back(st.executed - t0);

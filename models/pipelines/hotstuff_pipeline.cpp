@@ -35,6 +35,8 @@ std::unique_ptr<workload::TxSource> make_tx_source(const sim::Scenario& s) {
   p.blocks.assign(w.eth_blocks.begin(), w.eth_blocks.end());
   p.tps = w.tps;
   p.poisson = w.poisson_arrivals;
+  p.loop = w.replay_loop;
+  p.duration_s = s.duration_s;
   return workload::make_replay_source(p, s.seed ^ kWorkloadSeedSalt);
 }
 
@@ -179,6 +181,10 @@ std::vector<const workload::TxArrival*> HotStuffPipeline::select_transactions(
     const auto& t = txs_[k];
     if (t.submit_time_s > now) break;
     if (tx_committed_[k] || in_ancestors.count(t.id) || !visible(t, node, now)) continue;
+    // A transaction whose own gas limit exceeds the block gas limit can never be included
+    // (geth's txpool rejects it: core/txpool ErrGasLimit); skip it rather than let it block
+    // every transaction behind it.
+    if (t.tx.gas_limit > scenario_.pipeline.block_gas_limit) continue;
     if (gas + t.tx.gas_limit > scenario_.pipeline.block_gas_limit) break;
     if (!admissible(node, parent, t)) continue;
     gas += t.tx.gas_limit;
@@ -323,8 +329,10 @@ struct HotStuffPipeline::Effects {
   }
   void operator()(const consensus::Proposed& e) {
     p.headers_.emplace(e.header.id, e.header);
-    if (p.payloads_.count(e.header.payload_id)) {
+    if (auto it = p.payloads_.find(e.header.payload_id); it != p.payloads_.end()) {
       p.payload_of_block_[e.header.id] = e.header.payload_id;
+      // The proposal's broadcast departs now (its signing is charged before this effect).
+      if (it->second.proposed_at_s < 0) it->second.proposed_at_s = depart;
     }
     p.rec_.block_stage(node, ref(e.header), "proposed", depart);
   }

@@ -38,7 +38,11 @@ struct PayloadRecord {
   std::uint64_t parent_payload = 0;
   std::uint32_t proposer = 0;
   std::uint64_t height = 0;
-  double built_at_s = 0.0;
+  double built_at_s = 0.0;  // the leader built the payload (selected its transactions)
+  /// The leader's proposal carrying this payload left it (after signing: the departure time of
+  /// its broadcast); -1 until proposed. The Monad latency ladder (latency_proposed_to_*)
+  /// starts here.
+  double proposed_at_s = -1.0;
   std::vector<std::uint64_t> txs;  // arrival ids, block order
   bool finalized = false;
 };

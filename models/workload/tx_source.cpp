@@ -3,7 +3,10 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
+#include <memory>
 #include <stdexcept>
+#include <unordered_set>
 
 #include "models/workload/eth_bal.hpp"
 #include "models/workload/eth_mainnet.hpp"
@@ -107,6 +110,59 @@ std::vector<std::uint64_t> select_blocks(const std::vector<std::uint64_t>& shipp
 
 }  // namespace
 
+Address replay_pass_address(const Address& a, std::uint32_t pass) {
+  if (pass == 0) return a;
+  Address out = a;
+  out[0] ^= 0xf5;
+  out[1] ^= static_cast<std::uint8_t>(pass >> 8);
+  out[2] ^= static_cast<std::uint8_t>(pass);
+  return out;
+}
+
+namespace {
+
+/// Appends passes 1..passes-1 of a looped replay to `txs` (which holds pass 0) and their fresh
+/// sender accounts to `genesis` (see ReplaySourceParams::loop).
+void loop_stream(std::vector<execution::Transaction>& txs, execution::StateMap& genesis,
+                 std::uint32_t passes) {
+  std::unordered_set<Address, ByteArrayHash> senders;
+  for (const auto& t : txs) senders.insert(t.from);
+  const std::size_t n = txs.size();
+  auto remap_key = [&](execution::StateKey k, std::uint32_t pass) {
+    if (senders.count(k.address)) k.address = replay_pass_address(k.address, pass);
+    return k;
+  };
+  std::vector<std::pair<execution::StateKey, execution::U256>> sender_state;
+  genesis.for_each([&](const execution::StateKey& k, const execution::U256& v) {
+    if (senders.count(k.address)) sender_state.emplace_back(k, v);
+  });
+  std::sort(sender_state.begin(), sender_state.end(),
+            [](const auto& x, const auto& y) { return x.first < y.first; });
+  txs.reserve(n * passes);
+  for (std::uint32_t pass = 1; pass < passes; ++pass) {
+    for (const auto& [k, v] : sender_state) genesis.set(remap_key(k, pass), v);
+    for (std::size_t i = 0; i < n; ++i) {
+      execution::Transaction t = txs[i];
+      auto fresh = [&](const Address& a) {
+        return senders.count(a) ? replay_pass_address(a, pass) : a;
+      };
+      t.from = replay_pass_address(t.from, pass);
+      t.to = fresh(t.to);
+      t.party = fresh(t.party);
+      t.party2 = fresh(t.party2);
+      if (t.trace) {
+        auto trace = std::make_shared<execution::AccessTrace>(*t.trace);
+        for (auto& k : trace->reads) k = remap_key(k, pass);
+        for (auto& w : trace->writes) w.key = remap_key(w.key, pass);
+        t.trace = std::move(trace);
+      }
+      txs.push_back(std::move(t));
+    }
+  }
+}
+
+}  // namespace
+
 Address transfer_account(std::uint32_t index) {
   Address a{};
   a[0] = 0xac;
@@ -162,10 +218,27 @@ std::unique_ptr<TxSource> make_replay_source(const ReplaySourceParams& params, s
     coverage.approximated_blocks = static_cast<std::uint32_t>(blocks.size());
     genesis = bal_genesis(blocks);
   }
+  const std::size_t recorded = txs.size();
+  std::uint32_t passes = 1;
+  if (params.loop && recorded > 0 && params.tps > 0 && params.duration_s > 0) {
+    // Arrivals needed to cover the run: tps x duration, plus 10 % and 100 txs of slack for
+    // Poisson gaps (their sum over N arrivals has a relative spread of 1/sqrt(N)).
+    const double needed = params.tps * params.duration_s * (params.poisson ? 1.1 : 1.0) + 100.0;
+    passes = static_cast<std::uint32_t>(
+        std::max(1.0, std::ceil(needed / static_cast<double>(recorded))));
+    if (passes > 65535) {
+      throw std::invalid_argument(
+          fmt::format("{}: looping {} transactions over {} s at {} tx/s needs {} passes, expected "
+                      "at most 65535",
+                      params.source, recorded, params.duration_s, params.tps, passes));
+    }
+    loop_stream(txs, genesis, passes);
+  }
   std::vector<double> times = arrival_times(txs.size(), params.tps, params.poisson, seed);
-  std::string description =
-      fmt::format("{}: {} blocks ({}..{}), {} transactions, {} tx/s", params.source, numbers.size(),
-                  numbers.front(), numbers.back(), txs.size(), params.tps);
+  std::string description = fmt::format(
+      "{}: {} blocks ({}..{}), {} transactions{}, {} tx/s", params.source, numbers.size(),
+      numbers.front(), numbers.back(), recorded,
+      passes > 1 ? fmt::format(" looped x{} with fresh senders", passes) : "", params.tps);
   return std::make_unique<ReplaySource>(std::move(description), std::move(genesis), std::move(txs),
                                         std::move(times), coverage, std::move(block_sizes));
 }

@@ -8,7 +8,10 @@
 //    access-trace transactions in recorded order on the merged pre-state, arriving at `tps`;
 //  - eth_bal: the 50 consecutive mainnet blocks of data/eth-bal with exact per-transaction
 //    write sets (eth_bal.hpp), in recorded order, arriving at `tps`.
-// A replay stream is finite: once every recorded transaction has arrived, nothing more does.
+// A replay stream is finite: once every recorded transaction has arrived, nothing more does,
+// unless `loop` is set: then the recorded stream repeats with fresh senders (replay_pass_address)
+// so that every pass is a valid, isomorphic copy of the first (same nonces, same contract keys).
+// A load experiment must not let its stream run out (the offered load would silently drop).
 #pragma once
 
 #include <cstdint>
@@ -76,7 +79,20 @@ struct ReplaySourceParams {
   double tps = 1000.0;                 // arrival rate of the recorded stream (tx/s)
   bool poisson = false;                // exponential gaps instead of even spacing
   std::string data_dir;                // "" = the repository's data/ folder
+  /// Repeat the recorded stream until `duration_s` (simulated seconds, > 0 with loop) is
+  /// covered. Pass k >= 1 replaces every address that sends a transaction in the stream by
+  /// replay_pass_address(address, k) wherever it appears (sender, trace keys), and genesis holds
+  /// those fresh accounts with the original's pre-state (balance, nonce, code, storage), so
+  /// nonces restart as recorded; contract and other accounts are shared between passes (their
+  /// storage keys recur, as popular contracts do on mainnet).
+  bool loop = false;
+  double duration_s = 0.0;
 };
+
+/// The address standing for `a` in pass `pass` (>= 1) of a looped replay: `a` with its first
+/// three bytes XORed with 0xf5, pass >> 8, pass & 0xff (the last 4 bytes, hence the sender's
+/// home-node bucket, are kept). Pass 0 returns `a`.
+Address replay_pass_address(const Address& a, std::uint32_t pass);
 /// Loads the recorded blocks. Throws std::invalid_argument naming an unknown source or block
 /// number (with the available ones), std::runtime_error for unreadable or malformed data.
 std::unique_ptr<TxSource> make_replay_source(const ReplaySourceParams& params, std::uint64_t seed);

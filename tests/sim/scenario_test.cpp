@@ -346,7 +346,7 @@ TEST_CASE("to_json lists every key, defaults included") {
   CHECK(j["network"]["latency"]["regions"]["one_way_ms"] == json::array());
   CHECK(j["faults"]["crashed"] == json::array());
   CHECK(j["outputs"]["trace_nodes"] == 8);
-  CHECK(j.size() == 11);  // name, seed, duration_s and 8 sections; no $schema/description
+  CHECK(j.size() == 12);  // name, seed, duration_s and 9 sections; no $schema/description
   CHECK(j["network"]["latency"].size() == 15);
   CHECK(j["network"]["classes"] == json::array());
   CHECK(j["network"]["topology"]["kind"] == "complete");
@@ -404,7 +404,7 @@ TEST_CASE("docs/scenario.md documents every key and its complete example loads")
   const std::string doc = read_text(kSource / "docs/scenario.md");
   std::set<std::string> keys;
   leaf_paths(to_json(parse_scenario(json::object())), "", keys);
-  CHECK(keys.size() == 120);
+  CHECK(keys.size() == 123);
   for (const auto& key : keys) {
     CHECK_MESSAGE(doc.find("| `" + key + "` |") != std::string::npos,
                   "docs/scenario.md has no table row for " << key);
