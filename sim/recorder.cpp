@@ -62,6 +62,9 @@ struct Recorder::Impl {
   /// blocks.csv, streamed row by row during the run (one row per (block, node, stage): the
   /// largest output; kept in memory it grew linearly with blocks x validators).
   std::optional<output::CsvWriter> blocks_csv;
+  /// Committed / finalized / ordered stages (32 B per (node, block)): the liveness section's
+  /// input, kept apart from the streamed rows.
+  std::vector<CommitPoint> commits;
   std::vector<TxTimes> txs;
   std::map<std::string, std::vector<double>> cpu_busy;  // stage -> per node seconds
   std::vector<double> exec_durations;
@@ -121,6 +124,9 @@ Recorder::~Recorder() = default;
 
 void Recorder::block_stage(std::uint32_t node, const BlockRef& b, std::string_view stage,
                            double time_s) {
+  if (stage == "committed" || stage == "finalized" || stage == "ordered") {
+    impl_->commits.push_back({node, b.height, b.block_id, time_s});
+  }
   if (impl_->blocks_csv) {
     output::CsvWriter& csv = *impl_->blocks_csv;
     csv.add(b.height)
@@ -285,13 +291,7 @@ nlohmann::json Recorder::summary() const {
   out["invariants_hold"] = s.invariants_ok;
   for (const auto& [name, value] : s.sections) out[name] = value;
   if (s.scenario.pipeline.kind != "propagation") {  // propagation commits nothing
-    std::vector<CommitPoint> commits;
-    for (const StageRow& r : s.stages) {
-      if (r.stage == "committed" || r.stage == "finalized" || r.stage == "ordered") {
-        commits.push_back({r.node, r.block.height, r.block.block_id, r.time_s});
-      }
-    }
-    out["liveness"] = liveness_report(s.scenario, std::move(commits), s.scenario.duration_s);
+    out["liveness"] = liveness_report(s.scenario, s.commits, s.scenario.duration_s);
     // The scalar figures also as metrics, so that sweep.csv tabulates them.
     const nlohmann::json& l = out["liveness"];
     nlohmann::json& metrics = out["metrics"];
