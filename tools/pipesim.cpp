@@ -7,6 +7,7 @@
 //   pipesim compare FILE.json   (one scenario under several variants, side by side)
 //   pipesim sweep SCENARIO.json (every point of its "sweep" section, resumable; sweep.csv)
 //   pipesim plot DIR            (paper-style figures via analysis/plot.py; see docs/plots.md)
+//   pipesim calibrate           (fit the cost model to published times; docs/calibration.md)
 //
 // Exit codes: 0 success; 1 runtime failure; 2 invalid scenario or usage (nothing written);
 // 3 the run finished but an invariant failed (outputs are written, the failure is listed).
@@ -27,6 +28,7 @@
 #include "sim/scenario.hpp"
 #include "sim/simulation.hpp"
 
+#include "tools/calibrate_command.hpp"
 #include "tools/compare_command.hpp"
 #include "tools/exec_command.hpp"
 #include "tools/plot_command.hpp"
@@ -156,6 +158,9 @@ int main(int argc, char** argv) {
     return pipesim::sweep_main(argc - 1, argv + 1, self.c_str());
   }
   if (argc >= 2 && std::string(argv[1]) == "plot") return pipesim::plot_main(argc - 1, argv + 1);
+  if (argc >= 2 && std::string(argv[1]) == "calibrate") {
+    return pipesim::calibrate_main(argc - 1, argv + 1);
+  }
   if (argc >= 2 && std::string(argv[1]) == "trace-stats") {
     return pipesim::trace_stats_main(argc - 1, argv + 1);
   }
@@ -181,6 +186,8 @@ int main(int argc, char** argv) {
   app.add_subcommand("compare", "Run a scenario under several variants, side by side (--help)");
   app.add_subcommand("sweep", "Run a scenario's sweep section, one process per point (--help)");
   app.add_subcommand("plot", "Figures from a sweep, comparison or run folder (see --help)");
+  app.add_subcommand("calibrate",
+                     "Fit the cost model to published sequential block times (see --help)");
   app.add_subcommand("trace-stats",
                      "Per-block statistics of the shipped mainnet traces (see --help)");
 
