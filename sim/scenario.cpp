@@ -25,6 +25,7 @@
 #include <sstream>
 #include <string_view>
 #include <tuple>
+#include <type_traits>
 
 #include <fmt/format.h>
 #include <unistd.h>
@@ -571,14 +572,77 @@ void visit(V& v, ConsensusConfig& c) {
 
 template <class V>
 void visit(V& v, CostModelConfig& c) {
+  // The names of execution::cost_model_preset_names() (tests/sim checks they agree).
+  v.choice("preset", c.preset, {"", "pevm-i9-12900k-memory", "reth-nvme-disk"});
+  // A preset sets every field first; the keys below, when given, override it.
+  if constexpr (std::is_same_v<V, Reader>) {
+    if (!c.preset.empty()) c.assign(*execution::cost_model_preset(c.preset));
+  }
+  v.number("tx_fixed_us", c.tx_fixed_us, kCpuCostUs);
   v.number("cpu_ns_per_gas", c.cpu_ns_per_gas, kCpuCostNsPerGas);
-  v.number("cold_read_us", c.cold_read_us, kCpuCostUs);
+  v.number("write_us", c.write_us, kCpuCostUs);
   v.number("warm_read_us", c.warm_read_us, kCpuCostUs);
-  v.boolean("async_io", c.async_io);
   v.number("sig_recover_us", c.sig_recover_us, kCpuCostUs);
-  v.number("trie_node_hash_us", c.trie_node_hash_us, kCpuCostUs);
+  v.choice("state_tier", c.state_tier, {"memory", "page_cache", "disk"});
+  v.number("memory_read_us", c.memory_read_us, kCpuCostUs);
+  v.number("page_cache_read_us", c.page_cache_read_us, kCpuCostUs);
+  v.number("cold_read_us", c.cold_read_us, kCpuCostUs);
+  v.number("disk_iops", c.disk_iops, kPositive);
+  v.uint("memory_cache_bytes", c.memory_cache_bytes);
+  v.boolean("async_io", c.async_io);
   v.number("task_overhead_us", c.task_overhead_us, kCpuCostUs);
+  v.number("mv_read_us", c.mv_read_us, kCpuCostUs);
+  v.number("validate_read_us", c.validate_read_us, kCpuCostUs);
+  v.number("trie_node_hash_us", c.trie_node_hash_us, kCpuCostUs);
+  v.number("trie_node_miss_fraction", c.trie_node_miss_fraction, kFraction);
 }
+
+}  // namespace
+
+execution::CostModel CostModelConfig::model() const {
+  execution::CostModel m;
+  m.tx_fixed_us = tx_fixed_us;
+  m.cpu_ns_per_gas = cpu_ns_per_gas;
+  m.write_us = write_us;
+  m.warm_read_us = warm_read_us;
+  m.sig_recover_us = sig_recover_us;
+  m.state_tier =
+      execution::parse_storage_tier(state_tier).value_or(execution::StorageTier::kMemory);
+  m.memory_read_us = memory_read_us;
+  m.page_cache_read_us = page_cache_read_us;
+  m.cold_read_us = cold_read_us;
+  m.disk_iops = disk_iops;
+  m.memory_cache_bytes = memory_cache_bytes;
+  m.async_io = async_io;
+  m.task_overhead_us = task_overhead_us;
+  m.mv_read_us = mv_read_us;
+  m.validate_read_us = validate_read_us;
+  m.trie_node_hash_us = trie_node_hash_us;
+  m.trie_node_miss_fraction = trie_node_miss_fraction;
+  return m;
+}
+
+void CostModelConfig::assign(const execution::CostModel& m) {
+  tx_fixed_us = m.tx_fixed_us;
+  cpu_ns_per_gas = m.cpu_ns_per_gas;
+  write_us = m.write_us;
+  warm_read_us = m.warm_read_us;
+  sig_recover_us = m.sig_recover_us;
+  state_tier = execution::to_string(m.state_tier);
+  memory_read_us = m.memory_read_us;
+  page_cache_read_us = m.page_cache_read_us;
+  cold_read_us = m.cold_read_us;
+  disk_iops = m.disk_iops;
+  memory_cache_bytes = m.memory_cache_bytes;
+  async_io = m.async_io;
+  task_overhead_us = m.task_overhead_us;
+  mv_read_us = m.mv_read_us;
+  validate_read_us = m.validate_read_us;
+  trie_node_hash_us = m.trie_node_hash_us;
+  trie_node_miss_fraction = m.trie_node_miss_fraction;
+}
+
+namespace {
 
 template <class V>
 void visit(V& v, SorConfig& c) {

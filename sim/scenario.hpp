@@ -16,6 +16,7 @@
 #include <string_view>
 #include <utility>
 #include <vector>
+#include "models/execution/cost_model.hpp"
 
 #include <nlohmann/json_fwd.hpp>
 
@@ -177,14 +178,31 @@ struct ConsensusConfig {
 };
 
 /// pipeline.cost_model — turns executor work into virtual seconds (see models/execution).
+/// pipeline.cost_model — models/execution/cost_model.hpp (defaults and sources there;
+/// docs/scenario.md). `preset` (read first) sets every field; keys given with it override.
 struct CostModelConfig {
-  double cpu_ns_per_gas = 10.0;
-  double cold_read_us = 50.0;
-  double warm_read_us = 0.5;
+  std::string preset;  // "" (the defaults) or a name of execution::cost_model_preset_names()
+  double tx_fixed_us = execution::CostModel{}.tx_fixed_us;
+  double cpu_ns_per_gas = execution::CostModel{}.cpu_ns_per_gas;
+  double write_us = execution::CostModel{}.write_us;
+  double warm_read_us = execution::CostModel{}.warm_read_us;
+  double sig_recover_us = execution::CostModel{}.sig_recover_us;
+  std::string state_tier = "memory";  // "memory" | "page_cache" | "disk"
+  double memory_read_us = execution::CostModel{}.memory_read_us;
+  double page_cache_read_us = execution::CostModel{}.page_cache_read_us;
+  double cold_read_us = execution::CostModel{}.cold_read_us;
+  double disk_iops = execution::CostModel{}.disk_iops;
+  std::uint64_t memory_cache_bytes = 0;
   bool async_io = false;  // reads overlap (true) or block the worker (false)
-  double sig_recover_us = 30.0;
-  double trie_node_hash_us = 1.5;
-  double task_overhead_us = 1.0;
+  double task_overhead_us = execution::CostModel{}.task_overhead_us;
+  double mv_read_us = execution::CostModel{}.mv_read_us;
+  double validate_read_us = execution::CostModel{}.validate_read_us;
+  double trie_node_hash_us = execution::CostModel{}.trie_node_hash_us;
+  double trie_node_miss_fraction = execution::CostModel{}.trie_node_miss_fraction;
+  /// The executors' cost model.
+  execution::CostModel model() const;
+  /// Sets every field from a preset's model (state_tier as its name).
+  void assign(const execution::CostModel& m);
   friend bool operator==(const CostModelConfig&, const CostModelConfig&) = default;
 };
 

@@ -4,7 +4,9 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <iterator>
 #include <map>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -48,6 +50,14 @@ constexpr const char* kUsage =
     "  --sweep-accounts  comma-separated account counts, >= 2 (default 2,10,100,1000,10000)\n"
     "       pipesim exec --mainnet [...]: recorded mainnet blocks, see pipesim exec --mainnet "
     "--help\n"
+    "Workload knobs: --tokens N, --pairs N, --hot-fraction F, --hot-probability P (block\n"
+    "  generator; docs/workloads.md).\n"
+    "Cost model (models/execution/cost_model.hpp; docs/scenario.md pipeline.cost_model):\n"
+    "  --preset NAME   pevm-i9-12900k-memory | reth-nvme-disk (default: the first)\n"
+    "  --tier T        memory | page_cache | disk (where state lives)\n"
+    "  --cost KEY=V    any numeric cost-model key, e.g. --cost cold_read_us=100 (repeatable)\n"
+    "  --sweep-latency L1,L2,..  Block-STM speedup, blocking vs async I/O, with the disk tier\n"
+    "                  at each read latency (us), at --threads\n"
     "Speedup = Sequential makespan / executor makespan, in virtual time, on the same N workers\n"
     "(Sequential recovers signatures on all N workers but executes on one).\n";
 
@@ -66,7 +76,69 @@ struct Options {
   std::string csv;  // empty: no CSV
   std::vector<std::uint32_t> sweep_threads{1, 2, 4, 8, 16, 32};
   std::vector<std::uint32_t> sweep_accounts{2, 10, 100, 1000, 10000};
+  std::uint32_t tokens = 2;
+  std::uint32_t pairs = 1;
+  double hot_fraction = 0;
+  double hot_probability = 0;
+  execution::CostModel cost;                 // --preset, --tier, --cost
+  std::vector<std::uint32_t> sweep_latency;  // empty: no latency sweep
 };
+
+double parse_double(const std::string& flag, const std::string& v) {
+  std::size_t used = 0;
+  double x = 0;
+  try {
+    x = std::stod(v, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used != v.size() || v.empty() || !(x >= 0))
+    throw std::invalid_argument(flag + ": '" + v + "' is not a number >= 0");
+  return x;
+}
+
+/// --cost KEY=VALUE: sets one numeric field of the cost model.
+void set_cost_key(execution::CostModel& c, const std::string& kv) {
+  const auto eq = kv.find('=');
+  if (eq == std::string::npos)
+    throw std::invalid_argument("--cost: expected KEY=VALUE, got '" + kv + "'");
+  const std::string key = kv.substr(0, eq);
+  const std::string val = kv.substr(eq + 1);
+  if (key == "async_io") {
+    if (val != "true" && val != "false")
+      throw std::invalid_argument("--cost async_io: expected true or false");
+    c.async_io = val == "true";
+    return;
+  }
+  if (key == "state_tier") {
+    auto t = execution::parse_storage_tier(val);
+    if (!t) throw std::invalid_argument("--cost state_tier: expected memory, page_cache or disk");
+    c.state_tier = *t;
+    return;
+  }
+  const double x = parse_double("--cost " + key, val);
+  double* fields[] = {
+      &c.tx_fixed_us,       &c.cpu_ns_per_gas,         &c.write_us,           &c.warm_read_us,
+      &c.sig_recover_us,    &c.memory_read_us,         &c.page_cache_read_us, &c.cold_read_us,
+      &c.disk_iops,         &c.task_overhead_us,       &c.mv_read_us,         &c.validate_read_us,
+      &c.trie_node_hash_us, &c.trie_node_miss_fraction};
+  const char* names[] = {
+      "tx_fixed_us",       "cpu_ns_per_gas",         "write_us",           "warm_read_us",
+      "sig_recover_us",    "memory_read_us",         "page_cache_read_us", "cold_read_us",
+      "disk_iops",         "task_overhead_us",       "mv_read_us",         "validate_read_us",
+      "trie_node_hash_us", "trie_node_miss_fraction"};
+  for (std::size_t i = 0; i < std::size(names); ++i) {
+    if (key == names[i]) {
+      *fields[i] = x;
+      return;
+    }
+  }
+  if (key == "memory_cache_bytes") {
+    c.memory_cache_bytes = static_cast<std::uint64_t>(x);
+    return;
+  }
+  throw std::invalid_argument("--cost: unknown key '" + key + "'");
+}
 
 std::uint64_t parse_uint(const std::string& flag, const std::string& v, std::uint64_t min) {
   std::size_t used = 0;
@@ -142,6 +214,27 @@ Options parse(int argc, char** argv) {
       o.sweep_threads = parse_list(arg, next(), 1);
     else if (arg == "--sweep-accounts")
       o.sweep_accounts = parse_list(arg, next(), 2);
+    else if (arg == "--tokens")
+      o.tokens = static_cast<std::uint32_t>(parse_uint(arg, next(), 1));
+    else if (arg == "--pairs")
+      o.pairs = static_cast<std::uint32_t>(parse_uint(arg, next(), 1));
+    else if (arg == "--hot-fraction")
+      o.hot_fraction = parse_double(arg, next());
+    else if (arg == "--hot-probability")
+      o.hot_probability = parse_double(arg, next());
+    else if (arg == "--preset") {
+      const std::string name = next();
+      auto p = execution::cost_model_preset(name);
+      if (!p) throw std::invalid_argument("--preset: unknown preset '" + name + "'");
+      const bool async = o.cost.async_io;
+      o.cost = *p;
+      o.cost.async_io = o.cost.async_io || async;
+    } else if (arg == "--tier")
+      set_cost_key(o.cost, "state_tier=" + next());
+    else if (arg == "--cost")
+      set_cost_key(o.cost, next());
+    else if (arg == "--sweep-latency")
+      o.sweep_latency = parse_list(arg, next(), 1);
     else
       throw std::invalid_argument("unknown option '" + arg + "'");
   }
@@ -154,6 +247,10 @@ workload::BlockGeneratorConfig generator_config(const Options& o, std::uint32_t 
   g.accounts = accounts;
   g.seed = o.seed;
   g.mix = workload::TxMix::parse(o.mix);
+  g.tokens = o.tokens;
+  g.pairs = o.pairs;
+  g.hot_fraction = o.hot_fraction;
+  g.hot_probability = o.hot_probability;
   return g;
 }
 
@@ -163,7 +260,10 @@ ExecutorConfig executor_config(const Options& o, std::uint32_t threads) {
   c.lazy_beneficiary = !o.eager;
   c.compute_root = o.root;
   c.occ_batch_size = o.batch;
-  c.cost.async_io = o.async_io;
+  c.cost = o.cost;
+  c.cost.async_io = o.async_io || o.cost.async_io;
+  if (c.cost.memory_cache_bytes > 0)
+    c.state_cache = std::make_shared<execution::StateCache>(c.cost.memory_cache_bytes);
   return c;
 }
 
@@ -171,10 +271,10 @@ void print_outcome(const char* label, const ExecutionOutcome& out, double seq_ma
                    std::size_t n) {
   fmt::print(
       "{:<11} makespan {:9.3f} ms  speedup {:6.2f}x  incarnations/tx {:5.2f}  aborts {:6}  "
-      "validations {:6}  gas {}\n",
+      "suspensions {:6}  validations {:6}  gas {}\n",
       label, out.makespan_s * 1e3, seq_makespan / out.makespan_s,
       n ? static_cast<double>(out.stats.incarnations) / static_cast<double>(n) : 0.0,
-      out.stats.aborts, out.stats.validations, out.gas_used);
+      out.stats.aborts, out.stats.dependency_waits, out.stats.validations, out.gas_used);
 }
 
 /// The machine-readable results (--csv): one row per executor x threads x accounts. The
@@ -313,6 +413,35 @@ int run_sweep(const Options& o) {
   return 0;
 }
 
+/// --sweep-latency: Block-STM on the disk tier at each read latency, blocking vs async I/O,
+/// speedup over blocking Sequential on the same workers (fresh block, no client cache).
+int run_latency_sweep(const Options& o) {
+  workload::BlockGenerator gen(generator_config(o, o.accounts));
+  auto pre = gen.genesis(std::nullopt);
+  const execution::Block block = gen.next_block(o.txs);
+  fmt::print("latency sweep: {} txs, {} accounts, mix {}, block_stm x{} threads, disk tier\n",
+             o.txs, o.accounts, o.mix, o.threads);
+  fmt::print("{:>12} | {:>17} | {:>17}\n", "latency us", "blocking speedup", "async speedup");
+  for (std::uint32_t lat : o.sweep_latency) {
+    Options b = o;
+    b.cost.state_tier = execution::StorageTier::kDisk;
+    b.cost.cold_read_us = lat;
+    b.cost.async_io = false;
+    b.async_io = false;
+    const auto seq =
+        execution::make_executor("sequential")->execute(block, pre, executor_config(b, o.threads));
+    const auto blocking =
+        execution::make_executor("block_stm")->execute(block, pre, executor_config(b, o.threads));
+    Options a = b;
+    a.cost.async_io = true;
+    const auto async =
+        execution::make_executor("block_stm")->execute(block, pre, executor_config(a, o.threads));
+    fmt::print("{:>12} | {:>16.2f}x | {:>16.2f}x\n", lat, seq.makespan_s / blocking.makespan_s,
+               seq.makespan_s / async.makespan_s);
+  }
+  return 0;
+}
+
 }  // namespace
 
 int exec_main(int argc, char** argv) {
@@ -333,6 +462,7 @@ int exec_main(int argc, char** argv) {
     return 2;
   }
   try {
+    if (!o.sweep_latency.empty()) return run_latency_sweep(o);
     return o.sweep ? run_sweep(o) : run_one(o);
   } catch (const std::invalid_argument& e) {
     fmt::print(stderr, "pipesim exec: {}\n", e.what());

@@ -8,6 +8,7 @@
 //   pipesim sweep SCENARIO.json (every point of its "sweep" section, resumable; sweep.csv)
 //   pipesim capacity FILE.json (load sweep per pipeline/topology until saturation; capacity.csv)
 //   pipesim plot DIR            (paper-style figures via analysis/plot.py; see docs/plots.md)
+//   pipesim calibrate           (fit the cost model to published times; docs/calibration.md)
 //
 // Exit codes: 0 success; 1 runtime failure; 2 invalid scenario or usage (nothing written);
 // 3 the run finished but an invariant failed (outputs are written, the failure is listed).
@@ -34,6 +35,7 @@
 #include "sim/scenario.hpp"
 #include "sim/simulation.hpp"
 
+#include "tools/calibrate_command.hpp"
 #include "tools/capacity_command.hpp"
 #include "tools/child_process.hpp"
 #include "tools/compare_command.hpp"
@@ -225,6 +227,9 @@ int main(int argc, char** argv) {
     return pipesim::capacity_main(argc - 1, argv + 1, self.c_str());
   }
   if (argc >= 2 && std::string(argv[1]) == "plot") return pipesim::plot_main(argc - 1, argv + 1);
+  if (argc >= 2 && std::string(argv[1]) == "calibrate") {
+    return pipesim::calibrate_main(argc - 1, argv + 1);
+  }
   if (argc >= 2 && std::string(argv[1]) == "trace-stats") {
     return pipesim::trace_stats_main(argc - 1, argv + 1);
   }
@@ -251,6 +256,8 @@ int main(int argc, char** argv) {
   app.add_subcommand("sweep", "Run a scenario's sweep section, one process per point (--help)");
   app.add_subcommand("capacity", "Load sweep per pipeline and topology until saturation (--help)");
   app.add_subcommand("plot", "Figures from a sweep, comparison or run folder (see --help)");
+  app.add_subcommand("calibrate",
+                     "Fit the cost model to published sequential block times (see --help)");
   app.add_subcommand("trace-stats",
                      "Per-block statistics of the shipped mainnet traces (see --help)");
 

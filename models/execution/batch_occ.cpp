@@ -28,7 +28,7 @@ ExecutionOutcome BatchOccExecutor::execute(const Block& block,
   double t = schedule_sig_recovery(n, workers, cfg.cost, out.schedule);
 
   BlockStorage storage;
-  storage.reset(pre_state.get());
+  storage.reset(pre_state.get(), cfg.state_cache.get());
   StateMap committed;
   OverlayReader reader;
   reader.overlay = &committed;
@@ -58,7 +58,9 @@ ExecutionOutcome BatchOccExecutor::execute(const Block& block,
       out.stats.cold_reads += reader.cold;
       out.stats.warm_reads += reader.warm;
       ++out.stats.incarnations;
-      const double d = cfg.cost.execute_s(s.result.gas_used, reader.cold, reader.warm);
+      const double d = cfg.cost.execute_s(s.result.gas_used, reader.cold, reader.warm,
+                                          static_cast<std::uint32_t>(s.writes.size())) +
+                       cfg.cost.parallel_task_s(0);
       auto w = static_cast<std::uint32_t>(std::min_element(worker_free.begin(), worker_free.end()) -
                                           worker_free.begin());
       out.schedule.push_back(

@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "models/execution/mv_memory.hpp"
+#include "models/execution/sequential.hpp"
 
 namespace pipesim::execution {
 
@@ -148,16 +149,18 @@ class Scheduler {
   std::vector<std::vector<std::uint32_t>> deps_;
 };
 
-// Reads for one execution: multi-version memory first, then the pre-state.
+// Reads for one execution: multi-version memory first, then the pre-state. A read that walked
+// over lower deltas adds their sum to the base value (mv_memory.hpp).
 struct MvReader final : StateReader {
   const MvMemory* mv = nullptr;
   BlockStorage* storage = nullptr;
   std::uint32_t tx = 0;
   std::vector<ReadDescriptor> reads;
   std::optional<std::uint32_t> blocking;
-  std::uint32_t cold = 0, warm = 0;
+  std::uint32_t cold = 0, warm = 0, mv_reads = 0;
 
   bool read(const StateKey& key, U256& value) override {
+    ++mv_reads;
     MvReadResult r = mv->read(key, tx);
     switch (r.status) {
       case MvReadResult::Status::kEstimate:
@@ -165,24 +168,25 @@ struct MvReader final : StateReader {
         return false;
       case MvReadResult::Status::kOk:
         ++warm;
-        reads.push_back(ReadDescriptor{key, ReadDescriptor::Origin::kMv, r.version});
+        reads.push_back(ReadDescriptor{key, ReadDescriptor::Origin::kMv, r.version, r.delta_sum});
         value = r.value;
         return true;
       case MvReadResult::Status::kNotFound:
         break;
     }
     bool is_cold = false;
-    value = storage->read(key, is_cold);
+    value = storage->read(key, is_cold) + r.delta_sum;
     ++(is_cold ? cold : warm);
-    reads.push_back(ReadDescriptor{key, ReadDescriptor::Origin::kStorage, Version{}});
+    reads.push_back(ReadDescriptor{key, ReadDescriptor::Origin::kStorage, Version{}, r.delta_sum});
     return true;
   }
 };
 
-// A task in flight on one worker: what it computed at its start, applied at its end.
+// A task in flight: what it computed at its start, applied at its end.
 struct Running {
   Task task{};
-  double end_s = 0;
+  double cpu_s = 0;  // CPU time on a core
+  double io_s = 0;   // cold-read latency (blocking: on the core; async: off the core)
   // execution
   std::optional<std::uint32_t> blocking;
   TxResult result;
@@ -192,6 +196,15 @@ struct Running {
   bool valid = false;
 };
 
+// Writes known before execution (declared as ESTIMATEs): the sender's nonce, and a raw
+// transfer's lazily credited recipient balance.
+std::vector<StateKey> declared_writes(const Transaction& t, bool lazy_credits) {
+  std::vector<StateKey> keys{StateKey::nonce(t.from)};
+  if (lazy_credits && t.kind == TxKind::kNativeTransfer && t.to != t.from)
+    keys.push_back(StateKey::balance(t.to));
+  return keys;
+}
+
 }  // namespace
 
 ExecutionOutcome BlockStmExecutor::execute(const Block& block,
@@ -200,30 +213,65 @@ ExecutionOutcome BlockStmExecutor::execute(const Block& block,
   if (!pre_state) throw std::invalid_argument("BlockStmExecutor: null pre_state");
   if (cfg.threads == 0) throw std::invalid_argument("BlockStmExecutor: threads must be >= 1");
   const auto n = static_cast<std::uint32_t>(block.txs.size());
+  if (n < cfg.stm_sequential_below_txs) {
+    ExecutionOutcome out = sequential_.execute(block, pre_state, cfg);
+    out.stats.sequential_fallback = true;
+    return out;
+  }
   const std::uint32_t workers = cfg.threads;
-  const BlockEnv env = make_block_env(block, cfg);
+  BlockEnv env = make_block_env(block, cfg);
+  env.lazy_transfer_credits = cfg.lazy_transfer_credits;
   ExecutionOutcome out;
   const double t0 = schedule_sig_recovery(n, workers, cfg.cost, out.schedule);
 
   BlockStorage storage;
-  storage.reset(pre_state.get());
+  storage.reset(pre_state.get(), cfg.state_cache.get());
   MvMemory mv(n);
+  for (std::uint32_t i = 0; i < n; ++i)
+    mv.declare_writes(i, declared_writes(block.txs[i], env.lazy_transfer_credits));
   Scheduler sched(n);
   std::vector<TxResult> results(n);
 
-  std::vector<Running> running(workers);
-  std::vector<bool> busy(workers, false);
-  using Event = std::pair<double, std::uint32_t>;  // (end time, worker): min-heap
+  // Async I/O: an execution whose reads go to storage releases its core while they are pending
+  // (parked) and needs a core again for its CPU part when they complete (ready queue).
+  const bool async = cfg.cost.async_io && cfg.cost.state_tier != StorageTier::kMemory;
+  const std::size_t max_parked = static_cast<std::size_t>(workers) * cfg.async_tasks_per_core;
+  std::vector<Running> slots;  // task storage; indices are stable
+  std::vector<std::uint32_t> free_slots;
+  auto new_slot = [&]() -> std::uint32_t {
+    if (!free_slots.empty()) {
+      const std::uint32_t i = free_slots.back();
+      free_slots.pop_back();
+      slots[i] = Running{};
+      return i;
+    }
+    slots.emplace_back();
+    return static_cast<std::uint32_t>(slots.size() - 1);
+  };
+  std::vector<std::optional<std::uint32_t>> on_core(workers);  // slot running on each worker
+  // Events: (time, kind, id, seq). kind 0 = a core finishes its task (id = worker); kind 1 = a
+  // parked task's reads complete (id = slot). Ties: by time, then kind, then id.
+  struct Event {
+    double t;
+    int kind;
+    std::uint32_t id;
+    bool operator>(const Event& o) const {
+      if (t != o.t) return t > o.t;
+      if (kind != o.kind) return kind > o.kind;
+      return id > o.id;
+    }
+  };
   std::priority_queue<Event, std::vector<Event>, std::greater<Event>> events;
+  std::queue<std::uint32_t> ready;  // parked tasks whose reads completed, FIFO
+  std::size_t parked = 0;
   double now = t0;
 
-  auto start = [&](std::uint32_t w, const Task& task) {
-    Running& r = running[w];
-    r = Running{};
+  // Runs the task's reads (at its start) and computes its costs.
+  auto prepare = [&](const Task& task) -> std::uint32_t {
+    const std::uint32_t slot = new_slot();
+    Running& r = slots[slot];
     r.task = task;
     const std::uint32_t tx = task.version.tx_index;
-    double d = 0;
-    SpanKind kind = SpanKind::kExecute;
     if (task.kind == TaskKind::kExecution) {
       MvReader reader;
       reader.mv = &mv;
@@ -232,31 +280,54 @@ ExecutionOutcome BlockStmExecutor::execute(const Block& block,
       r.result = vm_.execute(block.txs[tx], env, reader);
       out.stats.cold_reads += reader.cold;
       out.stats.warm_reads += reader.warm;
+      std::uint32_t writes = 0;
       if (r.result.status == TxStatus::kBlocked) {
         r.blocking = reader.blocking;
-        d = cfg.cost.execute_s(0, reader.cold, reader.warm);
+        r.cpu_s = cfg.cost.cpu_s(0, reader.warm, 0) + cfg.cost.parallel_task_s(reader.mv_reads);
       } else {
         r.reads = std::move(reader.reads);
         for (const TxAccess& a : vm_.accesses())
-          if (a.written) r.writes.emplace_back(a.key, a.current);
-        d = cfg.cost.execute_s(r.result.gas_used, reader.cold, reader.warm);
+          if (a.written) {
+            r.writes.push_back(MvWrite{a.key, a.current, a.delta});
+            ++writes;
+          }
+        r.cpu_s = cfg.cost.cpu_s(r.result.gas_used, reader.warm, writes) +
+                  cfg.cost.parallel_task_s(reader.mv_reads);
         ++out.stats.incarnations;
       }
+      r.io_s = cfg.cost.io_s(reader.cold, reader.warm);
     } else {
-      kind = SpanKind::kValidate;
       r.valid = mv.validate_read_set(tx);
       ++out.stats.validations;
-      d = cfg.cost.validate_s(static_cast<std::uint32_t>(mv.last_reads(tx).size()));
+      r.cpu_s = cfg.cost.validate_s(static_cast<std::uint32_t>(mv.last_reads(tx).size()));
     }
-    r.end_s = now + d;
-    out.schedule.push_back(Span{w, now, r.end_s, tx, task.version.incarnation, kind});
-    busy[w] = true;
-    events.emplace(r.end_s, w);
+    return slot;
+  };
+  // Puts the task in `slot` on core w for `d` seconds.
+  auto run_on_core = [&](std::uint32_t w, std::uint32_t slot, double d) {
+    const Running& r = slots[slot];
+    out.schedule.push_back(
+        Span{w, now, now + d, r.task.version.tx_index, r.task.version.incarnation,
+             r.task.kind == TaskKind::kExecution ? SpanKind::kExecute : SpanKind::kValidate});
+    on_core[w] = slot;
+    events.push(Event{now + d, 0, w});
+  };
+  // Starts a fresh task on core w (blocking) or parks it until its reads complete (async).
+  auto start = [&](std::uint32_t w, const Task& task) {
+    const std::uint32_t slot = prepare(task);
+    Running& r = slots[slot];
+    if (async && r.io_s > 0 && task.kind == TaskKind::kExecution) {
+      ++parked;
+      events.push(Event{now + r.io_s, 1, slot});
+      return false;  // the core stays free
+    }
+    run_on_core(w, slot, r.cpu_s + r.io_s);
+    return true;
   };
 
-  auto complete = [&](std::uint32_t w) -> std::optional<Task> {
-    Running& r = running[w];
-    busy[w] = false;
+  auto complete = [&](std::uint32_t slot) -> std::optional<Task> {
+    Running& r = slots[slot];
+    free_slots.push_back(slot);
     const Version v = r.task.version;
     if (r.task.kind == TaskKind::kExecution) {
       if (r.blocking) {
@@ -276,31 +347,51 @@ ExecutionOutcome BlockStmExecutor::execute(const Block& block,
     return sched.finish_validation(v.tx_index, aborted);
   };
 
-  while (true) {
-    for (std::uint32_t w = 0; w < workers; ++w) {
-      if (busy[w]) continue;
-      while (true) {
-        const std::uint64_t before = sched.progress();
-        if (auto task = sched.next_task()) {
-          start(w, *task);
-          break;
-        }
-        if (sched.progress() == before) break;
+  // Fills idle core w: a parked task whose reads completed first, else a new scheduler task.
+  auto fill = [&](std::uint32_t w) {
+    while (!on_core[w]) {
+      if (!ready.empty()) {
+        const std::uint32_t slot = ready.front();
+        ready.pop();
+        run_on_core(w, slot, slots[slot].cpu_s);
+        return;
       }
+      if (async && parked >= max_parked) return;
+      const std::uint64_t before = sched.progress();
+      if (auto task = sched.next_task()) {
+        start(w, *task);
+        continue;
+      }
+      if (sched.progress() == before) return;
     }
+  };
+
+  while (true) {
+    for (std::uint32_t w = 0; w < workers; ++w) fill(w);
     if (events.empty()) {
       if (sched.done() || n == 0) break;
       throw std::logic_error("BlockStmExecutor: no task in flight but the block is not done");
     }
-    const auto [t, w] = events.top();
+    const Event e = events.top();
     events.pop();
-    now = t;
-    if (auto follow = complete(w)) start(w, *follow);
+    now = e.t;
+    if (e.kind == 1) {
+      --parked;
+      ready.push(e.id);
+      continue;
+    }
+    const std::uint32_t w = e.id;
+    const std::uint32_t slot = *on_core[w];
+    on_core[w].reset();
+    if (auto follow = complete(slot)) {
+      if (!start(w, *follow)) continue;
+    }
   }
   out.stats.re_executions =
       out.stats.incarnations - std::min<std::uint64_t>(out.stats.incarnations, n);
 
-  // Final state: the last incarnation of every transaction, applied in block order.
+  // Final state: the last incarnation of every transaction, applied in block order (deltas
+  // added to the value so far).
   StateMap delta;
   U256 fees;
   bool any_included = false;
@@ -314,9 +405,21 @@ ExecutionOutcome BlockStmExecutor::execute(const Block& block,
     }
     for (const ReadDescriptor& rd : mv.last_reads(i)) out.read_sets.keys.push_back(rd.key);
     out.read_sets.close_tx();
-    for (const auto& [k, v] : mv.last_writes(i)) {
-      out.write_sets.keys.push_back(k);
-      delta.set(k, v);
+    for (const MvWrite& w : mv.last_writes(i)) {
+      out.write_sets.keys.push_back(w.key);
+      if (!w.delta) {
+        delta.set(w.key, w.value);
+        continue;
+      }
+      U256 base;
+      if (const U256* v = delta.find(w.key)) {
+        base = *v;
+      } else {
+        bool cold = false;
+        base = storage.read(w.key, cold);
+        ++(cold ? out.stats.cold_reads : out.stats.warm_reads);
+      }
+      delta.set(w.key, base + w.value);
     }
     out.write_sets.close_tx();
   }

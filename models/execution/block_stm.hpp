@@ -15,6 +15,7 @@
 #pragma once
 
 #include "models/execution/executor.hpp"
+#include "models/execution/sequential.hpp"
 
 namespace pipesim::execution {
 
@@ -26,6 +27,7 @@ class BlockStmExecutor final : public Executor {
 
  private:
   Vm vm_;
+  SequentialExecutor sequential_;  // small-block fallback
 };
 
 }  // namespace pipesim::execution

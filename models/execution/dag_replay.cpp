@@ -85,7 +85,7 @@ ReplayOutcome replay_block(const Block& block, const std::shared_ptr<const State
 
   StateMap committed;
   BlockStorage storage;
-  storage.reset(pre_state.get());
+  storage.reset(pre_state.get(), cfg.state_cache.get());
   OverlayReader reader;
   reader.overlay = &committed;
   reader.storage = &storage;
@@ -102,7 +102,8 @@ ReplayOutcome replay_block(const Block& block, const std::shared_ptr<const State
     out.stats.cold_reads += reader.cold;
     out.stats.warm_reads += reader.warm;
     ++out.stats.incarnations;
-    return cfg.cost.execute_s(r.result.gas_used, reader.cold, reader.warm);
+    return cfg.cost.execute_s(r.result.gas_used, reader.cold, reader.warm,
+                              static_cast<std::uint32_t>(r.writes.size()));
   };
 
   std::vector<Run> final_run(n);
@@ -300,7 +301,8 @@ ReplayOutcome replay_block(const Block& block, const std::shared_ptr<const State
       ++(inserted && !in_overlay ? cold : warm);
     }
     for (const auto& [k, v] : r.writes) touched.emplace(k, true);
-    seq += cfg.cost.execute_s(r.result.gas_used, cold, warm);
+    seq += cfg.cost.execute_s(r.result.gas_used, cold, warm,
+                              static_cast<std::uint32_t>(r.writes.size()));
   }
   R.stats.sequential_makespan_s = seq + commit_s;
   R.stats.speedup_over_sequential =

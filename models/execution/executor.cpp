@@ -92,6 +92,8 @@ void finish_outcome(ExecutionOutcome& out, const Block& block, const BlockEnv& e
   out.state_root = out.post_state->root();
   out.commit_stats = out.post_state->commit_stats();
 
+  // The disk sustains at most disk_iops reads: a block's cold reads take at least that long.
+  commit_start_s = std::max(commit_start_s, cfg.cost.iops_floor_s(out.stats.cold_reads));
   Span c;
   c.worker = 0;
   c.start_s = commit_start_s;

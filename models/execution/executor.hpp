@@ -35,7 +35,19 @@ struct ExecutorConfig {
   bool lazy_beneficiary = true;      // credit fees once at block end (see make_block_env)
   bool compute_root = true;          // update the commitment and compute the post-state root
   std::uint32_t occ_batch_size = 0;  // Batch OCC: transactions per round (0 = threads)
+  /// Block-STM: raw value transfers credit their recipient lazily (a delta; mv_memory.hpp).
+  bool lazy_transfer_credits = true;
+  /// Block-STM: blocks with fewer transactions run sequentially (pevm falls back to sequential
+  /// execution for blocks of fewer than two transactions: its benches/README.md).
+  std::uint32_t stm_sequential_below_txs = 2;
+  /// Async I/O: execution tasks a core keeps in flight while their reads are pending (a
+  /// worker blocked on a read yields its core; Monad runs many fibers per core).
+  std::uint32_t async_tasks_per_core = 8;
   CostModel cost;
+  /// The client's in-memory state cache (LRU by bytes) shared across blocks; null = none
+  /// (every first read of a base key in a block is cold). Created by the caller from
+  /// cost.memory_cache_bytes.
+  std::shared_ptr<StateCache> state_cache;
 };
 
 struct Receipt {
@@ -78,10 +90,11 @@ struct ExecutionStats {
   std::uint64_t re_executions = 0;     // incarnations beyond the first of each transaction
   std::uint64_t validations = 0;       // validation tasks (Block-STM) / validated txs (OCC)
   std::uint64_t aborts = 0;            // failed validations (Block-STM) / aborted txs (OCC)
-  std::uint64_t dependency_waits = 0;  // Block-STM: executions stopped early by an ESTIMATE
+  std::uint64_t dependency_waits = 0;  // Block-STM: suspensions (a read hit an ESTIMATE)
   std::uint64_t rounds = 0;            // Batch OCC: rounds
   std::uint64_t cold_reads = 0;        // reads served from storage (first touch of a base key)
   std::uint64_t warm_reads = 0;        // reads served from memory
+  bool sequential_fallback = false;    // Block-STM ran the block sequentially (small block)
 };
 
 struct ExecutionOutcome {
@@ -123,10 +136,13 @@ BlockEnv make_block_env(const Block& block, const ExecutorConfig& cfg);
 
 /// Pre-state reads with warm/cold accounting: the first read of a key found in the base layer
 /// (or absent) is cold, later reads and keys of in-memory overlays are warm.
+/// With a StateCache (the client's cache across blocks), a first read of a base key the cache
+/// holds is warm.
 class BlockStorage {
  public:
-  void reset(const StateLayer* pre) {
+  void reset(const StateLayer* pre, StateCache* client_cache = nullptr) {
     pre_ = pre;
+    client_cache_ = client_cache;
     cache_.clear();
   }
   U256 read(const StateKey& key, bool& cold) {
@@ -138,7 +154,7 @@ class BlockStorage {
     }
     bool in_overlay = false;
     e.value = pre_->get(key, &in_overlay);
-    cold = !in_overlay;
+    cold = !in_overlay && !(client_cache_ && client_cache_->access(key));
     return e.value;
   }
 
@@ -147,6 +163,7 @@ class BlockStorage {
     U256 value;
   };
   const StateLayer* pre_ = nullptr;
+  StateCache* client_cache_ = nullptr;
   BasicStateMap<Entry> cache_;
 };
 

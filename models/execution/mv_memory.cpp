@@ -4,23 +4,56 @@
 
 namespace pipesim::execution {
 
+namespace {
+
+template <typename Vec>
+auto lower_tx(Vec& v, std::uint32_t tx) {
+  return std::lower_bound(v.begin(), v.end(), tx,
+                          [](const auto& e, std::uint32_t t) { return e.tx < t; });
+}
+
+bool contains(const WriteList& w, const StateKey& key) {
+  for (const MvWrite& x : w)
+    if (x.key == key) return true;
+  return false;
+}
+
+}  // namespace
+
 MvMemory::MvMemory(std::size_t n_txs) : reads_(n_txs), writes_(n_txs) {}
+
+void MvMemory::declare_writes(std::uint32_t tx, const std::vector<StateKey>& keys) {
+  for (const StateKey& key : keys) {
+    if (contains(writes_[tx], key)) continue;
+    auto& v = data_[key];
+    auto pos = lower_tx(v, tx);
+    v.insert(pos, Entry{tx, 0, true, false, U256{}});
+    writes_[tx].push_back(MvWrite{key, U256{}, false});
+  }
+}
 
 MvReadResult MvMemory::read(const StateKey& key, std::uint32_t tx) const {
   MvReadResult r;
   auto it = data_.find(key);
   if (it == data_.end()) return r;
   const auto& v = it->second;
-  auto pos = std::lower_bound(v.begin(), v.end(), tx,
-                              [](const Entry& e, std::uint32_t t) { return e.tx < t; });
-  if (pos == v.begin()) return r;
-  const Entry& e = *(pos - 1);
-  r.version = Version{e.tx, e.incarnation};
-  if (e.estimate) {
-    r.status = MvReadResult::Status::kEstimate;
-  } else {
+  auto pos = lower_tx(v, tx);
+  // Walk down from the highest lower entry: deltas accumulate until a value or an ESTIMATE.
+  while (pos != v.begin()) {
+    const Entry& e = *(--pos);
+    if (e.estimate) {
+      r.status = MvReadResult::Status::kEstimate;
+      r.version = Version{e.tx, e.incarnation};
+      return r;
+    }
+    if (e.delta) {
+      r.delta_sum += e.value;
+      continue;
+    }
     r.status = MvReadResult::Status::kOk;
-    r.value = e.value;
+    r.version = Version{e.tx, e.incarnation};
+    r.value = e.value + r.delta_sum;
+    return r;
   }
   return r;
 }
@@ -28,34 +61,22 @@ MvReadResult MvMemory::read(const StateKey& key, std::uint32_t tx) const {
 bool MvMemory::record(Version ver, std::vector<ReadDescriptor> reads, WriteList writes) {
   const std::uint32_t tx = ver.tx_index;
   bool wrote_new = false;
-  for (const auto& [key, value] : writes) {
-    auto& v = data_[key];
-    auto pos = std::lower_bound(v.begin(), v.end(), tx,
-                                [](const Entry& e, std::uint32_t t) { return e.tx < t; });
+  for (const MvWrite& w : writes) {
+    auto& v = data_[w.key];
+    auto pos = lower_tx(v, tx);
     if (pos != v.end() && pos->tx == tx) {
       pos->incarnation = ver.incarnation;
       pos->estimate = false;
-      pos->value = value;
+      pos->delta = w.delta;
+      pos->value = w.value;
     } else {
-      v.insert(pos, Entry{tx, ver.incarnation, false, value});
+      v.insert(pos, Entry{tx, ver.incarnation, false, w.delta, w.value});
     }
-    bool before = false;
-    for (const auto& [k, unused] : writes_[tx])
-      if (k == key) {
-        before = true;
-        break;
-      }
-    if (!before) wrote_new = true;
+    if (!contains(writes_[tx], w.key)) wrote_new = true;
   }
-  for (const auto& [old_key, unused] : writes_[tx]) {
-    bool still = false;
-    for (const auto& [k, v2] : writes)
-      if (k == old_key) {
-        still = true;
-        break;
-      }
-    if (still) continue;
-    auto it = data_.find(old_key);
+  for (const MvWrite& old : writes_[tx]) {
+    if (contains(writes, old.key)) continue;
+    auto it = data_.find(old.key);
     if (it == data_.end()) continue;
     auto& v = it->second;
     v.erase(std::remove_if(v.begin(), v.end(), [tx](const Entry& e) { return e.tx == tx; }),
@@ -67,8 +88,8 @@ bool MvMemory::record(Version ver, std::vector<ReadDescriptor> reads, WriteList 
 }
 
 void MvMemory::convert_writes_to_estimates(std::uint32_t tx) {
-  for (const auto& [key, unused] : writes_[tx]) {
-    auto it = data_.find(key);
+  for (const MvWrite& w : writes_[tx]) {
+    auto it = data_.find(w.key);
     if (it == data_.end()) continue;
     for (Entry& e : it->second)
       if (e.tx == tx) e.estimate = true;
@@ -88,6 +109,7 @@ bool MvMemory::validate_read_set(std::uint32_t tx) const {
         if (rd.origin != ReadDescriptor::Origin::kMv || !(rd.version == r.version)) return false;
         break;
     }
+    if (r.delta_sum != rd.delta_sum) return false;
   }
   return true;
 }

@@ -41,14 +41,13 @@ ExecutionOutcome OptimisticExecutor::execute(const Block& block,
   const auto n = static_cast<std::uint32_t>(block.txs.size());
   const std::uint32_t workers = cfg.threads;
   const BlockEnv env = make_block_env(block, cfg);
-  const double per_key_s = cfg.cost.warm_read_us * 1e-6;
   ExecutionOutcome out;
   out.receipts.reserve(n);
   out.schedule.reserve(3 * static_cast<std::size_t>(n) + 1);
   const double t0 = schedule_sig_recovery(n, workers, cfg.cost, out.schedule);
 
   BlockStorage storage;
-  storage.reset(pre_state.get());
+  storage.reset(pre_state.get(), cfg.state_cache.get());
   StateMap merged;  // writes of the merged transactions 0..m-1 (the block's delta so far)
 
   Phase1 p1;
@@ -85,7 +84,10 @@ ExecutionOutcome OptimisticExecutor::execute(const Block& block,
       p1.results.push_back(r);
       out.stats.cold_reads += reader.cold;
       out.stats.warm_reads += reader.warm;
-      const double d = cfg.cost.execute_s(r.gas_used, reader.cold, reader.warm);
+      const double d = cfg.cost.execute_s(r.gas_used, reader.cold, reader.warm,
+                                          p1.write_offsets.back() -
+                                              p1.write_offsets[p1.write_offsets.size() - 2]) +
+                       cfg.cost.parallel_task_s(0);
       out.schedule.push_back(Span{w, free_at[w], free_at[w] + d, i, 0, SpanKind::kExecute});
       free_at[w] += d;
       p1.end_s.push_back(free_at[w]);
@@ -140,8 +142,11 @@ ExecutionOutcome OptimisticExecutor::execute(const Block& block,
       }
       out.stats.cold_reads += reader.cold;
       out.stats.warm_reads += reader.warm;
+      // The re-execution reuses the first execution's decoded transaction and validity checks
+      // (Monad: inputs cached from the optimistic run): tx_fixed_us is not paid again.
       const double d =
-          cfg.cost.execute_s(final_result.gas_used, reader.cold, reader.warm) + applied * per_key_s;
+          cfg.cost.execute_s(final_result.gas_used, reader.cold, reader.warm, applied) -
+          cfg.cost.tx_fixed_us * 1e-6;
       out.schedule.push_back(Span{0, t, t + d, i, 1, SpanKind::kExecute});
       t += d;
     }

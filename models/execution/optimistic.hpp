@@ -35,7 +35,8 @@
 //     plus, if the transaction commits as is, its writes applied (one warm lookup per key).
 //     A failed check ends at the first conflicting read and is followed by a kExecute span of
 //     incarnation 1 (the re-execution, reads served from the merged writes or the block's cache,
-//     cold only for keys nobody touched before) plus one warm lookup per write applied.
+//     cold only for keys nobody touched before) plus write_us per write applied; it reuses the
+//     first execution's decoded transaction and validity checks, so tx_fixed_us is not paid again.
 //   - the commit span (finish_outcome) on worker 0 after the last merge.
 // Spans of phase 1 have incarnation 0; a transaction has at most one kExecute span per
 // incarnation.

@@ -23,13 +23,14 @@ ExecutionOutcome SequentialExecutor::execute(const Block& block,
 
   cache_.clear();
   BlockStorage storage;  // only for the lazy beneficiary credit at block end
-  storage.reset(pre_state.get());
+  storage.reset(pre_state.get(), cfg.state_cache.get());
 
   // One block-local map serves both the block's own writes (dirty) and cached pre-state reads:
   // a miss reads the pre-state (cold if it falls through to the base layer) and caches it.
   struct Reader final : StateReader {
     BasicStateMap<Cached>* cache;
     const StateLayer* pre;
+    StateCache* client = nullptr;
     std::uint32_t cold = 0, warm = 0;
     bool read(const StateKey& key, U256& value) override {
       bool inserted = false;
@@ -41,13 +42,14 @@ ExecutionOutcome SequentialExecutor::execute(const Block& block,
       }
       bool in_overlay = false;
       c.value = pre->get(key, &in_overlay);
-      ++(in_overlay ? warm : cold);
+      ++(in_overlay || (client && client->access(key)) ? warm : cold);
       value = c.value;
       return true;
     }
   } reader;
   reader.cache = &cache_;
   reader.pre = pre_state.get();
+  reader.client = cfg.state_cache.get();
 
   U256 fees;
   bool any_included = false;
@@ -55,9 +57,11 @@ ExecutionOutcome SequentialExecutor::execute(const Block& block,
   for (std::size_t i = 0; i < n; ++i) {
     reader.cold = reader.warm = 0;
     const TxResult r = vm_.execute(block.txs[i], env, reader);
+    std::uint32_t writes = 0;
     for (const TxAccess& a : vm_.accesses()) {
       if (a.read) out.read_sets.keys.push_back(a.key);
       if (a.written) {
+        ++writes;
         out.write_sets.keys.push_back(a.key);
         bool inserted = false;
         Cached& c = cache_.emplace(a.key, Cached{}, &inserted);
@@ -75,7 +79,7 @@ ExecutionOutcome SequentialExecutor::execute(const Block& block,
     }
     out.stats.cold_reads += reader.cold;
     out.stats.warm_reads += reader.warm;
-    const double d = cfg.cost.execute_s(r.gas_used, reader.cold, reader.warm);
+    const double d = cfg.cost.execute_s(r.gas_used, reader.cold, reader.warm, writes);
     out.schedule.push_back(Span{0, t, t + d, static_cast<std::uint32_t>(i), 0, SpanKind::kExecute});
     t += d;
   }

@@ -187,9 +187,11 @@ SpeculationResult speculate(const Block& batch, const std::shared_ptr<const Stat
     reader.overlay = &chain.writes;  // the sender's earlier txs of this batch
     reader.cold = reader.warm = 0;
     const TxResult r = vm.execute(batch.txs[i], env, reader);
+    std::uint32_t writes = 0;
     for (const TxAccess& a : vm.accesses()) {
       if (a.read) access.reads.keys.push_back(a.key);
       if (a.written) {
+        ++writes;
         access.writes.keys.push_back(a.key);
         chain.writes.set(a.key, a.current);
       }
@@ -198,7 +200,7 @@ SpeculationResult speculate(const Block& batch, const std::shared_ptr<const Stat
     access.writes.close_tx();
     out.cold_reads += reader.cold;
     out.warm_reads += reader.warm;
-    const double d = cfg.cost.execute_s(r.gas_used, reader.cold, reader.warm);
+    const double d = cfg.cost.execute_s(r.gas_used, reader.cold, reader.warm, writes);
     auto w = static_cast<std::uint32_t>(std::min_element(free_at.begin(), free_at.end()) -
                                         free_at.begin());
     const double start = std::max(free_at[w], chain.done_s);

@@ -153,7 +153,17 @@ Vm::Flow Vm::load(const StateKey& key, U256& value, bool* was_present) {
   if (i >= 0) {
     if (was_present) *was_present = true;
     TxAccess& a = accesses_[static_cast<std::size_t>(i)];
-    if (!a.read && !a.written) {
+    if (a.delta) {
+      // A lazily credited key read in full: base value plus the credits so far.
+      ++reads_issued_;
+      U256 base;
+      if (!reader_->read(key, base)) return Flow::kBlocked;
+      a.delta = false;
+      a.read = true;
+      a.original = base;
+      a.current = base + a.current;
+      a.checkpoint = base + a.checkpoint;
+    } else if (!a.read && !a.written) {
       // A blind write that was reverted: the key still needs a real read.
       ++reads_issued_;
       if (!reader_->read(key, a.original)) return Flow::kBlocked;
@@ -188,6 +198,25 @@ void Vm::store(const StateKey& key, const U256& value) {
   }
   TxAccess& a = accesses_[static_cast<std::size_t>(i)];
   a.current = value;
+  a.written = true;
+}
+
+void Vm::credit(const StateKey& key, const U256& amount) {
+  int i = find(key);
+  if (i < 0) {
+    TxAccess& a = accesses_.emplace_back();
+    a.key = key;
+    a.delta = true;
+    a.current = amount;
+    a.written = true;
+    return;
+  }
+  TxAccess& a = accesses_[static_cast<std::size_t>(i)];
+  if (!a.read && !a.written) {  // a reverted blind write: start a fresh delta
+    a.delta = true;
+    a.current = U256{};
+  }
+  a.current += amount;
   a.written = true;
 }
 
@@ -274,6 +303,7 @@ Vm::Flow Vm::check_code(const Address& a, CodeKind kind) {
 
 TxResult Vm::execute(const Transaction& tx, const BlockEnv& env, StateReader& reader) {
   reader_ = &reader;
+  lazy_credits_ = env.lazy_transfer_credits;
   accesses_.clear();
   warm_addresses_.clear();
   gas_ = 0;
@@ -381,6 +411,10 @@ Vm::Flow Vm::native_transfer(const Transaction& tx) {
   if (b < tx.amount) return Flow::kRevert;
   store(from, b - tx.amount);
   const StateKey to = StateKey::balance(tx.to);
+  if (lazy_credits_) {
+    credit(to, tx.amount);
+    return Flow::kOk;
+  }
   U256 r;
   PIPESIM_TRY(load(to, r));
   store(to, r + tx.amount);

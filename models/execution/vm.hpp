@@ -62,6 +62,10 @@ struct BlockEnv {
   std::uint64_t number = 0;
   Address beneficiary{};
   bool lazy_beneficiary = false;
+  /// A raw value transfer credits its recipient as a delta (TxAccess::delta) instead of reading
+  /// and writing the balance (Block-STM's lazy updates, as pevm does). Off for executors that
+  /// apply writes as values.
+  bool lazy_transfer_credits = false;
 };
 
 /// Outcome of one VM execution.
@@ -80,6 +84,9 @@ struct TxAccess {
   bool read = false;     // loaded from the StateReader (part of the read set)
   bool written = false;  // part of the write set (final value = current)
   bool written_at_checkpoint = false;
+  /// Lazy credit: not read; `current` is the amount added to the key's value (only with
+  /// BlockEnv::lazy_transfer_credits). A later load() of the key turns it into a plain access.
+  bool delta = false;
 };
 
 /// Reusable VM instance (keeps its buffers between transactions: no per-transaction allocation
@@ -98,7 +105,8 @@ class Vm {
   enum class Flow : std::uint8_t { kOk, kRevert, kBlocked };
   int find(const StateKey& key) const;
   Flow load(const StateKey& key, U256& value, bool* was_present = nullptr);
-  void store(const StateKey& key, const U256& value);  // key must be loaded (or blind write)
+  void store(const StateKey& key, const U256& value);    // key must be loaded (or blind write)
+  void credit(const StateKey& key, const U256& amount);  // lazy add (see BlockEnv)
   Flow sload(const Address& a, const Hash32& slot, U256& value);
   Flow sstore(const Address& a, const Hash32& slot, const U256& value);
   void touch_account(const Address& a);
@@ -118,6 +126,7 @@ class Vm {
   Flow access_trace(const Transaction& tx);
 
   StateReader* reader_ = nullptr;
+  bool lazy_credits_ = false;
   std::vector<TxAccess> accesses_;
   std::vector<Address> warm_addresses_;
   std::uint64_t gas_ = 0;

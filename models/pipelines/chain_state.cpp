@@ -67,9 +67,9 @@ ChainState::ChainState(const sim::Scenario& scenario, execution::StateMap genesi
   s.config.lazy_beneficiary = scenario.pipeline.lazy_beneficiary;
   s.config.compute_root = true;
   const auto& c = scenario.pipeline.cost_model;
-  s.config.cost =
-      ex::CostModel{c.cpu_ns_per_gas, c.cold_read_us,      c.warm_read_us,    c.async_io,
-                    c.sig_recover_us, c.trie_node_hash_us, c.task_overhead_us};
+  s.config.cost = c.model();
+  if (c.memory_cache_bytes > 0)
+    s.config.state_cache = std::make_shared<ex::StateCache>(c.memory_cache_bytes);
   s.block_gas_limit = scenario.pipeline.block_gas_limit;
 
   ex::StateBuilder genesis;

@@ -79,8 +79,9 @@ class SpeculateOrderReplay final : public sim::Application {
     exec_.lazy_beneficiary = scenario.pipeline.lazy_beneficiary;
     exec_.compute_root = true;
     const auto& c = scenario.pipeline.cost_model;
-    exec_.cost = ex::CostModel{c.cpu_ns_per_gas, c.cold_read_us,      c.warm_read_us,    c.async_io,
-                               c.sig_recover_us, c.trie_node_hash_us, c.task_overhead_us};
+    exec_.cost = c.model();
+    if (c.memory_cache_bytes > 0)
+      exec_.state_cache = std::make_shared<ex::StateCache>(c.memory_cache_bytes);
     replay_.mode = scenario.pipeline.sor.replay_mode == "basic" ? ex::ReplayMode::kBasic
                                                                 : ex::ReplayMode::kImproved;
     spec_.reorder = scenario.pipeline.sor.reorder;

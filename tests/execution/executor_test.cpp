@@ -93,9 +93,9 @@ TEST_CASE("sequential schedule: sig recovery in parallel, execution serial, then
   CHECK(exec == 100);
   CHECK(commit == 1);
   const double sig_phase = 25 * c.cost.sig_recover_s();
-  // Each transfer: overhead + 21000 gas + 3 cold reads (nonce, balance, recipient) + 2 warm
-  // (the sender balance again for the refund is served by the VM, not the reader).
-  const double per_tx = c.cost.execute_s(21'000, 3, 0);
+  // Each transfer: fixed cost + 21000 gas + 3 cold reads (nonce, balance, recipient; the sender
+  // balance again for the refund is served by the VM, not the reader) + 3 writes.
+  const double per_tx = c.cost.execute_s(21'000, 3, 0, 3);
   CHECK(out.makespan_s == doctest::Approx(sig_phase + 100 * per_tx + c.cost.root_s(0)));
   // Lazy: the beneficiary received all fees once.
   CHECK(out.post_state->get(StateKey::balance(b.beneficiary)) == U256{100 * 21'000});
@@ -123,12 +123,17 @@ TEST_CASE("Block-STM and OCC: speedup on independent transfers, none on a depend
     }
     CHECK(last_speedup > 6.0);  // 16 workers on fully independent work
 
-    auto seq_dep = seq->execute(dep, pre, config(1));
+    // Same thread count for both: signature recovery runs on all workers in either case.
+    auto seq_dep = seq->execute(dep, pre, config(8));
     auto out = ex->execute(dep, pre, config(8));
     CHECK(out.receipts == seq_dep.receipts);
     CHECK(out.post_state->writes().sorted() == seq_dep.post_state->writes().sorted());
-    CHECK(out.stats.incarnations > 128);  // conflicts forced re-execution
-    CHECK(seq_dep.makespan_s / out.makespan_s < 1.3);
+    if (std::string(name) == "block_stm") {
+      CHECK(out.stats.incarnations == 128);  // nonce reads wait: each executes once
+    } else {
+      CHECK(out.stats.incarnations > 128);  // OCC: conflicts force re-execution
+    }
+    CHECK(seq_dep.makespan_s / out.makespan_s <= 1.0);
   }
 }
 
@@ -137,8 +142,12 @@ TEST_CASE("Block-STM: eager beneficiary credits serialise the block, lazy ones d
   const Block ind = independent_block(256);
   auto stm = make_executor("block_stm");
   auto seq = make_executor("sequential");
-  auto lazy = stm->execute(ind, pre, config(8, true));
-  auto eager = stm->execute(ind, pre, config(8, false));
+  // No signature-recovery phase, so that the makespans compare the execution phases (recovery
+  // costs ~10x a transfer's execution and would hide the difference).
+  ExecutorConfig lazy_cfg = config(8, true), eager_cfg = config(8, false);
+  lazy_cfg.cost.sig_recover_us = eager_cfg.cost.sig_recover_us = 0;
+  auto lazy = stm->execute(ind, pre, lazy_cfg);
+  auto eager = stm->execute(ind, pre, eager_cfg);
   auto seq_eager = seq->execute(ind, pre, config(1, false));
   CHECK_FALSE(eager.lazy_beneficiary);
   CHECK(eager.receipts == seq_eager.receipts);
@@ -181,13 +190,65 @@ TEST_CASE("executors are deterministic: identical outcome on repeated runs") {
   }
 }
 
-TEST_CASE("cost model: async I/O overlaps reads; cold reads dominate a cold block") {
+TEST_CASE("cost model: terms per transaction, tiers, async I/O, commitment") {
   CostModel c;
-  CHECK(c.execute_s(21'000, 3, 0) == doctest::Approx(1e-6 + 21'000 * 10e-9 + 3 * 50e-6));
-  c.async_io = true;
-  CHECK(c.execute_s(21'000, 3, 2) == doctest::Approx(1e-6 + 21'000 * 10e-9 + 50e-6));
-  CHECK(c.execute_s(21'000, 0, 2) == doctest::Approx(1e-6 + 21'000 * 10e-9 + 0.5e-6));
-  CHECK(c.root_s(100) == doctest::Approx(1e-6 + 150e-6));
+  c.tx_fixed_us = 2;
+  c.cpu_ns_per_gas = 0.5;
+  c.warm_read_us = 0.1;
+  c.write_us = 0.2;
+  c.memory_read_us = 0.3;
+  c.page_cache_read_us = 4;
+  c.cold_read_us = 80;
+  c.trie_node_hash_us = 1;
+  c.trie_node_miss_fraction = 0.5;
+  c.task_overhead_us = 0.5;
+  c.mv_read_us = 0.1;
+  c.validate_read_us = 0.05;
+  // In memory: a cold read costs memory_read_us.
+  CHECK(c.execute_s(21'000, 3, 2, 3) ==
+        doctest::Approx((2 + 10.5 + 3 * 0.3 + 2 * 0.1 + 3 * 0.2) * 1e-6));
+  c.state_tier = StorageTier::kDisk;
+  CHECK(c.execute_s(21'000, 3, 0) == doctest::Approx((2 + 10.5 + 3 * 80) * 1e-6));
+  c.async_io = true;  // the reads overlap: one latency
+  CHECK(c.execute_s(21'000, 3, 2) == doctest::Approx((2 + 10.5 + 0.2 + 80) * 1e-6));
+  c.state_tier = StorageTier::kPageCache;
+  CHECK(c.io_s(5, 0) == doctest::Approx(4e-6));
+  c.async_io = false;
+  CHECK(c.io_s(5, 0) == doctest::Approx(20e-6));
+  CHECK(c.parallel_task_s(10) == doctest::Approx(1.5e-6));
+  CHECK(c.validate_s(10) == doctest::Approx(1e-6));
+  // Commitment: hashing plus loading the uncached half of the path nodes from the tier.
+  CHECK(c.root_s(100) == doctest::Approx((0.5 + 100 * (1 + 0.5 * 4)) * 1e-6));
+  c.state_tier = StorageTier::kMemory;
+  CHECK(c.root_s(100) == doctest::Approx((0.5 + 100 * (1 + 0.5 * 0.3)) * 1e-6));
+  c.state_tier = StorageTier::kDisk;
+  c.disk_iops = 1000;
+  CHECK(c.iops_floor_s(500) == doctest::Approx(0.5));
+}
+
+TEST_CASE("state cache: LRU by bytes; cached keys read warm across blocks") {
+  StateCache lru(3 * StateCache::kEntryBytes);
+  const auto key = [](std::uint32_t i) { return StateKey::balance(BlockGenerator::account(i)); };
+  CHECK_FALSE(lru.access(key(1)));
+  CHECK_FALSE(lru.access(key(2)));
+  CHECK_FALSE(lru.access(key(3)));
+  CHECK(lru.access(key(1)));        // 1 most recent; 2 least
+  CHECK_FALSE(lru.access(key(4)));  // evicts 2
+  CHECK(lru.size() == 3);
+  CHECK_FALSE(lru.access(key(2)));
+  CHECK(lru.access(key(4)));
+
+  auto pre = genesis(400);
+  const Block b = independent_block(100);
+  ExecutorConfig cfg = config(1);
+  cfg.cost.state_tier = StorageTier::kDisk;
+  cfg.state_cache = std::make_shared<StateCache>(std::uint64_t{1} << 30);
+  auto seq = make_executor("sequential");
+  auto first = seq->execute(b, pre, cfg);
+  auto second = seq->execute(b, pre, cfg);  // the same keys again: all in the client cache
+  CHECK(first.stats.cold_reads == 301);     // 3 per transfer + the lazy beneficiary credit
+  CHECK(second.stats.cold_reads == 0);
+  CHECK(second.makespan_s < first.makespan_s / 5);
 }
 
 }  // namespace
