@@ -348,26 +348,35 @@ class SpeculateOrderReplay final : public sim::Application {
     const double speed = rt_.speed_factor(node);
     rec_.cpu_busy(node, "replay", busy_of(a.job) / speed);
     const double makespan = a.job.makespan_s / speed;
-    rt_.run_execution(node, a.job, [this, node, k, ref, makespan, budget](double done) {
-      const AnchorBlock& ab = anchors_[k];
-      NodeState& s = nodes_[node];
-      s.replayed = k + 1;
-      rec_.execution_job(makespan, budget);
-      rec_.block_stage(node, ref, "replayed", done);
-      if (rec_.traced(node)) {
-        rec_.span(node, sim::Track::kReplay, fmt::format("replay {} txs", ab.txs.size()),
-                  done - makespan, done);
-      }
-      if (node == reference_node_) replay_time_s_.push_back(makespan);
-      for (std::uint64_t t : ab.txs) {
-        if (home_of(txs_[t].tx) == node) rec_.tx_executed(t, done);
-      }
-      std::erase_if(s.inflight, [&](const auto& entry) {
-        return std::find(ab.batch_ids.begin(), ab.batch_ids.end(), entry.first) !=
-               ab.batch_ids.end();
+    // The anchor is known once this handler's consensus work ends (`now`, after the lane's CPU
+    // time): the replay is queued on the execution lane then, not at the delivery's time.
+    auto replay = [this, node, k, ref, makespan, budget]() {
+      rt_.run_execution(node, anchors_[k].job, [this, node, k, ref, makespan, budget](double done) {
+        const AnchorBlock& ab = anchors_[k];
+        NodeState& s = nodes_[node];
+        s.replayed = k + 1;
+        rec_.execution_job(makespan, budget);
+        rec_.block_stage(node, ref, "replayed", done);
+        if (rec_.traced(node)) {
+          rec_.span(node, sim::Track::kReplay, fmt::format("replay {} txs", ab.txs.size()),
+                    done - makespan, done);
+        }
+        if (node == reference_node_) replay_time_s_.push_back(makespan);
+        for (std::uint64_t t : ab.txs) {
+          if (home_of(txs_[t].tx) == node) rec_.tx_executed(t, done);
+        }
+        std::erase_if(s.inflight, [&](const auto& entry) {
+          return std::find(ab.batch_ids.begin(), ab.batch_ids.end(), entry.first) !=
+                 ab.batch_ids.end();
+        });
+        prune_states();
       });
-      prune_states();
-    });
+    };
+    if (now > rt_.now()) {
+      rt_.at(now, std::move(replay));
+    } else {
+      replay();
+    }
   }
 
   /// Drops post-states no live node can speculate on any more.
