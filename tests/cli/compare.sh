@@ -25,9 +25,11 @@ rows = {r["metric"] + " " + r["unit"]: r for r in csv.DictReader(open(sys.argv[1
 assert float(rows["throughput tx/s"]["interleaved"]) > 0 and float(rows["throughput tx/s"]["async"]) > 0
 assert rows["latency proposed to verified p50 s"]["interleaved"] == "–"
 assert float(rows["latency proposed to verified p50 s"]["async"]) > 0
-# Sequential never re-executes; Block-STM on 8 threads over 2 accounts (every transfer conflicts) does.
+# Sequential never re-executes. Block-STM on 8 threads over 2 accounts (two same-sender nonce
+# chains): a transaction waits for its sender's previous one (nonce ESTIMATE) and recipients are
+# credited lazily, so it executes every transaction once, as the published Block-STM does.
 assert float(rows["re-executions per tx ratio"]["interleaved"]) == 0
-assert float(rows["re-executions per tx ratio"]["stm"]) > 0.5, rows["re-executions per tx ratio"]
+assert float(rows["re-executions per tx ratio"]["stm"]) == 0, rows["re-executions per tx ratio"]
 PY
 cat > "$tmp/bad.json" <<JSON
 {"base": "$PWD/scenarios/minimal.json",
