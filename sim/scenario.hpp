@@ -287,7 +287,6 @@ struct MeasurementConfig {
   friend bool operator==(const MeasurementConfig&, const MeasurementConfig&) = default;
 };
 
-
 /// faults.events[i] — one timed fault (docs/faults.md). Which fields apply depends on `kind`;
 /// a field set for a kind that ignores it is an error. Times in simulated seconds.
 ///  - "crash" / "recover": `nodes` stop (crash-stop) / resume at `at_s`. A recovered node keeps

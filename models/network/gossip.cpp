@@ -238,10 +238,11 @@ GossipResult simulate_gossip(const Topology& topology, const LatencyModel& laten
       const std::size_t k = std::min<std::size_t>(cp.high_bandwidth_peers, nb.size());
       for (std::size_t i = 0; i < k; ++i) {
         const std::size_t span = nb.size() - i;
-        const auto j = i + static_cast<std::size_t>((static_cast<unsigned __int128>(splitmix64_mix(
-                                                         state += kSplitmix64Gamma)) *
-                                                     span) >>
-                                                    64);
+        const auto j =
+            i + static_cast<std::size_t>(
+                    (static_cast<unsigned __int128>(splitmix64_mix(state += kSplitmix64Gamma)) *
+                     span) >>
+                    64);
         std::swap(nb[i], nb[j]);
         hb_senders[nb[i]].push_back(w);
       }
