@@ -13,7 +13,9 @@
 #include "models/consensus/parachain_backing.hpp"
 #include "models/consensus/relay_chain.hpp"
 #include "models/pipelines/chain_state.hpp"
-#include "models/pipelines/hotstuff_pipeline.hpp"
+#include "models/pipelines/kernel/execution_lane.hpp"
+#include "models/pipelines/kernel/metrics.hpp"
+#include "models/pipelines/kernel/workload_feed.hpp"
 #include "sim/recorder.hpp"
 
 namespace pipesim::pipelines {
@@ -104,8 +106,8 @@ class AsyncBacking final : public sim::Application {
         p_(scenario.polkadot),
         rt_(rt),
         rec_(rt.recorder()),
-        source_(make_tx_source(scenario)),
-        chain_(scenario, source_->genesis()),
+        feed_(scenario, rt, collator_feed()),
+        chain_(scenario, feed_.source().genesis()),
         n_(rt.validators()),
         paras_n_(p_.parachains),
         collators_(p_.collators_per_parachain),
@@ -141,7 +143,12 @@ class AsyncBacking final : public sim::Application {
   }
 
   void on_start() override {
-    schedule_arrivals(0.0);
+    feed_.start([this](std::size_t first, std::size_t end) {
+      tx_owner_.resize(end, 0);
+      tx_done_.resize(end, 0);
+      tx_in_block_.resize(end, 0);
+      for (std::size_t k = first; k < end; ++k) paras_[para_of(feed_.tx(k))].mempool.push_back(k);
+    });
     for (std::uint64_t slot = 1; static_cast<double>(slot) * slot_s_ < s_.duration_s; ++slot) {
       const NodeId author = pc::babe_slot_author(s_.seed, slot, relay_n_);
       rt_.set_timer(author, static_cast<double>(slot) * slot_s_, slot);
@@ -201,25 +208,14 @@ class AsyncBacking final : public sim::Application {
   bool is_collator(NodeId v) const { return v >= relay_n_; }
   std::uint32_t para_of_collator(NodeId v) const { return (v - relay_n_) / collators_; }
 
-  void schedule_arrivals(double from_s) {
-    const double until = from_s + kArrivalWindowS;
-    const std::size_t first = txs_.size();
-    arrivals_.clear();
-    source_->generate_until(until, arrivals_);
-    for (auto& a : arrivals_) txs_.push_back(std::move(a));
-    tx_owner_.resize(txs_.size(), 0);
-    tx_done_.resize(txs_.size(), 0);
-    tx_in_block_.resize(txs_.size(), 0);
-    for (std::size_t k = first; k < txs_.size(); ++k) {
-      rec_.tx_submitted(txs_[k].id, txs_[k].submit_time_s);
-      paras_[para_of(txs_[k])].mempool.push_back(k);
-    }
-    if (until < s_.duration_s) rt_.at(until, [this, until]() { schedule_arrivals(until); });
-  }
-
-  bool visible(const workload::TxArrival& t, NodeId at, double now) const {
-    const NodeId home = home_of(t);
-    return t.submit_time_s + (home == at ? 0.0 : rt_.base_latency_s(home, at)) <= now;
+  /// Transactions enter at a collator of their parachain (sender bucket mod parachains, then
+  /// mod its collators) and are gossiped among collators (visible one base latency later). Not
+  /// counted as bytes (the kernel counts transaction gossip only to every validator).
+  FeedPolicy collator_feed() {
+    FeedPolicy policy;
+    policy.entry = [this](const workload::TxArrival& t) { return home_of(t); };
+    policy.gossip_visibility = true;
+    return policy;
   }
 
   bool tx_taken(std::uint64_t t) const {
@@ -258,9 +254,9 @@ class AsyncBacking final : public sim::Application {
     for (std::size_t k = pa.first_pending;
          k < pa.mempool.size() && picked.size() < s_.pipeline.max_block_txs; ++k) {
       const std::uint64_t t = pa.mempool[k];
-      const auto& tx = txs_[t];
+      const auto& tx = feed_.tx(t);
       if (tx.submit_time_s > now) break;
-      if (tx_taken(t) || !visible(tx, c, now)) continue;
+      if (tx_taken(t) || !feed_.visible(tx, c, now)) continue;
       if (gas + tx.tx.gas_limit > s_.pipeline.block_gas_limit) break;
       if (bytes + tx.tx.size_bytes() > p_.pov_size_limit_bytes) break;
       gas += tx.tx.gas_limit;
@@ -279,7 +275,7 @@ class AsyncBacking final : public sim::Application {
     for (int attempt = 0;; ++attempt) {
       std::vector<const execution::Transaction*> list;
       list.reserve(picked.size());
-      for (std::uint64_t t : picked) list.push_back(&txs_[t].tx);
+      for (std::uint64_t t : picked) list.push_back(&feed_.tx(t).tx);
       r = chain_.execute(id, target->parent, list, c);
       const double took = r->job.makespan_s / rt_.speed_factor(c);  // the collator's own core
       if (took <= authoring_s_ || picked.empty() || attempt == 4) break;
@@ -293,7 +289,7 @@ class AsyncBacking final : public sim::Application {
     rec.gas = r->gas_used;
     rec.pov_bytes = kParablockHeaderBytes;
     for (std::uint64_t t : picked) {
-      rec.pov_bytes += txs_[t].tx.size_bytes();
+      rec.pov_bytes += feed_.tx(t).tx.size_bytes();
       tx_owner_[t] = id;
     }
     charge(c, r, "author", [this, id, c](double done) { authored(id, c, done); });
@@ -309,19 +305,11 @@ class AsyncBacking final : public sim::Application {
 
   void charge(NodeId node, const std::shared_ptr<const ExecutedBlock>& r, const char* what,
               std::function<void(double)> then) {
-    double busy = 0;
-    for (double b : r->job.worker_busy_s) busy += b;
-    const double speed = rt_.speed_factor(node);
-    rec_.cpu_busy(node, "execution", busy / speed);
-    rt_.run_execution(node, r->job, [this, node, r, what, then, speed](double done) {
-      const double start = done - r->job.makespan_s / speed;
-      rec_.execution_job(done - start, authoring_s_);
-      if (rec_.traced(node)) {
-        rec_.span(node, sim::Track::kExecution, fmt::format("{} {} txs", what, r->tx_count), start,
-                  done);
-      }
-      then(done);
-    });
+    LaneCharge lane;
+    lane.label = fmt::format("{} {} txs", what, r->tx_count);
+    lane.budget_s = authoring_s_;
+    charge_execution(rt_, node, r, lane,
+                     [then = std::move(then)](double done, double) { then(done); });
   }
 
   void authored(CandidateId id, NodeId c, double done) {
@@ -337,7 +325,7 @@ class AsyncBacking final : public sim::Application {
     }
     rec_.block_stage(c, ref(id), "authored", done);
     for (std::uint64_t t : rec.txs) {
-      const NodeId home = home_of(txs_[t]);
+      const NodeId home = home_of(feed_.tx(t));
       rec_.tx_executed(t, done + (home == c ? 0.0 : rt_.base_latency_s(c, home)));
     }
     segment_sample(rec.para, done);
@@ -525,7 +513,7 @@ class AsyncBacking final : public sim::Application {
       const CandRec& rec = cands_.at(id);
       if (rec.para != para) continue;
       for (std::uint64_t t : rec.txs) {
-        if (home_of(txs_[t]) == v) {
+        if (home_of(feed_.tx(t)) == v) {
           rec_.tx_committed(t, now, rec.txs.empty() ? 0 : rec.gas / rec.txs.size());
           ++txs_committed_;
         }
@@ -626,7 +614,6 @@ class AsyncBacking final : public sim::Application {
   }
 
   void report() {
-    const double duration = s_.duration_s;
     auto count = [](std::uint64_t v, const char* unit) {
       return nlohmann::json{{"value", v}, {"unit", unit}};
     };
@@ -643,7 +630,6 @@ class AsyncBacking final : public sim::Application {
       included += times.size();
     }
     rec_.sample_metric("parablock_interval_s", pooled, "s");
-    rec_.sample_metric("block_interval_s", pooled, "s");
     // Candidates.
     std::vector<double> to_backed, to_on_chain, to_included, to_finalized;
     std::uint64_t backed_on_chain = 0;
@@ -708,21 +694,17 @@ class AsyncBacking final : public sim::Application {
     rec_.metric("relay_validators", count(relay_n_, "nodes"));
     rec_.metric("backing_groups", count(groups_.groups(), "groups"));
     // Common vocabulary.
-    rec_.metric("blocks_committed", count(included, "blocks"));
-    rec_.metric("txs_submitted", count(txs_.size(), "tx"));
-    report_replay_coverage(rec_, *source_);
-    rec_.metric("txs_committed", count(txs, "tx"));
-    rec_.metric("throughput_tx_per_s",
-                {{"value", static_cast<double>(txs) / duration}, {"unit", "tx/s"}});
-    rec_.metric("throughput_gas_per_s",
-                {{"value", static_cast<double>(gas) / duration}, {"unit", "gas/s"}});
+    ChainTotals totals;
+    totals.blocks = included;
+    totals.txs_submitted = feed_.size();
+    totals.txs_committed = txs;
+    totals.gas = gas;
     // Executor incarnations beyond the first per transaction, as in the other pipelines (the
     // repeated executions of a whole parablock by its backers are executions_per_candidate).
-    rec_.metric("reexecutions_per_tx",
-                {{"value", executed_txs ? static_cast<double>(re_executions) /
-                                              static_cast<double>(executed_txs)
-                                        : 0.0},
-                 {"unit", "ratio"}});
+    totals.re_executions = re_executions;
+    totals.executed_txs = executed_txs;
+    totals.block_intervals_s = pooled;
+    report_chain_metrics(rec_, totals, feed_.source(), s_.duration_s);
     rec_.sample_metric("executions_per_candidate", executions_per_candidate, "executions");
     // Invariants.
     std::string order_detail, segment_detail, sync_detail;
@@ -750,7 +732,7 @@ class AsyncBacking final : public sim::Application {
   const sim::PolkadotConfig& p_;
   sim::Runtime& rt_;
   sim::Recorder& rec_;
-  std::unique_ptr<workload::TxSource> source_;
+  WorkloadFeed feed_;
   ChainState chain_;
   std::uint32_t n_, paras_n_, collators_, relay_n_;
   pc::BackingGroups groups_;
@@ -768,8 +750,6 @@ class AsyncBacking final : public sim::Application {
   std::uint64_t finalized_number_ = 0;
   bool relay_linear_ = true;
 
-  std::deque<workload::TxArrival> txs_;
-  std::vector<workload::TxArrival> arrivals_;
   std::vector<CandidateId> tx_owner_;
   std::vector<std::uint8_t> tx_done_;
   std::vector<std::uint8_t> tx_in_block_;

@@ -33,7 +33,7 @@ class AsyncExecution final : public HotStuffPipeline {
     on_proposal_ = mode == "on_proposal";
     on_vote_ = mode == "on_vote";
     for (std::uint32_t d : scenario.faults.divergent) {
-      nodes_[d].own_chain = std::make_unique<ChainState>(scenario, source_->genesis());
+      nodes_[d].own_chain = std::make_unique<ChainState>(scenario, feed_.source().genesis());
       nodes_[d].divergent = true;
     }
     nodes_[reference_node_].reference = true;
@@ -102,7 +102,7 @@ class AsyncExecution final : public HotStuffPipeline {
     auto result = execute_payload(chain_for(node), p, corrupt);
     if (!result) return false;  // built on a pruned (abandoned) fork
     ns.enqueued.insert(p);
-    charge_execution(node, result, [this, node, p, result](double done) {
+    execute_on_lane(node, result, [this, node, p, result](double done) {
       on_executed(node, p, result->state_root, done);
     });
     return true;

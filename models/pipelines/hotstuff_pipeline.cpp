@@ -11,41 +11,15 @@ namespace pipesim::pipelines {
 namespace {
 
 constexpr std::uint16_t kConsensusChannel = 1;
-/// Arrivals are generated in windows of this length (s), one runtime event per window.
 
-constexpr std::uint64_t kWorkloadSeedSalt = 0x776f726b6c6f6164ULL;  // "workload"
+FeedPolicy hotstuff_feed(const sim::Scenario& scenario) {
+  FeedPolicy policy;  // entry: the never-crashing validators by sender bucket
+  policy.gossip_visibility = scenario.workload.gossip;
+  policy.gossip_bytes = scenario.workload.gossip;
+  return policy;
+}
 
 }  // namespace
-
-std::unique_ptr<workload::TxSource> make_tx_source(const sim::Scenario& s) {
-  const auto& w = s.workload;
-  if (w.kind == "transfers") {
-    workload::TransferSourceParams p;
-    p.tps = w.tps;
-    p.accounts = w.accounts;
-    p.zipf_exponent = w.zipf_exponent;
-    p.initial_balance_wei = w.initial_balance_wei;
-    p.transfer_value_wei = w.transfer_value_wei;
-    p.tx_gas_limit = w.tx_gas_limit;
-    p.max_fee_per_gas_wei = w.max_fee_per_gas_wei;
-    return workload::make_transfer_source(p, s.seed ^ kWorkloadSeedSalt);
-  }
-  workload::ReplaySourceParams p;
-  p.source = w.kind;
-  p.blocks.assign(w.eth_blocks.begin(), w.eth_blocks.end());
-  p.tps = w.tps;
-  p.poisson = w.poisson_arrivals;
-  p.loop = w.replay_loop;
-  p.duration_s = s.duration_s;
-  return workload::make_replay_source(p, s.seed ^ kWorkloadSeedSalt);
-}
-
-void report_replay_coverage(sim::Recorder& rec, const workload::TxSource& source) {
-  const auto c = source.replay_coverage();
-  if (c.exact_blocks + c.approximated_blocks == 0) return;
-  rec.metric("exact_blocks", {{"value", c.exact_blocks}, {"unit", "blocks"}});
-  rec.metric("approximated_blocks", {{"value", c.approximated_blocks}, {"unit", "blocks"}});
-}
 
 struct HotStuffPipeline::NodeState {
   std::unique_ptr<consensus::HotStuff> hotstuff;
@@ -56,8 +30,8 @@ HotStuffPipeline::HotStuffPipeline(const sim::Scenario& scenario, sim::Runtime& 
     : scenario_(scenario),
       rt_(rt),
       rec_(rt.recorder()),
-      source_(make_tx_source(scenario)),
-      chain_(scenario, source_->genesis()) {
+      feed_(scenario, rt, hotstuff_feed(scenario)),
+      chain_(scenario, feed_.source().genesis()) {
   const std::uint32_t n = rt.validators();
   consensus::HotStuffConfig cfg;
   cfg.block_time_ms = scenario.consensus.block_time_ms;
@@ -69,8 +43,6 @@ HotStuffPipeline::HotStuffPipeline(const sim::Scenario& scenario, sim::Runtime& 
   for (NodeId i = 0; i < n; ++i) {
     nodes_[i].hotstuff = std::make_unique<consensus::HotStuff>(cfg, i, n);
   }
-  // Transactions enter at validators that never crash (a crashed node accepts nothing).
-  entry_nodes_ = sim::never_crashed(scenario);
   std::vector<bool> faulty = sim::ever_crashed(scenario);
   for (std::uint32_t d : scenario.faults.divergent) faulty[d] = true;
   for (NodeId i = 0; i < n; ++i) {
@@ -86,7 +58,7 @@ HotStuffPipeline::HotStuffPipeline(const sim::Scenario& scenario, sim::Runtime& 
 HotStuffPipeline::~HotStuffPipeline() = default;
 
 void HotStuffPipeline::on_start() {
-  schedule_arrivals(0.0);
+  feed_.start([this](std::size_t, std::size_t end) { tx_committed_.resize(end, 0); });
   for (NodeId i = 0; i < nodes_.size(); ++i) {
     if (rt_.is_crashed(i)) continue;
     apply(i, nodes_[i].hotstuff->start(rt_.now()));
@@ -115,39 +87,6 @@ void HotStuffPipeline::on_finish() {
 
 // ---- workload ----
 
-void HotStuffPipeline::schedule_arrivals(double from_s) {
-  const double until = from_s + kArrivalWindowS;
-  const std::size_t first = txs_.size();
-  arrivals_.clear();
-  source_->generate_until(until, arrivals_);
-  for (auto& a : arrivals_) txs_.push_back(std::move(a));
-  tx_committed_.resize(txs_.size(), 0);
-  for (std::size_t k = first; k < txs_.size(); ++k) {
-    const auto& t = txs_[k];
-    const std::uint64_t size = t.tx.size_bytes();
-    rec_.tx_submitted(t.id, t.submit_time_s);
-    if (scenario_.workload.gossip) {
-      // Gossip is modelled analytically (visibility is computed when blocks are built); the
-      // bytes are charged to the entry node at submission, n - 1 copies.
-      rt_.at(t.submit_time_s,
-             [this, home = home_of(t), size]() { rt_.account_broadcast_bytes(home, size); });
-    }
-  }
-  if (until < scenario_.duration_s) rt_.at(until, [this, until]() { schedule_arrivals(until); });
-}
-
-sim::NodeId HotStuffPipeline::home_of(const workload::TxArrival& t) const {
-  const std::uint32_t low = sender_bucket(t.tx.from);
-  return entry_nodes_[low % entry_nodes_.size()];
-}
-
-bool HotStuffPipeline::visible(const workload::TxArrival& t, NodeId at, double now) const {
-  const NodeId home = home_of(t);
-  if (home == at) return t.submit_time_s <= now;
-  if (!scenario_.workload.gossip) return false;
-  return t.submit_time_s + rt_.base_latency_s(home, at) <= now;
-}
-
 std::vector<const workload::TxArrival*> HotStuffPipeline::select_transactions(
     NodeId node, const BlockHeader& parent, double now) {
   // Transactions already in the uncommitted ancestors of `parent` must not be included again.
@@ -163,13 +102,13 @@ std::vector<const workload::TxArrival*> HotStuffPipeline::select_transactions(
   if (scenario_.workload.mainnet_mode == "as_mined") {
     // One recorded block per simulated block: the first recorded block not yet committed nor in
     // an ancestor, whole and in order, once all of its transactions are visible here.
-    for (std::size_t k = first_pending_; k < txs_.size(); ++k) {
-      const auto& t = txs_[k];
+    for (std::size_t k = first_pending_; k < feed_.size(); ++k) {
+      const auto& t = feed_.tx(k);
       if (tx_committed_[k] || in_ancestors.count(t.id)) continue;
-      if (t.index_in_block != 0 || k + t.block_txs > txs_.size()) return picked;
+      if (t.index_in_block != 0 || k + t.block_txs > feed_.size()) return picked;
       for (std::size_t j = k; j < k + t.block_txs; ++j) {
-        if (txs_[j].submit_time_s > now || !visible(txs_[j], node, now)) return {};
-        picked.push_back(&txs_[j]);
+        if (feed_.tx(j).submit_time_s > now || !feed_.visible(feed_.tx(j), node, now)) return {};
+        picked.push_back(&feed_.tx(j));
       }
       return picked;
     }
@@ -177,10 +116,10 @@ std::vector<const workload::TxArrival*> HotStuffPipeline::select_transactions(
   }
   std::uint64_t gas = 0;
   for (std::size_t k = first_pending_;
-       k < txs_.size() && picked.size() < scenario_.pipeline.max_block_txs; ++k) {
-    const auto& t = txs_[k];
+       k < feed_.size() && picked.size() < scenario_.pipeline.max_block_txs; ++k) {
+    const auto& t = feed_.tx(k);
     if (t.submit_time_s > now) break;
-    if (tx_committed_[k] || in_ancestors.count(t.id) || !visible(t, node, now)) continue;
+    if (tx_committed_[k] || in_ancestors.count(t.id) || !feed_.visible(t, node, now)) continue;
     // A transaction whose own gas limit exceeds the block gas limit can never be included
     // (geth's txpool rejects it: core/txpool ErrGasLimit); skip it rather than let it block
     // every transaction behind it.
@@ -222,7 +161,7 @@ std::shared_ptr<const ExecutedBlock> HotStuffPipeline::execute_payload(ChainStat
   if (p == nullptr || !chain.find(p->parent_payload)) return nullptr;
   std::vector<const execution::Transaction*> txs;
   txs.reserve(p->txs.size());
-  for (std::uint64_t id : p->txs) txs.push_back(&txs_[id].tx);
+  for (std::uint64_t id : p->txs) txs.push_back(&feed_.tx(id).tx);
   return chain.execute(payload_id, p->parent_payload, txs, p->proposer, corrupt);
 }
 
@@ -235,27 +174,13 @@ void HotStuffPipeline::validated(NodeId node, BlockId block, bool valid, double 
   apply(node, nodes_[node].hotstuff->on_validated(now, block, valid));
 }
 
-void HotStuffPipeline::charge_execution(NodeId node, std::shared_ptr<const ExecutedBlock> r,
-                                        std::function<void(double)> then) {
-  double busy = 0;
-  for (double b : r->job.worker_busy_s) busy += b;
-  const double speed = rt_.speed_factor(node);
-  rec_.cpu_busy(node, "execution", busy / speed);
-  rt_.run_execution(node, r->job, [this, node, r, then, speed](double done) {
-    const double start = done - r->job.makespan_s / speed;
-    rec_.execution_job(done - start, block_time_s_);
-    if (rec_.traced(node)) {
-      rec_.span(node, sim::Track::kExecution, fmt::format("execute {} txs", r->tx_count), start,
-                done);
-      const double scale = (done - start) / std::max(r->job.makespan_s, 1e-12);
-      for (const auto& s : r->spans) {
-        const auto track =
-            static_cast<sim::Track>(static_cast<std::uint32_t>(sim::Track::kWorker0) + s.worker);
-        rec_.span(node, track, "worker", start + s.start_s * scale, start + s.end_s * scale);
-      }
-    }
-    then(done);
-  });
+void HotStuffPipeline::execute_on_lane(NodeId node, std::shared_ptr<const ExecutedBlock> r,
+                                       std::function<void(double)> then) {
+  LaneCharge what;
+  what.label = fmt::format("execute {} txs", r->tx_count);
+  what.budget_s = block_time_s_;
+  charge_execution(rt_, node, std::move(r), what,
+                   [then = std::move(then)](double done, double) { then(done); });
 }
 
 const PayloadRecord* HotStuffPipeline::payload(std::uint64_t payload_id) const {
@@ -289,30 +214,11 @@ const std::vector<const consensus::BlockHeader*>& HotStuffPipeline::committed_ch
 
 // ---- effects ----
 
-double charge_consensus_lane(sim::Runtime& rt, sim::Recorder& rec, sim::NodeId node,
-                             double seconds_ref, std::string_view label) {
-  const double end = rt.occupy_consensus_lane(node, seconds_ref);
-  const double busy = seconds_ref / rt.speed_factor(node);
-  rec.cpu_busy(node, "consensus", busy);
-  if (rec.traced(node)) rec.span(node, sim::Track::kConsensus, label, end - busy, end);
-  return end;
-}
-
 struct HotStuffPipeline::Effects {
   HotStuffPipeline& p;
   NodeId node;
   double depart;
 
-  void operator()(const consensus::Cpu& e) {
-    depart = std::max(depart, charge_consensus_lane(p.rt_, p.rec_, node, e.seconds, e.label));
-  }
-  void operator()(const consensus::Send& e) {
-    p.rt_.send(node, e.to, kConsensusChannel, e.msg, e.msg->size_bytes(), depart);
-  }
-  void operator()(const consensus::Broadcast& e) {
-    p.rt_.broadcast(node, kConsensusChannel, e.msg, e.msg->size_bytes(), depart);
-  }
-  void operator()(const consensus::SetTimer& e) { p.rt_.set_timer(node, e.at_s, e.id); }
   void operator()(const consensus::RequestPayload& e) {
     p.on_request_payload(node, e.round, e.parent, depart);
   }
@@ -360,8 +266,9 @@ struct HotStuffPipeline::Effects {
 };
 
 void HotStuffPipeline::apply(NodeId node, const consensus::Effects& effects) {
-  Effects visitor{*this, node, rt_.now()};
-  for (const auto& effect : effects) std::visit(visitor, effect);
+  drive_effects(rt_, node, kConsensusChannel, effects, [&](const auto& e, double depart) {
+    Effects{*this, node, depart}(e);
+  });
 }
 
 // ---- commit ----
@@ -386,7 +293,7 @@ void HotStuffPipeline::account_commit(NodeId node, const BlockHeader& h) {
   // Latency to commit is measured at each transaction's entry node.
   const std::uint64_t gas_each = h.tx_count ? executed_gas(h) / h.tx_count : 0;
   for (std::uint64_t t : p.txs) {
-    if (home_of(txs_[t]) == node) rec_.tx_committed(t, now, gas_each);
+    if (home_of(feed_.tx(t)) == node) rec_.tx_committed(t, now, gas_each);
   }
 }
 
@@ -426,31 +333,26 @@ void HotStuffPipeline::report_common() {
   rec_.invariant("committed_chains_are_prefixes", prefix, detail);
 
   const auto& chain = nodes_[reference_node_].committed;
-  std::uint64_t txs = 0, gas = 0;
-  std::uint64_t re_executions = 0, executed_txs = 0;
+  ChainTotals totals;
+  totals.blocks = chain.size();
+  totals.txs_submitted = feed_.size();
   for (const BlockHeader* h : chain) {
-    txs += h->tx_count;
-    gas += executed_gas(*h);
+    totals.txs_committed += h->tx_count;
+    totals.gas += executed_gas(*h);
+    // Executor incarnations beyond the first per transaction (Block-STM aborts, OCC retries),
+    // over the committed blocks' honest executions (ChainState keeps every finalized block's
+    // result).
     if (auto r = chain_.find(h->payload_id)) {
-      re_executions += r->re_executions;
-      executed_txs += r->tx_count;
+      totals.re_executions += r->re_executions;
+      totals.executed_txs += r->tx_count;
     }
   }
-  const double duration = scenario_.duration_s;
-  rec_.metric("blocks_committed", {{"value", chain.size()}, {"unit", "blocks"}});
-  rec_.metric("txs_submitted", {{"value", txs_.size()}, {"unit", "tx"}});
-  report_replay_coverage(rec_, *source_);
-  rec_.metric("txs_committed", {{"value", txs}, {"unit", "tx"}});
-  rec_.metric("throughput_tx_per_s",
-              {{"value", static_cast<double>(txs) / duration}, {"unit", "tx/s"}});
-  rec_.metric("throughput_gas_per_s",
-              {{"value", static_cast<double>(gas) / duration}, {"unit", "gas/s"}});
-  // Executor incarnations beyond the first per transaction (Block-STM aborts, OCC retries), over
-  // the committed blocks' honest executions (ChainState keeps every finalized block's result).
-  rec_.metric("reexecutions_per_tx", {{"value", executed_txs ? static_cast<double>(re_executions) /
-                                                                   static_cast<double>(executed_txs)
-                                                             : 0.0},
-                                      {"unit", "ratio"}});
+  for (std::size_t k = 1; k < chain.size(); ++k) {
+    const PayloadRecord* a = payload(chain[k - 1]->payload_id);
+    const PayloadRecord* b = payload(chain[k]->payload_id);
+    if (a && b) totals.block_intervals_s.push_back(b->built_at_s - a->built_at_s);
+  }
+  report_chain_metrics(rec_, totals, feed_.source(), scenario_.duration_s);
   rec_.metric("final_round",
               {{"value", nodes_[reference_node_].hotstuff->current_round()}, {"unit", "round"}});
   rec_.metric("rounds_entered_via_tc", {{"value", rounds_via_tc_}, {"unit", "count"}});
@@ -468,13 +370,6 @@ void HotStuffPipeline::report_common() {
     rec_.metric("block_sync_responses", {{"value", responses}, {"unit", "count"}});
     rec_.metric("blocks_received_by_sync", {{"value", synced}, {"unit", "blocks"}});
   }
-  std::vector<double> intervals;
-  for (std::size_t k = 1; k < chain.size(); ++k) {
-    const PayloadRecord* a = payload(chain[k - 1]->payload_id);
-    const PayloadRecord* b = payload(chain[k]->payload_id);
-    if (a && b) intervals.push_back(b->built_at_s - a->built_at_s);
-  }
-  rec_.sample_metric("block_interval_s", intervals, "s");
 }
 
 }  // namespace pipesim::pipelines

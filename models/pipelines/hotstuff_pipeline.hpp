@@ -8,15 +8,14 @@
 // happens on the three execution-related requests of the core: build a payload
 // (RequestPayload), validate a proposal (RequestValidation), and a committed block.
 //
-// Workload: a workload::TxSource (synthetic transfers or a mainnet replay). A transaction enters
-// at its sender's home validator (the sender address's last 4 bytes, big-endian, mod the
-// never-crashing validators) and is gossiped to every mempool: it is visible at validator v from
-// submit_time + one_way(home, v). Its bytes are counted as n - 1 copies sent by the home
-// validator.
+// Composes the kernel (models/pipelines/kernel/): the workload feed (a transaction enters at
+// its sender's home validator, the sender bucket mod the never-crashing validators; with
+// workload.gossip it is visible at validator v from submit_time + one_way(home, v) and its bytes
+// are counted as n - 1 copies sent by the home validator), the execution lane, the effect driver
+// and the common chain metrics.
 #pragma once
 
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -26,6 +25,10 @@
 
 #include "models/consensus/hotstuff.hpp"
 #include "models/pipelines/chain_state.hpp"
+#include "models/pipelines/kernel/driver.hpp"
+#include "models/pipelines/kernel/execution_lane.hpp"
+#include "models/pipelines/kernel/metrics.hpp"
+#include "models/pipelines/kernel/workload_feed.hpp"
 #include "models/workload/tx_source.hpp"
 #include "sim/recorder.hpp"
 #include "sim/runtime.hpp"
@@ -46,32 +49,6 @@ struct PayloadRecord {
   std::vector<std::uint64_t> txs;  // arrival ids, block order
   bool finalized = false;
 };
-
-/// The transaction source of a scenario's `workload` section (transfers, eth_mainnet, eth_bal).
-/// Throws std::invalid_argument / std::runtime_error from the loaders.
-std::unique_ptr<workload::TxSource> make_tx_source(const sim::Scenario& scenario);
-/// Replay workloads: summary.json metrics `exact_blocks` and `approximated_blocks` (recorded
-/// blocks replayed with exact EVM traces / with approximated ones); nothing for synthetic ones.
-void report_replay_coverage(sim::Recorder& rec, const workload::TxSource& source);
-
-/// Charges `seconds_ref` reference-core seconds of protocol work (a core's Cpu effect) on `node`'s
-/// consensus lane: records the busy time (divided by the node's own speed factor,
-/// Runtime::speed_factor) and a trace span named `label`. Returns when the work ends (the
-/// departure time of what it sends).
-double charge_consensus_lane(sim::Runtime& rt, sim::Recorder& rec, sim::NodeId node,
-                             double seconds_ref, std::string_view label);
-
-/// Workload plumbing shared by every pipeline: arrivals are pulled from the TxSource in windows
-/// of this length (s), one runtime event per window.
-inline constexpr double kArrivalWindowS = 0.1;
-
-/// The sender's bucket: the last 4 bytes of its address, big-endian. Every pipeline maps a sender
-/// to its entry node (home validator, parachain, collator) from this, so a sender's transactions
-/// always enter at one place (which partitions senders across proposers).
-inline std::uint32_t sender_bucket(const Address& from) {
-  return static_cast<std::uint32_t>(from[16]) << 24 | static_cast<std::uint32_t>(from[17]) << 16 |
-         static_cast<std::uint32_t>(from[18]) << 8 | from[19];
-}
 
 class HotStuffPipeline : public sim::Application {
  public:
@@ -130,9 +107,10 @@ class HotStuffPipeline : public sim::Application {
                      double now);
   /// Answers a RequestValidation.
   void validated(NodeId node, BlockId block, bool valid, double now);
-  /// Queues `result`'s execution on `node` (trace spans, CPU accounting); `then(done_s)`.
-  void charge_execution(NodeId node, std::shared_ptr<const ExecutedBlock> result,
-                        std::function<void(double)> then);
+  /// Queues `result`'s execution on `node` through the kernel's execution lane (worker spans,
+  /// CPU accounting, the block time as budget); `then(done_s)`.
+  void execute_on_lane(NodeId node, std::shared_ptr<const ExecutedBlock> result,
+                       std::function<void(double)> then);
 
   const PayloadRecord* payload(std::uint64_t payload_id) const;
   /// Payload id of a proposed block (ChainState::kGenesis for genesis), or nullopt.
@@ -142,9 +120,9 @@ class HotStuffPipeline : public sim::Application {
   /// Ancestor of `block` at `height` (walking parent links), or nullptr if unknown.
   const BlockHeader* ancestor_at(const BlockHeader& block, std::uint64_t height) const;
   /// Arrival record of transaction `id`.
-  const workload::TxArrival& tx(std::uint64_t id) const { return txs_[id]; }
+  const workload::TxArrival& tx(std::uint64_t id) const { return feed_.tx(id); }
   /// Entry (home) validator of a transaction: where its latencies are measured.
-  NodeId home_of(const workload::TxArrival& tx) const;
+  NodeId home_of(const workload::TxArrival& tx) const { return feed_.entry_of(tx); }
   /// Committed chain of a node, in height order: pointers into the pipeline's one copy of each
   /// header (a header embeds its QC's signer list, ~2.7 KB at n = 1,000: a copy per node and
   /// block grew as n x blocks). Valid for the pipeline's lifetime.
@@ -159,8 +137,8 @@ class HotStuffPipeline : public sim::Application {
   const sim::Scenario& scenario_;
   sim::Runtime& rt_;
   sim::Recorder& rec_;
-  std::unique_ptr<workload::TxSource> source_;  // built first: chain_ starts from its genesis
-  ChainState chain_;  // the honest execution (compute once, charge everywhere)
+  WorkloadFeed feed_;  // built first: chain_ starts from its source's genesis
+  ChainState chain_;   // the honest execution (compute once, charge everywhere)
   double block_time_s_ = 1.0;
   NodeId reference_node_ = 0;
 
@@ -168,16 +146,11 @@ class HotStuffPipeline : public sim::Application {
   struct NodeState;
   struct Effects;
   void apply(NodeId node, const consensus::Effects& effects);
-  void schedule_arrivals(double from_s);
-  bool visible(const workload::TxArrival& tx, NodeId at, double now) const;
   void account_commit(NodeId node, const BlockHeader& h);
   std::uint64_t executed_gas(const BlockHeader& h) const;
   void report_common();
 
   std::vector<NodeState> nodes_;
-  std::vector<NodeId> entry_nodes_;
-  std::deque<workload::TxArrival> txs_;  // by id; a deque keeps addresses stable
-  std::vector<workload::TxArrival> arrivals_;
   std::vector<std::uint8_t> tx_committed_;
   std::size_t first_pending_ = 0;
   std::map<std::uint64_t, PayloadRecord> payloads_;

@@ -25,7 +25,7 @@ class Interleaved final : public HotStuffPipeline {
     payload.state_root = result->state_root;
     payload.tx_count = result->tx_count;
     payload.gas_used = result->gas_used;
-    charge_execution(node, result, [this, node, round, payload](double done) {
+    execute_on_lane(node, result, [this, node, round, payload](double done) {
       payload_ready(node, round, payload, done);
     });
   }
@@ -42,7 +42,7 @@ class Interleaved final : public HotStuffPipeline {
       validated(node, header.id, false, rt_.now());
       return;
     }
-    charge_execution(node, result, [this, node, header, result](double done) {
+    execute_on_lane(node, result, [this, node, header, result](double done) {
       executed_at_s_[node][header.id] = done;
       rec_.block_stage(node, ref(header), "executed", done);
       // Compute once: the validator's own execution yields result->state_root.

@@ -19,7 +19,10 @@
 #include "models/execution/state.hpp"
 #include "models/execution/state_commitment.hpp"
 #include "models/pipelines/chain_state.hpp"
-#include "models/pipelines/hotstuff_pipeline.hpp"
+#include "models/pipelines/kernel/driver.hpp"
+#include "models/pipelines/kernel/execution_lane.hpp"
+#include "models/pipelines/kernel/metrics.hpp"
+#include "models/pipelines/kernel/workload_feed.hpp"
 #include "models/workload/tx_source.hpp"
 #include "sim/recorder.hpp"
 
@@ -48,19 +51,13 @@ sim::CpuJob job_of(const std::vector<ex::Span>& schedule, double makespan_s,
   return job;
 }
 
-double busy_of(const sim::CpuJob& job) {
-  double busy = 0;
-  for (double b : job.worker_busy_s) busy += b;
-  return busy;
-}
-
 class SpeculateOrderReplay final : public sim::Application {
  public:
   SpeculateOrderReplay(const sim::Scenario& scenario, sim::Runtime& rt)
       : scenario_(scenario),
         rt_(rt),
         rec_(rt.recorder()),
-        source_(make_tx_source(scenario)),
+        feed_(scenario, rt, FeedPolicy{}),
         leader_only_(scenario.pipeline.sor.speculation == "leader") {
     const std::uint32_t n = rt.validators();
     cs::DagBftConfig cfg;
@@ -72,8 +69,7 @@ class SpeculateOrderReplay final : public sim::Application {
     cfg.certificate_verify_us = scenario.consensus.qc_verify_us;
     nodes_.resize(n);
     for (NodeId i = 0; i < n; ++i) nodes_[i].dag = std::make_unique<cs::DagBft>(cfg, i, n);
-    entry_nodes_ = sim::never_crashed(scenario);
-    reference_node_ = entry_nodes_.front();
+    reference_node_ = sim::never_crashed(scenario).front();
 
     exec_.threads = scenario.pipeline.threads;
     exec_.lazy_beneficiary = scenario.pipeline.lazy_beneficiary;
@@ -89,7 +85,7 @@ class SpeculateOrderReplay final : public sim::Application {
     // Genesis: the workload's accounts plus an empty beneficiary account per validator (as
     // ChainState does, so fee credits never create accounts).
     ex::StateBuilder genesis;
-    genesis.map() = source_->genesis();
+    genesis.map() = feed_.source().genesis();
     for (std::uint32_t v = 0; v < n; ++v) {
       genesis.set_nonce(ChainState::beneficiary_address(v), 0);
     }
@@ -99,7 +95,12 @@ class SpeculateOrderReplay final : public sim::Application {
   }
 
   void on_start() override {
-    schedule_arrivals(0.0);
+    // Transactions wait at their entry node for its next batch (no mempool gossip: a
+    // transaction travels in its batch's vertex).
+    feed_.start([this](std::size_t first, std::size_t end) {
+      for (std::size_t k = first; k < end; ++k) nodes_[home_of(k)].pending.push_back(k);
+      tx_ordered_.resize(end, 0);
+    });
     for (NodeId i = 0; i < nodes_.size(); ++i) {
       if (rt_.is_crashed(i)) continue;
       apply(i, nodes_[i].dag->start(rt_.now()));
@@ -152,25 +153,8 @@ class SpeculateOrderReplay final : public sim::Application {
   };
   struct Effects;
 
-  // ---- workload ----
-
-  void schedule_arrivals(double from_s) {
-    const double until = from_s + kArrivalWindowS;
-    arrivals_.clear();
-    source_->generate_until(until, arrivals_);
-    for (auto& a : arrivals_) {
-      rec_.tx_submitted(a.id, a.submit_time_s);
-      nodes_[home_of(a.tx)].pending.push_back(a.id);
-      txs_.push_back(std::move(a));
-    }
-    tx_ordered_.resize(txs_.size(), 0);
-    if (until < scenario_.duration_s) rt_.at(until, [this, until]() { schedule_arrivals(until); });
-  }
-
-  /// Same rule as HotStuffPipeline::home_of: last 4 address bytes mod the never-crashing nodes.
-  NodeId home_of(const ex::Transaction& t) const {
-    return entry_nodes_[sender_bucket(t.from) % entry_nodes_.size()];
-  }
+  /// Entry node of transaction `id` (the kernel's default rule).
+  NodeId home_of(std::uint64_t id) const { return feed_.entry_of(feed_.tx(id)); }
 
   // ---- speculation (RequestBatch) ----
 
@@ -179,7 +163,7 @@ class SpeculateOrderReplay final : public sim::Application {
     std::vector<std::uint64_t> picked;
     std::uint64_t gas = 0;
     while (!ns.pending.empty() && picked.size() < scenario_.pipeline.max_block_txs) {
-      const workload::TxArrival& t = txs_[ns.pending.front()];
+      const workload::TxArrival& t = feed_.tx(ns.pending.front());
       if (t.submit_time_s > start_s) break;
       if (gas + t.tx.gas_limit > scenario_.pipeline.block_gas_limit) break;
       gas += t.tx.gas_limit;
@@ -195,7 +179,7 @@ class SpeculateOrderReplay final : public sim::Application {
     block.beneficiary = ChainState::beneficiary_address(node);
     block.gas_limit = scenario_.pipeline.block_gas_limit;
     block.txs.reserve(picked.size());
-    for (std::uint64_t id : picked) block.txs.push_back(txs_[id].tx);
+    for (std::uint64_t id : picked) block.txs.push_back(feed_.tx(id).tx);
 
     Batch batch;
     batch.proposer = node;
@@ -231,19 +215,16 @@ class SpeculateOrderReplay final : public sim::Application {
     batch.access = std::make_shared<const ex::SpeculatedAccess>(std::move(r.access));
     batches_.push_back(std::move(batch));
 
-    sim::CpuJob job = job_of(r.schedule, r.makespan_s, exec_.threads);
-    const double speed = rt_.speed_factor(node);
-    rec_.cpu_busy(node, "speculation", busy_of(job) / speed);
-    const double makespan = job.makespan_s / speed;
-    rt_.run_execution(node, std::move(job),
-                      [this, node, round, dag_batch, makespan, n = picked.size()](double done) {
-                        speculation_time_s_.push_back(makespan);
-                        if (rec_.traced(node)) {
-                          rec_.span(node, sim::Track::kSpeculate,
-                                    fmt::format("speculate {} txs", n), done - makespan, done);
-                        }
-                        apply(node, nodes_[node].dag->on_batch_ready(done, round, dag_batch));
-                      });
+    LaneCharge what;
+    what.stage = "speculation";
+    what.track = sim::Track::kSpeculate;
+    what.label = fmt::format("speculate {} txs", picked.size());
+    what.record_job = false;
+    charge_execution(rt_, node, job_of(r.schedule, r.makespan_s, exec_.threads), what,
+                     [this, node, round, dag_batch](double done, double duration) {
+                       speculation_time_s_.push_back(duration);
+                       apply(node, nodes_[node].dag->on_batch_ready(done, round, dag_batch));
+                     });
   }
 
   // ---- ordering and replay ----
@@ -268,7 +249,7 @@ class SpeculateOrderReplay final : public sim::Application {
       a.batch_ids.push_back(v.header.batch.batch_id);
       for (std::uint64_t t : b.txs) {
         a.txs.push_back(t);
-        block.txs.push_back(txs_[t].tx);
+        block.txs.push_back(feed_.tx(t).tx);
         rec_.tx_included(t, b.certified_at_s >= 0 ? b.certified_at_s : rt_.now());
         if (tx_ordered_[t]++) tx_ordered_twice_ = true;
       }
@@ -321,7 +302,7 @@ class SpeculateOrderReplay final : public sim::Application {
     rec_.block_stage(node, ref, "ordered", now);
     for (std::size_t i = 0; i < a.txs.size(); ++i) {
       const std::uint64_t t = a.txs[i];
-      if (home_of(txs_[t].tx) == node) rec_.tx_committed(t, now, a.gas[i]);
+      if (home_of(t) == node) rec_.tx_committed(t, now, a.gas[i]);
     }
     // Ordering latency of this node's own vertices, proposal -> ordered.
     for (const auto& v : o.vertices) {
@@ -345,38 +326,41 @@ class SpeculateOrderReplay final : public sim::Application {
       }
     }
     ns.last_ordered_s = now;
-    const double speed = rt_.speed_factor(node);
-    rec_.cpu_busy(node, "replay", busy_of(a.job) / speed);
-    const double makespan = a.job.makespan_s / speed;
     // The anchor is known once this handler's consensus work ends (`now`, after the lane's CPU
     // time): the replay is queued on the execution lane then, not at the delivery's time.
-    auto replay = [this, node, k, ref, makespan, budget]() {
-      rt_.run_execution(node, anchors_[k].job, [this, node, k, ref, makespan, budget](double done) {
-        const AnchorBlock& ab = anchors_[k];
-        NodeState& s = nodes_[node];
-        s.replayed = k + 1;
-        rec_.execution_job(makespan, budget);
-        rec_.block_stage(node, ref, "replayed", done);
-        if (rec_.traced(node)) {
-          rec_.span(node, sim::Track::kReplay, fmt::format("replay {} txs", ab.txs.size()),
-                    done - makespan, done);
-        }
-        if (node == reference_node_) replay_time_s_.push_back(makespan);
-        for (std::uint64_t t : ab.txs) {
-          if (home_of(txs_[t].tx) == node) rec_.tx_executed(t, done);
-        }
-        std::erase_if(s.inflight, [&](const auto& entry) {
-          return std::find(ab.batch_ids.begin(), ab.batch_ids.end(), entry.first) !=
-                 ab.batch_ids.end();
-        });
-        prune_states();
-      });
+    auto replay = [this, node, k, ref, budget]() {
+      LaneCharge what;
+      what.stage = "replay";
+      what.track = sim::Track::kReplay;
+      what.label = fmt::format("replay {} txs", anchors_[k].txs.size());
+      what.budget_s = budget;
+      charge_execution(rt_, node, anchors_[k].job, what,
+                       [this, node, k, ref](double done, double duration) {
+                         replayed(node, k, ref, done, duration);
+                       });
     };
     if (now > rt_.now()) {
       rt_.at(now, std::move(replay));
     } else {
       replay();
     }
+  }
+
+  /// Anchor `k`'s replay ended at `node`.
+  void replayed(NodeId node, std::uint64_t k, const sim::BlockRef& ref, double done,
+                double duration) {
+    const AnchorBlock& ab = anchors_[k];
+    NodeState& s = nodes_[node];
+    s.replayed = k + 1;
+    rec_.block_stage(node, ref, "replayed", done);
+    if (node == reference_node_) replay_time_s_.push_back(duration);
+    for (std::uint64_t t : ab.txs) {
+      if (home_of(t) == node) rec_.tx_executed(t, done);
+    }
+    std::erase_if(s.inflight, [&](const auto& entry) {
+      return std::find(ab.batch_ids.begin(), ab.batch_ids.end(), entry.first) != ab.batch_ids.end();
+    });
+    prune_states();
   }
 
   /// Drops post-states no live node can speculate on any more.
@@ -409,25 +393,23 @@ class SpeculateOrderReplay final : public sim::Application {
       exact += a.stats.speculated_exact;
       reexec += a.stats.re_executed;
     }
-    const double duration = scenario_.duration_s;
     const double dtxs = static_cast<double>(txs);
-    rec_.metric("blocks_committed", {{"value", ref.ordered}, {"unit", "blocks"}});
+    ChainTotals totals;
+    totals.blocks = ref.ordered;
+    totals.txs_submitted = feed_.size();
+    totals.txs_committed = txs;
+    totals.gas = gas;
+    totals.re_executions = reexec;  // re-executed serially after the replay batch
+    totals.executed_txs = txs;
+    totals.block_intervals_s = anchor_interval_s_;
+    report_chain_metrics(rec_, totals, feed_.source(), scenario_.duration_s);
     rec_.metric("anchors_committed", {{"value", ref.ordered}, {"unit", "anchors"}});
-    rec_.metric("txs_submitted", {{"value", txs_.size()}, {"unit", "tx"}});
-    report_replay_coverage(rec_, *source_);
-    rec_.metric("txs_committed", {{"value", txs}, {"unit", "tx"}});
-    rec_.metric("throughput_tx_per_s", {{"value", dtxs / duration}, {"unit", "tx/s"}});
-    rec_.metric("throughput_gas_per_s",
-                {{"value", static_cast<double>(gas) / duration}, {"unit", "gas/s"}});
     rec_.metric("dag_rounds", {{"value", ref.dag->current_round()}, {"unit", "rounds"}});
     rec_.metric("speculation_accuracy",
                 {{"value", txs ? static_cast<double>(exact) / dtxs : 1.0}, {"unit", "ratio"}});
     rec_.metric("reexecution_fraction",
                 {{"value", txs ? static_cast<double>(reexec) / dtxs : 0.0}, {"unit", "ratio"}});
-    rec_.metric("reexecutions_per_tx",
-                {{"value", txs ? static_cast<double>(reexec) / dtxs : 0.0}, {"unit", "ratio"}});
     rec_.metric("batches_speculated", {{"value", speculation_time_s_.size()}, {"unit", "count"}});
-    rec_.sample_metric("block_interval_s", anchor_interval_s_, "s");
     rec_.sample_metric("replay_batches_per_block", replay_batches_, "batches");
     rec_.sample_metric("replay_parallelism", replay_parallelism_, "tx/batch");
     rec_.sample_metric("replay_speedup_over_sequential", replay_speedup_, "ratio");
@@ -439,7 +421,7 @@ class SpeculateOrderReplay final : public sim::Application {
   const sim::Scenario& scenario_;
   sim::Runtime& rt_;
   sim::Recorder& rec_;
-  std::unique_ptr<workload::TxSource> source_;
+  WorkloadFeed feed_;
   bool leader_only_ = false;
   NodeId reference_node_ = 0;
   ex::ExecutorConfig exec_;
@@ -447,9 +429,6 @@ class SpeculateOrderReplay final : public sim::Application {
   ex::SpeculationConfig spec_;
 
   std::vector<NodeState> nodes_;
-  std::vector<NodeId> entry_nodes_;
-  std::deque<workload::TxArrival> txs_;  // by id
-  std::vector<workload::TxArrival> arrivals_;
   std::vector<std::uint8_t> tx_ordered_;                                // by id: times ordered
   std::deque<Batch> batches_;                                           // batch id - 1
   std::deque<AnchorBlock> anchors_;                                     // anchor index (0-based)
@@ -471,16 +450,6 @@ struct SpeculateOrderReplay::Effects {
   NodeId node;
   double depart;
 
-  void operator()(const cs::Cpu& e) {
-    depart = std::max(depart, charge_consensus_lane(p.rt_, p.rec_, node, e.seconds, e.label));
-  }
-  void operator()(const cs::DagSend& e) {
-    p.rt_.send(node, e.to, kDagChannel, e.msg, e.msg->size_bytes(), depart);
-  }
-  void operator()(const cs::DagBroadcast& e) {
-    p.rt_.broadcast(node, kDagChannel, e.msg, e.msg->size_bytes(), depart);
-  }
-  void operator()(const cs::SetTimer& e) { p.rt_.set_timer(node, e.at_s, e.id); }
   void operator()(const cs::RequestBatch& e) { p.on_request_batch(node, e.round, depart); }
   void operator()(const cs::Ordered& e) { p.on_ordered(node, e, depart); }
   void operator()(const cs::VertexProposed& e) {
@@ -502,8 +471,9 @@ struct SpeculateOrderReplay::Effects {
 };
 
 void SpeculateOrderReplay::apply(NodeId node, const cs::DagEffects& effects) {
-  Effects visitor{*this, node, rt_.now()};
-  for (const auto& effect : effects) std::visit(visitor, effect);
+  drive_effects(rt_, node, kDagChannel, effects, [&](const auto& e, double depart) {
+    Effects{*this, node, depart}(e);
+  });
 }
 
 }  // namespace
