@@ -8,6 +8,7 @@
 #include "sim/scenario.hpp"
 
 #include "models/common/data_dir.hpp"
+#include "models/pipelines/registry/pipeline_info.hpp"
 
 #include <algorithm>
 #include <array>
@@ -23,6 +24,7 @@
 #include <mutex>
 #include <set>
 #include <sstream>
+#include <stdexcept>
 #include <string_view>
 #include <tuple>
 #include <type_traits>
@@ -35,7 +37,8 @@ namespace pipesim::sim {
 namespace {
 
 using json = nlohmann::json;
-using Choices = std::initializer_list<std::string_view>;
+/// Allowed values of a choice key (a braced list, or a list built from a registry).
+using Choices = std::vector<std::string_view>;
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
 /// Largest integer a double holds exactly (2^53); integral floats above it are rejected.
@@ -654,9 +657,13 @@ void visit(V& v, SorConfig& c) {
 
 template <class V>
 void visit(V& v, PipelineConfig& c) {
-  v.choice(
-      "kind", c.kind,
-      {"interleaved", "async_execution", "propagation", "async_backing", "speculate_order_replay"});
+  // The pipeline registry's kinds (models/pipelines/registry/pipeline_info.hpp).
+  static const Choices kinds = [] {
+    Choices k;
+    for (const auto& p : pipelines::kPipelineInfos) k.push_back(p.name);
+    return k;
+  }();
+  v.choice("kind", c.kind, kinds);
   v.choice("executor", c.executor, {"sequential", "block_stm", "batch_occ", "optimistic"});
   v.uint("threads", c.threads, 1);
   v.boolean("lazy_beneficiary", c.lazy_beneficiary);
@@ -1456,25 +1463,31 @@ void check_cross_fields(Scenario& s, const std::string& base_dir) {
   }
   check_fault_events(s);
   check_polkadot(s);
-  // speculate_order_replay runs on the DAG BFT and only there.
-  const bool sor = s.pipeline.kind == "speculate_order_replay";
-  if (sor != (s.consensus.protocol == "dag_bft")) {
+  // Each pipeline runs on the consensus protocol its registry row names (speculate_order_replay
+  // on the DAG BFT and only there).
+  const pipelines::PipelineInfo& info = *pipelines::find_pipeline_info(s.pipeline.kind);
+  if (s.consensus.protocol != info.consensus) {
     fail("consensus.protocol",
          fmt::format("value \"{}\" does not fit pipeline.kind \"{}\", expected \"{}\"",
-                     s.consensus.protocol, s.pipeline.kind, sor ? "dag_bft" : "hotstuff"));
+                     s.consensus.protocol, s.pipeline.kind, info.consensus));
   }
-  // A pipeline-specific section set for another pipeline would be silently ignored.
-  const auto only_for = [&](bool applies, bool is_default, const char* path, const char* kind) {
-    if (!applies && !is_default) {
-      fail(path, fmt::format("is set but has no effect with pipeline.kind \"{}\", expected it "
-                             "only with pipeline.kind \"{}\" (or left out)",
-                             s.pipeline.kind, kind));
-    }
+  // A pipeline-specific section (a registry row's own_sections) set for another pipeline would
+  // be silently ignored.
+  const auto section_is_default = [&](std::string_view section) {
+    if (section == "pipeline.sor") return s.pipeline.sor == SorConfig{};
+    if (section == "consensus.dag") return s.consensus.dag == DagConsensusConfig{};
+    if (section == "polkadot") return s.polkadot == PolkadotConfig{};
+    throw std::logic_error(fmt::format("pipeline registry: unknown section {}", section));
   };
-  only_for(sor, s.pipeline.sor == SorConfig{}, "pipeline.sor", "speculate_order_replay");
-  only_for(sor, s.consensus.dag == DagConsensusConfig{}, "consensus.dag", "speculate_order_replay");
-  only_for(s.pipeline.kind == "async_backing", s.polkadot == PolkadotConfig{}, "polkadot",
-           "async_backing");
+  for (const auto& owner : pipelines::kPipelineInfos) {
+    for (std::string_view section : owner.own_sections) {
+      if (section.empty() || owner.name == s.pipeline.kind || section_is_default(section)) continue;
+      fail(std::string(section),
+           fmt::format("is set but has no effect with pipeline.kind \"{}\", expected it "
+                       "only with pipeline.kind \"{}\" (or left out)",
+                       s.pipeline.kind, owner.name));
+    }
+  }
   if (s.workload.mainnet_mode == "as_mined") {
     if (s.workload.kind != "eth_mainnet")
       fail("workload.mainnet_mode",

@@ -84,6 +84,17 @@ double metric_value(const nlohmann::json& m, const std::string& name, const char
   return 0.0;
 }
 
+int cmd_pipelines(bool as_json) {
+  if (as_json) {
+    fmt::print("{}\n", pipelines::pipelines_json().dump(2));
+    return 0;
+  }
+  for (const auto& e : pipelines::pipeline_registry()) {
+    fmt::print("{:<24} {:<9} {}\n", e.info->name, e.info->consensus, e.info->summary);
+  }
+  return 0;
+}
+
 void print_summary(const sim::Scenario& s, const nlohmann::json& summary,
                    const sim::RunStats& stats, const fs::path& dir) {
   const auto& m = summary.at("metrics");
@@ -251,6 +262,11 @@ int main(int argc, char** argv) {
   auto* validate = app.add_subcommand("validate", "Check a scenario without simulating");
   validate->add_option("scenario", file, "Scenario JSON file")->required();
   validate->add_option("--set", overrides, "Override a scenario key: key.path=value");
+  bool pipelines_as_json = false;
+  auto* list =
+      app.add_subcommand("pipelines", "List the pipeline registry (--json: for analysis/)");
+  list->add_flag("--json", pipelines_as_json,
+                 "Print the registry as JSON (analysis/pipesim_plots/pipelines.json is this)");
   app.add_subcommand("exec", "Run an executor on a generated block (see pipesim exec --help)");
   app.add_subcommand("compare", "Run a scenario under several variants, side by side (--help)");
   app.add_subcommand("sweep", "Run a scenario's sweep section, one process per point (--help)");
@@ -268,6 +284,7 @@ int main(int argc, char** argv) {
     return code == 0 ? 0 : 2;
   }
   try {
+    if (*list) return cmd_pipelines(pipelines_as_json);
     if (*run) return cmd_run(file, overrides, seed, out, quiet);
     if (*validate) return cmd_validate(file, overrides);
   } catch (const sim::ScenarioError& e) {

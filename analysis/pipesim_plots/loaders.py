@@ -453,7 +453,12 @@ def exec_csvs_in(path):
 # series are formed (e.g. an interleaved point of a kind x d_lag grid).
 _KIND_SPECIFIC = [
     (re.compile(r"^pipeline\.(d_lag|speculative_execution)$"), {"async_execution"}),
-    (re.compile(r"(^|\.)polkadot\.|backing_mode$"), {"async_backing"}),
+    (re.compile(r"backing_mode$"), {"async_backing"}),
+] + [
+    # The scenario sections only one pipeline reads (the registry's own_sections).
+    (re.compile(r"(^|\.)" + re.escape(section) + r"\."), {p["name"]})
+    for p in style.PIPELINE_REGISTRY
+    for section in p["own_sections"]
 ]
 
 

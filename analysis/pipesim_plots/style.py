@@ -10,6 +10,7 @@ creation date in PDF/PNG/SVG metadata, and each file is written to a temporary n
 (never half-written).
 """
 
+import json
 import os
 
 import matplotlib
@@ -18,32 +19,17 @@ matplotlib.use("Agg")
 import matplotlib.colors as mcolors  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 
-# pipeline.kind -> colour (Okabe-Ito).
-PIPELINE_COLOURS = {
-    "interleaved": "#0072B2",  # blue
-    "async_execution": "#D55E00",  # vermillion
-    "async_backing": "#CC79A7",  # reddish purple
-    "speculate_order_replay": "#009E73",  # bluish green
-    "propagation": "#7F7F7F",  # grey
-}
+# pipeline.kind -> colour (Okabe-Ito), legend label and marker: read from the pipeline registry
+# (models/pipelines/registry/pipeline_info.hpp), dumped by `pipesim pipelines --json` into
+# pipelines.json next to this file (the test pipelines_json_current checks it is up to date).
+PIPELINE_REGISTRY = json.load(open(os.path.join(os.path.dirname(__file__), "pipelines.json")))["pipelines"]
+PIPELINE_COLOURS = {p["name"]: p["colour"] for p in PIPELINE_REGISTRY}
 # Colours for kinds not listed above, in order of first appearance.
 _SPARE_COLOURS = ["#E69F00", "#56B4E9", "#000000", "#F0E442"]
 
-PIPELINE_LABELS = {
-    "interleaved": "Interleaved (Ethereum)",
-    "async_execution": "Async execution (Monad)",
-    "async_backing": "Async backing (Polkadot)",
-    "speculate_order_replay": "Speculate-order-replay",
-    "propagation": "Propagation",
-}
+PIPELINE_LABELS = {p["name"]: p["label"] for p in PIPELINE_REGISTRY}
 
-PIPELINE_MARKERS = {
-    "interleaved": "o",
-    "async_execution": "s",
-    "async_backing": "D",
-    "speculate_order_replay": "^",
-    "propagation": "v",
-}
+PIPELINE_MARKERS = {p["name"]: p["marker"] for p in PIPELINE_REGISTRY}
 _VARIANT_MARKERS = ["o", "s", "^", "D", "v", "P", "X", "<", ">"]
 
 # Figure widths in inches: one column / full width of a two-column paper (IEEE, ACM).
