@@ -118,7 +118,7 @@ class DagNet {
         push(Event{now + cfg_.batch_delay_s, 0, Event::kBatch, i, 0, nullptr, r->round});
       } else if (auto* o = std::get_if<Ordered>(&e)) {
         for (const OrderedVertex& v : o->vertices) {
-          logs_[i].order.push_back(v.header.ref());
+          logs_[i].order.push_back(v.header->ref());
           logs_[i].ordered_at.emplace_back(now, v.sequence);
         }
         logs_[i].commits.push_back(*o);
@@ -155,9 +155,9 @@ void check_safety(const DagNet& net, std::uint32_t n, const std::set<NodeId>& sk
     for (const Ordered& o : li.commits) {
       for (const OrderedVertex& v : o.vertices) {
         CHECK(v.sequence == expect++);
-        CHECK(seen.insert({v.header.round, v.header.source}).second);  // at most once
-        for (const VertexRef& p : v.header.parents) CHECK(seen.contains({p.round, p.source}));
-        for (const VertexRef& p : v.header.weak_parents) CHECK(seen.contains({p.round, p.source}));
+        CHECK(seen.insert({v.header->round, v.header->source}).second);  // at most once
+        for (const VertexRef& p : v.header->parents) CHECK(seen.contains({p.round, p.source}));
+        for (const VertexRef& p : v.header->weak_parents) CHECK(seen.contains({p.round, p.source}));
       }
     }
     if (skip.contains(i)) continue;
@@ -198,10 +198,11 @@ TEST_CASE("dag_bft: message sizes follow the documented encoding") {
   h.parents = {{1, 0, 11}, {1, 1, 12}, {1, 2, 13}};
   h.weak_parents = {{0, 3, 14}};
   h.digest = compute_vertex_digest(h);
+  const auto hp = std::make_shared<const VertexHeader>(h);
   CHECK(vertex_header_size_bytes(h) == 164 + 4 * 32);
-  CHECK(DagMessage{VertexMsg{h}}.size_bytes() == 1 + 164 + 128 + 5000);
+  CHECK(DagMessage{VertexMsg{hp}}.size_bytes() == 1 + 164 + 128 + 5000);
   CHECK(DagMessage{AckMsg{h.digest, 2, 1, 3}}.size_bytes() == 145);
-  CHECK(DagMessage{CertificateMsg{h, 10, {0, 1, 2, 3, 4, 5, 6}}}.size_bytes() ==
+  CHECK(DagMessage{CertificateMsg{hp, 10, {0, 1, 2, 3, 4, 5, 6}}}.size_bytes() ==
         1 + 164 + 128 + 2 + 96);
   CHECK(DagMessage{AckMsg{}}.kind() == "ack");
   VertexHeader h2 = h;
@@ -219,23 +220,25 @@ TEST_CASE("dag_bft: handler effects of round 1 (exact)") {
   e = a.on_batch_ready(0.0, 1, DagBatch{1, 10, 1});
   REQUIRE(e.size() == 4);
   CHECK(std::get<Cpu>(e[0]).seconds == doctest::Approx(20e-6));
-  const VertexHeader h = std::get<VertexProposed>(e[1]).header;
+  const VertexHeaderPtr hp = std::get<VertexProposed>(e[1]).header;
+  const VertexHeader& h = *hp;
   CHECK(h.round == 1);
   CHECK(h.parents.empty());
   CHECK(h.digest == compute_vertex_digest(h));
-  CHECK(std::get<VertexMsg>(std::get<DagBroadcast>(e[2]).msg->body).header == h);
+  // One shared header object: the broadcast carries the proposed header itself.
+  CHECK(std::get<VertexMsg>(std::get<DagBroadcast>(e[2]).msg->body).header == hp);
   CHECK(std::get<RequestBatch>(e[3]).round == 2);
 
   // Another validator acks it once (verify + sign), to the source only.
   DagBft b(cfg, 1, 4);
   b.start(0.0);
-  e = b.on_message(0.01, 0, DagMessage{VertexMsg{h}});
+  e = b.on_message(0.01, 0, DagMessage{VertexMsg{hp}});
   REQUIRE(e.size() == 2);
   CHECK(std::get<Cpu>(e[0]).seconds == doctest::Approx(70e-6));
   const auto& send = std::get<DagSend>(e[1]);
   CHECK(send.to == 0);
   CHECK(std::get<AckMsg>(send.msg->body).signer == 1);
-  e = b.on_message(0.02, 0, DagMessage{VertexMsg{h}});
+  e = b.on_message(0.02, 0, DagMessage{VertexMsg{hp}});
   REQUIRE(e.size() == 1);  // duplicate: verified, not acked again
   CHECK(std::holds_alternative<Cpu>(e[0]));
 
@@ -290,7 +293,7 @@ TEST_CASE("dag_bft: agreement, at-most-once and causal order over seeds and wave
           }
           for (Round r = 1; r + 3 * L < top; ++r) CHECK(per_round[r].size() == n);
           for (const Ordered& o : net.log(i).commits)
-            for (const OrderedVertex& v : o.vertices) weak_links += v.header.weak_parents.size();
+            for (const OrderedVertex& v : o.vertices) weak_links += v.header->weak_parents.size();
         }
       }
     }
