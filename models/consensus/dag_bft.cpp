@@ -75,27 +75,43 @@ DagEffects DagBft::start(double now) {
 }
 
 DagEffects DagBft::on_message(double now, NodeId from, const DagMessage& msg) {
-  if (!started_ || from >= n_ || from == self_) return {};
+  return on_message(now, from, std::make_shared<const DagMessage>(msg));
+}
+
+DagEffects DagBft::on_message(double now, NodeId from, const DagMessagePtr& msg) {
+  if (!started_ || from >= n_ || from == self_ || !msg) return {};
   Ctx ctx{now, {}, 0.0};
   const char* label = "consensus.message";
-  if (const auto* v = std::get_if<VertexMsg>(&msg.body)) {
+  if (const auto* v = std::get_if<VertexMsg>(&msg->body)) {
     label = "consensus.vertex";
     if (v->header) on_vertex(ctx, from, v->header);
-  } else if (const auto* a = std::get_if<AckMsg>(&msg.body)) {
+  } else if (const auto* a = std::get_if<AckMsg>(&msg->body)) {
     label = "consensus.ack";
     if (a->signer == from) on_ack(ctx, *a);
-  } else if (const auto* c = std::get_if<CertificateMsg>(&msg.body)) {
+  } else if (const auto* c = std::get_if<CertificateMsg>(&msg->body)) {
     label = "consensus.certificate";
-    if (c->header) on_certificate(ctx, *c);
+    if (c->header) on_certificate(ctx, *c, msg);
+  } else if (const auto* f = std::get_if<FetchMsg>(&msg->body)) {
+    label = "consensus.fetch";
+    on_fetch(ctx, from, *f);
   }
+  arm_fetch(ctx);
   return finish(ctx, label);
 }
 
 DagEffects DagBft::on_timer(double now, TimerId id) {
-  if (!started_ || id != timer_round_) return {};
+  if (!started_) return {};
   Ctx ctx{now, {}, 0.0};
+  if (id == kFetchTimerId) {
+    fetch_armed_ = false;
+    fetch_tick(ctx);
+    arm_fetch(ctx);
+    return finish(ctx, "consensus.fetch");
+  }
+  if (id != timer_round_) return {};
   timer_round_ = 0;
   try_propose(ctx);
+  arm_fetch(ctx);
   return finish(ctx, "consensus.timer");
 }
 
@@ -104,6 +120,7 @@ DagEffects DagBft::on_batch_ready(double now, Round round, const DagBatch& batch
   Ctx ctx{now, {}, 0.0};
   next_batch_ = batch;
   try_propose(ctx);
+  arm_fetch(ctx);
   return finish(ctx, "consensus.batch");
 }
 
@@ -128,12 +145,12 @@ void DagBft::on_vertex(Ctx& ctx, NodeId from, const VertexHeaderPtr& hp) {
   if (!s.in_dag.test(h.source) && !s.released) set_header(h.round, h.source, hp);
   const Key key{h.round, h.source};
   Waiting w{hp};
-  Key missing;
+  VertexRef missing;
   if (parents_arrived(w, missing)) {
     send_ack(ctx, h);
   } else {
     ack_waiting_.emplace(key, std::move(w));
-    blocked_on_[missing].emplace_back(true, key);
+    block_on(ctx, missing, true, key, h.source);
   }
 }
 
@@ -176,21 +193,71 @@ void DagBft::certify_own(Ctx& ctx, Round round, std::size_t candidate) {
   cert.signers.reserve(cand.ack_count);
   cand.acks.for_each([&](NodeId i) { cert.signers.push_back(i); });
   emit(ctx.out, CertificateFormed{cand.header->ref(), cand.ack_count});
-  emit(ctx.out, DagBroadcast{make_dag_message(std::move(cert))});
-  accept_certified(ctx, cand.header);
+  const DagMessagePtr msg = make_dag_message(std::move(cert));
+  emit(ctx.out, DagBroadcast{msg});
+  accept_certified(ctx, cand.header, msg);
 }
 
-void DagBft::on_certificate(Ctx& ctx, const CertificateMsg& c) {
+void DagBft::on_certificate(Ctx& ctx, const CertificateMsg& c, const DagMessagePtr& msg) {
   const VertexHeader& h = *c.header;
   if (h.round == 0 || h.source >= n_) return;
   if (slot(h.round).certified.test(h.source)) return;  // known: no re-verify
   ctx.cpu_us += config_.certificate_verify_us;
   if (c.signers.size() < quorum_) return;
   if (h.round == 1 ? !h.parents.empty() : h.parents.size() < quorum_) return;
-  accept_certified(ctx, c.header);
+  accept_certified(ctx, c.header, msg);
 }
 
-bool DagBft::parents_arrived(Waiting& w, Key& missing) const {
+void DagBft::on_fetch(Ctx& ctx, NodeId from, const FetchMsg& f) {
+  const RoundSlot* s = slot_if(f.round);
+  if (s == nullptr || f.source >= n_ || s->certificate.empty() || !s->certificate[f.source]) return;
+  const DagMessagePtr& cert = s->certificate[f.source];
+  if (std::get<CertificateMsg>(cert->body).header->digest != f.digest) return;
+  ++fetches_answered_;
+  emit(ctx.out, DagSend{from, cert});
+}
+
+void DagBft::arm_fetch(Ctx& ctx) {
+  if (fetch_armed_ || blocked_on_.empty() || config_.fetch_timeout_ms <= 0) return;
+  fetch_armed_ = true;
+  emit(ctx.out, SetTimer{kFetchTimerId, ctx.now + config_.fetch_timeout_ms * 1e-3});
+}
+
+void DagBft::fetch_tick(Ctx& ctx) {
+  // Every parent missing past its due time is requested from one peer: first the author of
+  // the header waiting on it (which had it in its DAG), then the next validators in turn.
+  const double period = config_.fetch_timeout_ms * 1e-3;
+  double next = -1.0;
+  for (auto& [key, b] : blocked_on_) {
+    if (slot(key.first).certified.test(key.second)) continue;  // held, waits on its own parents
+    if (b.next_fetch_s <= ctx.now + kTimeEpsilonS) {
+      NodeId to = static_cast<NodeId>((b.author + b.fetches) % n_);
+      if (to == self_) to = static_cast<NodeId>((to + 1) % n_);
+      ++b.fetches;
+      b.next_fetch_s = ctx.now + period;
+      ++fetches_sent_;
+      emit(ctx.out, DagSend{to, make_dag_message(FetchMsg{key.first, key.second, b.digest})});
+    }
+    next = next < 0 ? b.next_fetch_s : std::min(next, b.next_fetch_s);
+  }
+  if (next > ctx.now + kTimeEpsilonS) {
+    fetch_armed_ = true;
+    emit(ctx.out, SetTimer{kFetchTimerId, next});
+  }
+}
+
+void DagBft::block_on(Ctx& ctx, const VertexRef& missing, bool is_ack, const Key& key,
+                      NodeId author) {
+  auto [it, fresh] = blocked_on_.try_emplace({missing.round, missing.source});
+  if (fresh) {
+    it->second.digest = missing.digest;
+    it->second.author = author;
+    it->second.next_fetch_s = ctx.now + config_.fetch_timeout_ms * 1e-3;
+  }
+  it->second.waiters.emplace_back(is_ack, key);
+}
+
+bool DagBft::parents_arrived(Waiting& w, VertexRef& missing) const {
   const VertexHeader& h = *w.header;
   if (h.round > 1) {
     const RoundSlot* below = slot_if(h.round - 1);
@@ -198,14 +265,17 @@ bool DagBft::parents_arrived(Waiting& w, Key& missing) const {
                              ? (h.parents.empty() ? n_ : h.parents.front().source)
                              : h.parent_set.first_not_in(below->in_dag, n_, w.strong_word);
     if (first < n_) {
-      missing = {h.round - 1, first};
+      // parents are ascending by source
+      missing =
+          *std::lower_bound(h.parents.begin(), h.parents.end(), first,
+                            [](const VertexRef& p, NodeId source) { return p.source < source; });
       return false;
     }
   }
   while (w.weak < h.weak_parents.size()) {
     const VertexRef& p = h.weak_parents[w.weak];
     if (!in_dag(p.round, p.source)) {
-      missing = {p.round, p.source};
+      missing = p;
       return false;
     }
     ++w.weak;
@@ -213,24 +283,29 @@ bool DagBft::parents_arrived(Waiting& w, Key& missing) const {
   return true;
 }
 
-void DagBft::block_or_ready(bool is_ack, const Key& key) {
+void DagBft::block_or_ready(Ctx& ctx, bool is_ack, const Key& key) {
   Waiting& w = (is_ack ? ack_waiting_ : certified_waiting_).at(key);
-  Key missing;
+  VertexRef missing;
   if (parents_arrived(w, missing)) {
     (is_ack ? ack_ready_ : certified_ready_).insert(key);
     return;
   }
-  blocked_on_[missing].emplace_back(is_ack, key);
+  block_on(ctx, missing, is_ack, key, w.header->source);
 }
 
-void DagBft::accept_certified(Ctx& ctx, const VertexHeaderPtr& hp) {
+void DagBft::accept_certified(Ctx& ctx, const VertexHeaderPtr& hp,
+                              const DagMessagePtr& certificate) {
   const VertexHeader& h = *hp;
   RoundSlot& s = slot(h.round);
   if (s.certified.test(h.source)) return;
   s.certified.set(h.source);
+  if (certificate && !s.released) {
+    if (s.certificate.empty()) s.certificate.resize(n_);
+    s.certificate[h.source] = certificate;
+  }
   const Key key{h.round, h.source};
   certified_waiting_.emplace(key, Waiting{hp});
-  block_or_ready(false, key);
+  block_or_ready(ctx, false, key);
   // Nothing entered the DAG: every other waiting header is as blocked as before.
   if (certified_ready_.empty()) return;
   // Insert the ready certificates smallest (round, source) first; each wakes the headers blocked
@@ -244,7 +319,8 @@ void DagBft::accept_certified(Ctx& ctx, const VertexHeaderPtr& hp) {
     certified_waiting_.erase(it);
     insert_vertex(ctx, v);
     if (auto waiters = blocked_on_.extract(k)) {
-      for (const auto& [is_ack, waiter] : waiters.mapped()) block_or_ready(is_ack, waiter);
+      for (const auto& [is_ack, waiter] : waiters.mapped().waiters)
+        block_or_ready(ctx, is_ack, waiter);
     }
   }
   dag_changed(ctx);
@@ -501,6 +577,7 @@ void DagBft::collect_garbage() {
     if (s.released) continue;
     if (s.ordered_count != s.count || (config_.weak_links && s.covered_count != s.count)) continue;
     std::vector<VertexHeaderPtr>().swap(s.header);
+    std::vector<DagMessagePtr>().swap(s.certificate);
     s.released = true;
     ++rounds_collected_;
   }

@@ -89,6 +89,13 @@ struct DagBftConfig {
   double signature_verify_us = 50.0;      // per vertex / ack signature verified
   double signature_sign_us = 20.0;        // per vertex / ack signed
   double certificate_verify_us = 1000.0;  // per aggregate certificate verified
+  /// Vertex fetch: a parent missing for this long (a header waits on it) is requested from the
+  /// header's author, then from the next validators in turn, one request per period. 0: never.
+  /// pipesim's choice: 5 x the largest one-way AWS p50 latency (420.7 ms round trip / 2,
+  /// data/latency/aws), so that a certificate still in flight in a loss-free run is not asked
+  /// for; Narwhal retries its sync requests after sync_retry_delay = 5,000 ms
+  /// (MystenLabs/narwhal config Parameters default), too slow to matter in short runs.
+  double fetch_timeout_ms = 1000.0;
 };
 
 // ---- Effects ----------------------------------------------------------------------------------
@@ -153,8 +160,12 @@ class DagBft {
   /// Requests the batch of round 1. Call once before any other handler (they return nothing
   /// before start()).
   DagEffects start(double now);
-  /// A message from validator `from` (!= self).
+  /// A message from validator `from` (!= self). The pointer form keeps received certificates
+  /// shared (they answer fetch requests); the reference form copies the message once.
+  DagEffects on_message(double now, NodeId from, const DagMessagePtr& msg);
   DagEffects on_message(double now, NodeId from, const DagMessage& msg);
+  /// Timer id of the vertex-fetch tick (round timers use the round number).
+  static constexpr TimerId kFetchTimerId = ~TimerId{0};
   /// A SetTimer fired (stale timers are ignored).
   DagEffects on_timer(double now, TimerId id);
   /// The pipeline's answer to RequestBatch{round}; ignored unless it answers the outstanding
@@ -188,6 +199,9 @@ class DagBft {
   /// Rounds whose vertex headers were released by garbage collection (below the last
   /// committed anchor, every vertex ordered and covered).
   std::uint64_t rounds_collected() const { return rounds_collected_; }
+  /// Fetch requests sent / answered by this node (vertex fetch, see DagBftConfig).
+  std::uint64_t fetches_sent() const { return fetches_sent_; }
+  std::uint64_t fetches_answered() const { return fetches_answered_; }
   /// Source of the anchor of wave w (w >= 1) and its round.
   NodeId anchor_source(std::uint64_t wave) const { return dag_coin(config_.coin_seed, wave, n_); }
   Round anchor_round(std::uint64_t wave) const {
@@ -203,6 +217,8 @@ class DagBft {
     /// Per source: the DAG's (certified) vertex once in_dag, else the first vertex seen (the
     /// one acked). Shared with the messages and the other nodes; emptied by garbage collection.
     std::vector<VertexHeaderPtr> header;
+    /// Per source: the certificate accepted (answers fetch requests); emptied with `header`.
+    std::vector<DagMessagePtr> certificate;
     NodeBitmap in_dag;     // certified and every parent in the DAG
     NodeBitmap seen;       // a vertex message was received (acked or waiting to be acked)
     NodeBitmap certified;  // a certificate was accepted (in the DAG or waiting for parents)
@@ -242,11 +258,17 @@ class DagBft {
   void on_vertex(Ctx& ctx, NodeId from, const VertexHeaderPtr& h);
   void on_ack(Ctx& ctx, const AckMsg& a);
   void certify_own(Ctx& ctx, Round round, std::size_t candidate);
-  void on_certificate(Ctx& ctx, const CertificateMsg& c);
-  void accept_certified(Ctx& ctx, const VertexHeaderPtr& h);
+  void on_certificate(Ctx& ctx, const CertificateMsg& c, const DagMessagePtr& msg);
+  void on_fetch(Ctx& ctx, NodeId from, const FetchMsg& f);
+  void fetch_tick(Ctx& ctx);
+  /// Arms the fetch tick when something waits for a parent and no tick is armed.
+  void arm_fetch(Ctx& ctx);
+  void accept_certified(Ctx& ctx, const VertexHeaderPtr& h, const DagMessagePtr& certificate);
   void insert_vertex(Ctx& ctx, const VertexHeaderPtr& h);
   /// True once every parent of `w` is in the DAG; else `missing` is one absent parent.
-  bool parents_arrived(Waiting& w, Key& missing) const;
+  bool parents_arrived(Waiting& w, VertexRef& missing) const;
+  /// Files waiter `key` (is_ack: in ack_waiting_) under its missing parent.
+  void block_on(Ctx& ctx, const VertexRef& missing, bool is_ack, const Key& key, NodeId author);
   void dag_changed(Ctx& ctx);
   void try_ack_pending(Ctx& ctx);
   void send_ack(Ctx& ctx, const VertexHeader& h);
@@ -261,7 +283,7 @@ class DagBft {
   void collect_garbage();
   /// Files `key` (in certified_waiting_ or ack_waiting_) under its first missing parent, or in
   /// the matching ready set when none is missing.
-  void block_or_ready(bool is_ack, const Key& key);
+  void block_or_ready(Ctx& ctx, bool is_ack, const Key& key);
 
   DagBftConfig config_;
   NodeId self_;
@@ -282,9 +304,19 @@ class DagBft {
 
   std::map<Key, Waiting> certified_waiting_;  // certified, some parent not in the DAG yet
   std::map<Key, Waiting> ack_waiting_;        // headers to ack once their parents arrive
-  /// Waiting headers indexed by one parent they wait for: parent -> [(is_ack, header key)]. A
-  /// vertex entering the DAG wakes only its own waiters.
-  std::map<Key, std::vector<std::pair<bool, Key>>> blocked_on_;
+  /// Waiting headers indexed by one parent they wait for. A vertex entering the DAG wakes only
+  /// its own waiters; a parent missing for fetch_timeout_ms is requested (fetch_tick).
+  struct Blocked {
+    std::vector<std::pair<bool, Key>> waiters;  // (is_ack, header key)
+    VertexDigest digest = 0;                    // of the missing parent
+    NodeId author = 0;                          // of the first waiter: has the parent
+    double next_fetch_s = 0.0;
+    std::uint32_t fetches = 0;
+  };
+  std::map<Key, Blocked> blocked_on_;
+  bool fetch_armed_ = false;
+  std::uint64_t fetches_sent_ = 0;
+  std::uint64_t fetches_answered_ = 0;
   std::set<Key> certified_ready_;  // certified_waiting_ entries whose parents all arrived
   std::set<Key> ack_ready_;        // ack_waiting_ entries whose parents all arrived
 

@@ -59,6 +59,7 @@ std::size_t DagMessage::size_bytes() const {
       return kTagBytes + vertex_header_size_bytes(*m.header) + m.header->batch.size_bytes;
     }
     std::size_t operator()(const AckMsg&) const { return kAckBytes; }
+    std::size_t operator()(const FetchMsg&) const { return kFetchBytes; }
     std::size_t operator()(const CertificateMsg& m) const {
       return kTagBytes + vertex_header_size_bytes(*m.header) + bitmap_bytes(m.validators) +
              kSignatureBytes;
@@ -73,11 +74,14 @@ std::string_view DagMessage::kind() const {
       return "vertex";
     case 1:
       return "ack";
-    default:
+    case 2:
       return "certificate";
+    default:
+      return "fetch";
   }
 }
 
 static_assert(kTagBytes + kHashBytes + kU64Bytes + 2 * kNodeIdBytes + kSignatureBytes == kAckBytes);
+static_assert(kTagBytes + kU64Bytes + kNodeIdBytes + kHashBytes == kFetchBytes);
 
 }  // namespace pipesim::consensus

@@ -20,6 +20,8 @@
 //     Narwhal ships batches through workers, we fold them into the vertex message);
 //   - AckMsg (a signed vote on a header, Narwhal's "vote"): tag 1 + digest 32 + round 8
 //     + source 4 + signer 4 + signature 96 = 145 bytes;
+//   - FetchMsg (request for a missing certificate): tag 1 + round 8 + source 4 + digest 32
+//     = 45 bytes; the answer is the CertificateMsg below, unicast;
 //   - CertificateMsg: tag 1 + header (without batch) + signer bitmap + aggregate signature 96.
 //     The certificate carries the header so a node that missed the vertex can still extend the
 //     DAG with it (Narwhal certificates carry the header too).
@@ -161,12 +163,21 @@ struct CertificateMsg {
   std::vector<NodeId> signers;   // ascending, distinct
 };
 
+/// Vertex fetch (issue 16): `requester` misses the certified vertex (round, source, digest),
+/// a parent of a header it waits on, and asks one peer for its certificate; a peer that has the
+/// vertex in its DAG answers with the CertificateMsg it holds (unicast).
+struct FetchMsg {
+  Round round = 0;
+  NodeId source = 0;
+  VertexDigest digest = 0;
+};
+
 struct DagMessage {
-  std::variant<VertexMsg, AckMsg, CertificateMsg> body;
+  std::variant<VertexMsg, AckMsg, CertificateMsg, FetchMsg> body;
 
   /// Encoded size in bytes (see the file comment).
   std::size_t size_bytes() const;
-  /// "vertex" | "ack" | "certificate".
+  /// "vertex" | "ack" | "certificate" | "fetch".
   std::string_view kind() const;
 };
 
@@ -180,5 +191,7 @@ DagMessagePtr make_dag_message(Body body) {
 /// Encoded vertex header size in bytes (without the batch payload): 164 + 32 x references.
 std::size_t vertex_header_size_bytes(const VertexHeader& header);
 inline constexpr std::size_t kAckBytes = 145;
+/// FetchMsg: tag 1 + round 8 + source 4 + digest 32.
+inline constexpr std::size_t kFetchBytes = 45;
 
 }  // namespace pipesim::consensus

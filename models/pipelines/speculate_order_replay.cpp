@@ -109,8 +109,8 @@ class SpeculateOrderReplay final : public sim::Application {
   void on_deliver(NodeId node, NodeId from, std::uint16_t channel,
                   const std::shared_ptr<const void>& payload) override {
     if (channel != kDagChannel) return;
-    const auto& msg = *static_cast<const cs::DagMessage*>(payload.get());
-    apply(node, nodes_[node].dag->on_message(rt_.now(), from, msg));
+    apply(node, nodes_[node].dag->on_message(
+                    rt_.now(), from, std::static_pointer_cast<const cs::DagMessage>(payload)));
   }
 
   void on_timer(NodeId node, std::uint64_t timer_id) override {
