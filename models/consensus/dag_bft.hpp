@@ -49,7 +49,10 @@
 // coin and the certificate aggregation are not charged.
 //
 // Faults and delivery: a crashed node neither receives nor sends; the runtime may drop
-// messages (faults.events loss/partition). With <= f crashed nodes every round still gets q
+// messages (faults.events loss/partition). A parent a waiting header needs that is still
+// missing after fetch_timeout_ms is fetched (FetchMsg to the header's author, then the next
+// validators; answered with the held certificate). A vertex whose acks or certificate were lost
+// is not re-broadcast. With <= f crashed nodes every round still gets q
 // certified vertices, so the DAG grows without timeouts; a wave whose anchor's source crashed
 // is not committed directly but ordered through the next committed anchor (no single leader on
 // the critical path). Equivocation (set_equivocating): honest nodes ack only the first vertex
