@@ -42,13 +42,18 @@ DagBft::DagBft(const DagBftConfig& config, NodeId self, std::uint32_t n)
   if (config.wave_length_rounds == 2) support_ = max_faulty(n) + 1;
 }
 
-Round DagBft::highest_dag_round() const {
-  return round_count_.empty() ? 0 : round_count_.rbegin()->first;
+DagBft::RoundSlot& DagBft::slot(Round round) {
+  while (rounds_.size() <= round) {
+    RoundSlot& s = rounds_.emplace_back();
+    s.in_dag = s.seen = s.certified = s.covered = s.ordered = s.reach = NodeBitmap(n_);
+  }
+  return rounds_[round];
 }
 
-const DagBft::DagVertex* DagBft::find(Round round, NodeId source) const {
-  auto it = dag_.find({round, source});
-  return it == dag_.end() ? nullptr : &it->second;
+void DagBft::set_header(Round round, NodeId source, const VertexHeaderPtr& h) {
+  RoundSlot& s = slot(round);
+  if (s.header.empty()) s.header.resize(n_);
+  s.header[source] = h;
 }
 
 DagEffects DagBft::finish(Ctx& ctx, const char* label) const {
@@ -70,27 +75,43 @@ DagEffects DagBft::start(double now) {
 }
 
 DagEffects DagBft::on_message(double now, NodeId from, const DagMessage& msg) {
-  if (!started_ || from >= n_ || from == self_) return {};
+  return on_message(now, from, std::make_shared<const DagMessage>(msg));
+}
+
+DagEffects DagBft::on_message(double now, NodeId from, const DagMessagePtr& msg) {
+  if (!started_ || from >= n_ || from == self_ || !msg) return {};
   Ctx ctx{now, {}, 0.0};
   const char* label = "consensus.message";
-  if (const auto* v = std::get_if<VertexMsg>(&msg.body)) {
+  if (const auto* v = std::get_if<VertexMsg>(&msg->body)) {
     label = "consensus.vertex";
-    on_vertex(ctx, from, v->header);
-  } else if (const auto* a = std::get_if<AckMsg>(&msg.body)) {
+    if (v->header) on_vertex(ctx, from, v->header);
+  } else if (const auto* a = std::get_if<AckMsg>(&msg->body)) {
     label = "consensus.ack";
     if (a->signer == from) on_ack(ctx, *a);
-  } else if (const auto* c = std::get_if<CertificateMsg>(&msg.body)) {
+  } else if (const auto* c = std::get_if<CertificateMsg>(&msg->body)) {
     label = "consensus.certificate";
-    on_certificate(ctx, *c);
+    if (c->header) on_certificate(ctx, *c, msg);
+  } else if (const auto* f = std::get_if<FetchMsg>(&msg->body)) {
+    label = "consensus.fetch";
+    on_fetch(ctx, from, *f);
   }
+  arm_fetch(ctx);
   return finish(ctx, label);
 }
 
 DagEffects DagBft::on_timer(double now, TimerId id) {
-  if (!started_ || id != timer_round_) return {};
+  if (!started_) return {};
   Ctx ctx{now, {}, 0.0};
+  if (id == kFetchTimerId) {
+    fetch_armed_ = false;
+    fetch_tick(ctx);
+    arm_fetch(ctx);
+    return finish(ctx, "consensus.fetch");
+  }
+  if (id != timer_round_) return {};
   timer_round_ = 0;
   try_propose(ctx);
+  arm_fetch(ctx);
   return finish(ctx, "consensus.timer");
 }
 
@@ -99,32 +120,41 @@ DagEffects DagBft::on_batch_ready(double now, Round round, const DagBatch& batch
   Ctx ctx{now, {}, 0.0};
   next_batch_ = batch;
   try_propose(ctx);
+  arm_fetch(ctx);
   return finish(ctx, "consensus.batch");
 }
 
 // ---------------------------------------------------------------------------------------------
 // Reliable broadcast
 
-void DagBft::on_vertex(Ctx& ctx, NodeId from, const VertexHeader& h) {
+void DagBft::on_vertex(Ctx& ctx, NodeId from, const VertexHeaderPtr& hp) {
   ctx.cpu_us += config_.signature_verify_us;
-  // Structural checks (a crash-fault run never produces malformed vertices; a runtime bug
-  // would, so ignore rather than corrupt the DAG).
-  if (h.source != from || h.round == 0 || h.digest != compute_vertex_digest(h)) return;
+  const VertexHeader& h = *hp;
+  // Structural checks, O(1): headers are sealed by their author (seal_vertex: digest, parent
+  // set), so the digest is not recomputed per receiver (issue 16).
+  if (h.source != from || h.round == 0) return;
   if (h.round == 1 ? !h.parents.empty() : h.parents.size() < quorum_) return;
-  for (const VertexRef& p : h.parents)
-    if (p.round + 1 != h.round) return;
+  RoundSlot& s = slot(h.round);
+  if (s.seen.test(h.source)) {  // one ack per (round, source)
+    const VertexHeaderPtr* first =
+        s.header.empty() ? nullptr : &s.header[h.source];  // released: no evidence kept
+    if (first != nullptr && *first && (*first)->digest != h.digest) ++equivocations_detected_;
+    return;
+  }
+  s.seen.set(h.source);
+  if (!s.in_dag.test(h.source) && !s.released) set_header(h.round, h.source, hp);
   const Key key{h.round, h.source};
-  if (acked_.contains(key) || ack_waiting_.contains(key)) return;  // one ack per (round, source)
-  if (parents_in_dag(h)) {
+  Waiting w{hp};
+  VertexRef missing;
+  if (parents_arrived(w, missing)) {
     send_ack(ctx, h);
   } else {
-    ack_waiting_.emplace(key, Waiting{h, 0});
-    block_or_ready(true, key);
+    ack_waiting_.emplace(key, std::move(w));
+    block_on(ctx, missing, true, key, h.source);
   }
 }
 
 void DagBft::send_ack(Ctx& ctx, const VertexHeader& h) {
-  acked_.insert({h.round, h.source});
   ctx.cpu_us += config_.signature_sign_us;
   emit(ctx.out, DagSend{h.source, make_dag_message(AckMsg{h.digest, h.round, h.source, self_})});
 }
@@ -133,7 +163,7 @@ void DagBft::try_ack_pending(Ctx& ctx) {
   // Ascending (round, source) order, as the acks were always sent.
   for (const Key& key : ack_ready_) {
     auto it = ack_waiting_.find(key);
-    send_ack(ctx, it->second.header);
+    send_ack(ctx, *it->second.header);
     ack_waiting_.erase(it);
   }
   ack_ready_.clear();
@@ -142,76 +172,140 @@ void DagBft::try_ack_pending(Ctx& ctx) {
 void DagBft::on_ack(Ctx& ctx, const AckMsg& a) {
   ctx.cpu_us += config_.signature_verify_us;
   auto it = own_pending_.find(a.round);
-  if (a.source != self_ || it == own_pending_.end() || a.digest != it->second.header.digest ||
-      a.signer >= n_)
+  if (a.source != self_ || it == own_pending_.end() || a.signer >= n_) return;
+  for (std::size_t c = 0; c < it->second.size(); ++c) {
+    Candidate& cand = it->second[c];
+    if (cand.header->digest != a.digest) continue;
+    if (cand.acks.test(a.signer)) return;
+    cand.acks.set(a.signer);
+    if (++cand.ack_count >= quorum_) certify_own(ctx, a.round, c);
     return;
-  std::vector<NodeId>& acks = it->second.acks;
-  if (std::find(acks.begin(), acks.end(), a.signer) != acks.end()) return;
-  acks.push_back(a.signer);
-  if (acks.size() >= quorum_) certify_own(ctx, a.round);
+  }
 }
 
-void DagBft::certify_own(Ctx& ctx, Round round) {
+void DagBft::certify_own(Ctx& ctx, Round round, std::size_t candidate) {
   auto it = own_pending_.find(round);
-  CertificateMsg cert;
-  cert.header = std::move(it->second.header);
-  cert.validators = n_;
-  cert.signers = std::move(it->second.acks);
-  std::sort(cert.signers.begin(), cert.signers.end());
+  Candidate cand = std::move(it->second[candidate]);
   own_pending_.erase(it);
-  emit(ctx.out,
-       CertificateFormed{cert.header.ref(), static_cast<std::uint32_t>(cert.signers.size())});
-  VertexHeader h = cert.header;
-  emit(ctx.out, DagBroadcast{make_dag_message(std::move(cert))});
-  accept_certified(ctx, h);
+  CertificateMsg cert;
+  cert.header = cand.header;
+  cert.validators = n_;
+  cert.signers.reserve(cand.ack_count);
+  cand.acks.for_each([&](NodeId i) { cert.signers.push_back(i); });
+  emit(ctx.out, CertificateFormed{cand.header->ref(), cand.ack_count});
+  const DagMessagePtr msg = make_dag_message(std::move(cert));
+  emit(ctx.out, DagBroadcast{msg});
+  accept_certified(ctx, cand.header, msg);
 }
 
-void DagBft::on_certificate(Ctx& ctx, const CertificateMsg& c) {
-  const VertexHeader& h = c.header;
-  const Key key{h.round, h.source};
-  if (dag_.contains(key) || certified_waiting_.contains(key)) return;  // known: no re-verify
+void DagBft::on_certificate(Ctx& ctx, const CertificateMsg& c, const DagMessagePtr& msg) {
+  const VertexHeader& h = *c.header;
+  if (h.round == 0 || h.source >= n_) return;
+  if (slot(h.round).certified.test(h.source)) return;  // known: no re-verify
   ctx.cpu_us += config_.certificate_verify_us;
-  if (h.round == 0 || h.digest != compute_vertex_digest(h) || c.signers.size() < quorum_) return;
-  accept_certified(ctx, h);
+  if (c.signers.size() < quorum_) return;
+  if (h.round == 1 ? !h.parents.empty() : h.parents.size() < quorum_) return;
+  accept_certified(ctx, c.header, msg);
 }
 
-bool DagBft::parents_arrived(Waiting& w) const {
-  const auto& strong = w.header.parents;
-  const auto& weak = w.header.weak_parents;
-  const std::size_t total = strong.size() + weak.size();
-  while (w.present < total) {
-    const VertexRef& p =
-        w.present < strong.size() ? strong[w.present] : weak[w.present - strong.size()];
-    if (!in_dag(p.round, p.source)) return false;
-    ++w.present;
+void DagBft::on_fetch(Ctx& ctx, NodeId from, const FetchMsg& f) {
+  const RoundSlot* s = slot_if(f.round);
+  if (s == nullptr || f.source >= n_ || s->certificate.empty() || !s->certificate[f.source]) return;
+  const DagMessagePtr& cert = s->certificate[f.source];
+  if (std::get<CertificateMsg>(cert->body).header->digest != f.digest) return;
+  ++fetches_answered_;
+  emit(ctx.out, DagSend{from, cert});
+}
+
+void DagBft::arm_fetch(Ctx& ctx) {
+  if (fetch_armed_ || blocked_on_.empty() || config_.fetch_timeout_ms <= 0) return;
+  fetch_armed_ = true;
+  emit(ctx.out, SetTimer{kFetchTimerId, ctx.now + config_.fetch_timeout_ms * 1e-3});
+}
+
+void DagBft::fetch_tick(Ctx& ctx) {
+  // Every parent missing past its due time is requested from one peer: first the author of
+  // the header waiting on it (which had it in its DAG), then the next validators in turn.
+  const double period = config_.fetch_timeout_ms * 1e-3;
+  double next = -1.0;
+  for (auto& [key, b] : blocked_on_) {
+    if (slot(key.first).certified.test(key.second)) continue;  // held, waits on its own parents
+    if (b.next_fetch_s <= ctx.now + kTimeEpsilonS) {
+      NodeId to = static_cast<NodeId>((b.author + b.fetches) % n_);
+      if (to == self_) to = static_cast<NodeId>((to + 1) % n_);
+      ++b.fetches;
+      b.next_fetch_s = ctx.now + period;
+      ++fetches_sent_;
+      emit(ctx.out, DagSend{to, make_dag_message(FetchMsg{key.first, key.second, b.digest})});
+    }
+    next = next < 0 ? b.next_fetch_s : std::min(next, b.next_fetch_s);
+  }
+  if (next > ctx.now + kTimeEpsilonS) {
+    fetch_armed_ = true;
+    emit(ctx.out, SetTimer{kFetchTimerId, next});
+  }
+}
+
+void DagBft::block_on(Ctx& ctx, const VertexRef& missing, bool is_ack, const Key& key,
+                      NodeId author) {
+  auto [it, fresh] = blocked_on_.try_emplace({missing.round, missing.source});
+  if (fresh) {
+    it->second.digest = missing.digest;
+    it->second.author = author;
+    it->second.next_fetch_s = ctx.now + config_.fetch_timeout_ms * 1e-3;
+  }
+  it->second.waiters.emplace_back(is_ack, key);
+}
+
+bool DagBft::parents_arrived(Waiting& w, VertexRef& missing) const {
+  const VertexHeader& h = *w.header;
+  if (h.round > 1) {
+    const RoundSlot* below = slot_if(h.round - 1);
+    const NodeId first = below == nullptr
+                             ? (h.parents.empty() ? n_ : h.parents.front().source)
+                             : h.parent_set.first_not_in(below->in_dag, n_, w.strong_word);
+    if (first < n_) {
+      // parents are ascending by source
+      missing =
+          *std::lower_bound(h.parents.begin(), h.parents.end(), first,
+                            [](const VertexRef& p, NodeId source) { return p.source < source; });
+      return false;
+    }
+  }
+  while (w.weak < h.weak_parents.size()) {
+    const VertexRef& p = h.weak_parents[w.weak];
+    if (!in_dag(p.round, p.source)) {
+      missing = p;
+      return false;
+    }
+    ++w.weak;
   }
   return true;
 }
 
-bool DagBft::parents_in_dag(const VertexHeader& h) const {
-  for (const VertexRef& p : h.parents)
-    if (!in_dag(p.round, p.source)) return false;
-  for (const VertexRef& p : h.weak_parents)
-    if (!in_dag(p.round, p.source)) return false;
-  return true;
-}
-
-void DagBft::block_or_ready(bool is_ack, const Key& key) {
+void DagBft::block_or_ready(Ctx& ctx, bool is_ack, const Key& key) {
   Waiting& w = (is_ack ? ack_waiting_ : certified_waiting_).at(key);
-  if (parents_arrived(w)) {
+  VertexRef missing;
+  if (parents_arrived(w, missing)) {
     (is_ack ? ack_ready_ : certified_ready_).insert(key);
     return;
   }
-  const std::size_t strong = w.header.parents.size();
-  const VertexRef& p =
-      w.present < strong ? w.header.parents[w.present] : w.header.weak_parents[w.present - strong];
-  blocked_on_[{p.round, p.source}].emplace_back(is_ack, key);
+  block_on(ctx, missing, is_ack, key, w.header->source);
 }
 
-void DagBft::accept_certified(Ctx& ctx, const VertexHeader& h) {
+void DagBft::accept_certified(Ctx& ctx, const VertexHeaderPtr& hp,
+                              const DagMessagePtr& certificate) {
+  const VertexHeader& h = *hp;
+  RoundSlot& s = slot(h.round);
+  if (s.certified.test(h.source)) return;
+  s.certified.set(h.source);
+  if (certificate && !s.released) {
+    if (s.certificate.empty()) s.certificate.resize(n_);
+    s.certificate[h.source] = certificate;
+  }
   const Key key{h.round, h.source};
-  if (dag_.contains(key) || !certified_waiting_.emplace(key, Waiting{h, 0}).second) return;
-  block_or_ready(false, key);
+  certified_waiting_.emplace(key, Waiting{hp});
+  block_or_ready(ctx, false, key);
   // Nothing entered the DAG: every other waiting header is as blocked as before.
   if (certified_ready_.empty()) return;
   // Insert the ready certificates smallest (round, source) first; each wakes the headers blocked
@@ -221,21 +315,45 @@ void DagBft::accept_certified(Ctx& ctx, const VertexHeader& h) {
     const Key k = *certified_ready_.begin();
     certified_ready_.erase(certified_ready_.begin());
     auto it = certified_waiting_.find(k);
-    DagVertex v;
-    v.header = std::move(it->second.header);
+    const VertexHeaderPtr v = std::move(it->second.header);
     certified_waiting_.erase(it);
-    ++round_count_[k.first];
-    uncovered_.insert(k);
-    emit(ctx.out, VertexAdded{v.header.ref()});
-    dag_.emplace(k, std::move(v));
-    if (present_.size() <= k.first) present_.resize(k.first + 1);
-    if (present_[k.first].empty()) present_[k.first].assign(n_, 0);
-    present_[k.first][k.second] = 1;
+    insert_vertex(ctx, v);
     if (auto waiters = blocked_on_.extract(k)) {
-      for (const auto& [is_ack, waiter] : waiters.mapped()) block_or_ready(is_ack, waiter);
+      for (const auto& [is_ack, waiter] : waiters.mapped().waiters)
+        block_or_ready(ctx, is_ack, waiter);
     }
   }
   dag_changed(ctx);
+}
+
+void DagBft::insert_vertex(Ctx& ctx, const VertexHeaderPtr& hp) {
+  const Round r = hp->round;
+  const NodeId src = hp->source;
+  RoundSlot& s = slot(r);
+  s.in_dag.set(src);
+  set_header(r, src, hp);
+  if (s.released) {  // a late vertex in a collected round: keep it until it is done with
+    s.released = false;
+    gc_low_ = std::min(gc_low_, r);
+  }
+  ++dag_size_;
+  ++s.count;
+  if (s.count >= quorum_) quorum_round_ = std::max(quorum_round_, r);
+  highest_round_ = std::max(highest_round_, r);
+  uncovered_low_ = std::min(uncovered_low_, r);
+  // Commit support, incrementally: strong path to the anchor of the round's wave.
+  const std::uint64_t wave = (r - 1) / config_.wave_length_rounds + 1;
+  if (wave > last_committed_wave_) {
+    const Round ar = anchor_round(wave);
+    const bool reaches =
+        r == ar ? src == anchor_source(wave)
+                : rounds_[r - 1].reach_count > 0 && hp->parent_set.intersects(rounds_[r - 1].reach);
+    if (reaches) {
+      s.reach.set(src);
+      ++s.reach_count;
+    }
+  }
+  emit(ctx.out, VertexAdded{hp->ref()});
 }
 
 void DagBft::dag_changed(Ctx& ctx) {
@@ -252,12 +370,7 @@ void DagBft::try_propose(Ctx& ctx) {
   Round target = proposed_round_ + 1;
   if (target > 1) {
     // Highest round with a quorum of vertices in the DAG; propose the round after it.
-    Round best = 0;
-    for (auto it = round_count_.rbegin(); it != round_count_.rend(); ++it)
-      if (it->second >= quorum_) {
-        best = it->first;
-        break;
-      }
+    const Round best = quorum_round_;
     if (best + 1 < target) return;
     target = best + 1;
   }
@@ -272,17 +385,29 @@ void DagBft::try_propose(Ctx& ctx) {
   propose(ctx, target);
 }
 
-void DagBft::cover_from(const VertexRef& ref) {
-  std::vector<Key> stack{{ref.round, ref.source}};
-  while (!stack.empty()) {
-    const Key k = stack.back();
-    stack.pop_back();
-    auto it = dag_.find(k);
-    if (it == dag_.end() || it->second.covered) continue;
-    it->second.covered = true;
-    uncovered_.erase(k);
-    for (const VertexRef& p : it->second.header.parents) stack.push_back({p.round, p.source});
-    for (const VertexRef& p : it->second.header.weak_parents) stack.push_back({p.round, p.source});
+void DagBft::cover(std::map<Round, NodeBitmap> todo) {
+  // Highest round first: a vertex's parents are in lower rounds, so each round is complete
+  // when it is reached. The covered set stays closed under ancestors.
+  while (!todo.empty()) {
+    auto top = std::prev(todo.end());
+    const Round r = top->first;
+    const NodeBitmap bits = std::move(top->second);
+    todo.erase(top);
+    RoundSlot& s = rounds_[r];
+    bits.for_each([&](NodeId src) {
+      if (!s.in_dag.test(src) || s.covered.test(src)) return;
+      // A collected header (weak links off: collected once ordered) is not walked again.
+      if (s.header.empty() || !s.header[src]) return;
+      s.covered.set(src);
+      ++s.covered_count;
+      const VertexHeader& h = *s.header[src];
+      if (r > 1) {
+        auto [it, fresh] = todo.try_emplace(r - 1, n_);
+        it->second.merge(h.parent_set);
+      }
+      for (const VertexRef& p : h.weak_parents)
+        todo.try_emplace(p.round, n_).first->second.set(p.source);
+    });
   }
 }
 
@@ -292,91 +417,94 @@ void DagBft::propose(Ctx& ctx, Round round) {
   h.source = self_;
   h.batch = *next_batch_;
   if (round > 1) {
-    for (auto it = dag_.lower_bound({round - 1, 0});
-         it != dag_.end() && it->first.first == round - 1; ++it)
-      h.parents.push_back(it->second.header.ref());
-    for (const VertexRef& p : h.parents) cover_from(p);
+    const RoundSlot& below = slot(round - 1);
+    below.in_dag.for_each([&](NodeId src) { h.parents.push_back(below.header[src]->ref()); });
+    cover({{round - 1, below.in_dag}});
     if (config_.weak_links) {
-      for (const Key& key : uncovered_) {
-        if (key.first + 1 >= round) break;
-        h.weak_parents.push_back(dag_.at(key).header.ref());
+      while (uncovered_low_ + 1 < round && uncovered_low_ < rounds_.size() &&
+             rounds_[uncovered_low_].count == rounds_[uncovered_low_].covered_count)
+        ++uncovered_low_;
+      std::map<Round, NodeBitmap> weak;
+      for (Round r = uncovered_low_; r + 1 < round && r < rounds_.size(); ++r) {
+        const RoundSlot& s = rounds_[r];
+        if (s.count == s.covered_count) continue;
+        s.in_dag.for_each([&](NodeId src) {
+          if (s.covered.test(src)) return;
+          h.weak_parents.push_back(s.header[src]->ref());
+          weak.try_emplace(r, n_).first->second.set(src);
+        });
       }
-      for (const VertexRef& p : h.weak_parents) cover_from(p);
+      if (!weak.empty()) cover(std::move(weak));
     }
   }
-  h.digest = compute_vertex_digest(h);
+  const bool equivocate = equivocating_ && n_ > 2;
+  VertexHeaderPtr twin;
+  if (equivocate) {
+    // The conflicting twin: same parents, an empty batch (one byte when the real batch is
+    // empty too, so that the digests differ).
+    VertexHeader t = h;
+    t.batch = DagBatch{};
+    if (t.batch == h.batch) t.batch.size_bytes = 1;
+    twin = seal_vertex(std::move(t), n_);
+  }
+  const VertexHeaderPtr hp = seal_vertex(std::move(h), n_);
   next_batch_.reset();
   proposed_round_ = round;
   last_proposal_s = ctx.now;
-  own_pending_[round] = OwnPending{h, {self_}};  // the source's own signature counts
-  acked_.insert({round, self_});
-  ctx.cpu_us += config_.signature_sign_us;
-  emit(ctx.out, VertexProposed{h});
-  emit(ctx.out, DagBroadcast{make_dag_message(VertexMsg{h})});
+  std::vector<Candidate>& cands = own_pending_[round];
+  cands.clear();
+  for (const VertexHeaderPtr& c : {hp, twin}) {
+    if (!c) continue;
+    Candidate cand{c, NodeBitmap(n_), 1};
+    cand.acks.set(self_);  // the source's own signature counts
+    cands.push_back(std::move(cand));
+  }
+  slot(round).seen.set(self_);
+  if (!slot(round).in_dag.test(self_)) set_header(round, self_, hp);
+  ctx.cpu_us += config_.signature_sign_us * static_cast<double>(cands.size());
+  emit(ctx.out, VertexProposed{hp});
+  if (!equivocate) {
+    emit(ctx.out, DagBroadcast{make_dag_message(VertexMsg{hp})});
+  } else {
+    const DagMessagePtr first = make_dag_message(VertexMsg{hp});
+    const DagMessagePtr second = make_dag_message(VertexMsg{twin});
+    const std::uint32_t split = n_ / 2;  // ceil((n - 1) / 2) peers get the first vertex
+    std::uint32_t peer = 0;
+    for (NodeId j = 0; j < n_; ++j) {
+      if (j == self_) continue;
+      emit(ctx.out, DagSend{j, peer++ < split ? first : second});
+    }
+  }
   batch_requested_round_ = round + 1;
   emit(ctx.out, RequestBatch{round + 1});
-  if (quorum_ <= 1) certify_own(ctx, round);  // n == 1
+  if (quorum_ <= 1) certify_own(ctx, round, 0);  // n == 1
 }
 
 // ---------------------------------------------------------------------------------------------
 // Commit and ordering
 
-std::uint32_t DagBft::support_of(const VertexHeader& anchor, Round last_round) const {
-  // Forward propagation of "has a strong path to the anchor", round by round (flags per source).
-  std::vector<char> reach(n_, 0), next(n_, 0);
-  reach[anchor.source] = 1;
-  std::uint32_t count = 1;
-  for (Round r = anchor.round + 1; r <= last_round && count > 0; ++r) {
-    std::fill(next.begin(), next.end(), 0);
-    count = 0;
-    for (auto it = dag_.lower_bound({r, 0}); it != dag_.end() && it->first.first == r; ++it) {
-      for (const VertexRef& p : it->second.header.parents)
-        if (p.source < n_ && reach[p.source]) {
-          next[it->first.second] = 1;
-          ++count;
-          break;
-        }
-    }
-    reach.swap(next);
-  }
-  return count;
-}
-
 bool DagBft::strong_path(const VertexHeader& from, const VertexHeader& to) const {
   if (from.round < to.round) return false;
-  std::set<NodeId> frontier{from.source};
+  NodeBitmap frontier(n_);
+  frontier.set(from.source);
   for (Round r = from.round; r > to.round; --r) {
-    std::set<NodeId> prev;
-    for (NodeId s : frontier) {
-      const DagVertex* v = find(r, s);
-      if (v == nullptr) continue;
-      for (const VertexRef& p : v->header.parents) prev.insert(p.source);
-    }
+    NodeBitmap prev(n_);
+    const RoundSlot& s = rounds_[r];
+    frontier.for_each([&](NodeId src) {
+      if (s.in_dag.test(src)) prev.merge(s.header[src]->parent_set);
+    });
     frontier = std::move(prev);
     if (frontier.empty()) return false;
   }
-  return frontier.contains(to.source);
+  return frontier.test(to.source);
 }
 
 void DagBft::try_commit(Ctx& ctx) {
   const std::uint64_t L = config_.wave_length_rounds;
-  const Round top = highest_dag_round();
-  for (std::uint64_t w = last_committed_wave_ + 1; w * L <= top; ++w) {
-    const DagVertex* anchor = find(anchor_round(w), anchor_source(w));
-    if (anchor == nullptr) continue;
-    // Support counts vertices of round wL: too few there, or no vertex added to the wave's
-    // rounds since the last count, and the support cannot have reached support_.
-    const auto last = round_count_.find(w * L);
-    if (last == round_count_.end() || last->second < support_) continue;
-    std::uint64_t wave_vertices = 0;
-    for (Round r = anchor_round(w); r <= w * L; ++r) {
-      const auto c = round_count_.find(r);
-      if (c != round_count_.end()) wave_vertices += c->second;
-    }
-    auto [checked, fresh] = support_checked_.try_emplace(w, wave_vertices);
-    if (!fresh && checked->second == wave_vertices) continue;
-    checked->second = wave_vertices;
-    if (support_of(anchor->header, w * L) < support_) continue;
+  for (std::uint64_t w = last_committed_wave_ + 1; w * L <= highest_round_; ++w) {
+    // Support (vertices of round wL with a strong path to the anchor) is kept up to date by
+    // insert_vertex; without the anchor it is 0.
+    if (rounds_[w * L].reach_count < support_) continue;
     commit_anchor_chain(ctx, w);
   }
 }
@@ -384,47 +512,76 @@ void DagBft::try_commit(Ctx& ctx) {
 void DagBft::commit_anchor_chain(Ctx& ctx, std::uint64_t wave) {
   // Anchors to order, newest first: the directly committed one, then every earlier anchor
   // reachable by a strong path from the last one kept.
-  std::vector<std::pair<std::uint64_t, const VertexHeader*>> chain;
-  const VertexHeader* current = &find(anchor_round(wave), anchor_source(wave))->header;
+  std::vector<std::pair<std::uint64_t, VertexHeaderPtr>> chain;
+  VertexHeaderPtr current = header_of(anchor_round(wave), anchor_source(wave));
   chain.emplace_back(wave, current);
   for (std::uint64_t w = wave - 1; w > last_committed_wave_; --w) {
-    const DagVertex* a = find(anchor_round(w), anchor_source(w));
-    if (a != nullptr && strong_path(*current, a->header)) {
-      current = &a->header;
+    const Round ar = anchor_round(w);
+    const NodeId as = anchor_source(w);
+    if (!in_dag(ar, as)) continue;
+    const VertexHeaderPtr& a = header_of(ar, as);
+    if (strong_path(*current, *a)) {
+      current = a;
       chain.emplace_back(w, current);
     }
   }
   last_committed_wave_ = wave;
   for (auto it = chain.rbegin(); it != chain.rend(); ++it)
-    order_history(ctx, it->first, *it->second, it->first == wave);
+    order_history(ctx, it->first, it->second, it->first == wave);
+  collect_garbage();
 }
 
-void DagBft::order_history(Ctx& ctx, std::uint64_t wave, const VertexHeader& anchor, bool direct) {
+void DagBft::order_history(Ctx& ctx, std::uint64_t wave, const VertexHeaderPtr& anchor,
+                           bool direct) {
+  // The anchor's causal history minus ordered vertices, walked round by round from the top
+  // (parents are in lower rounds), each vertex once.
   std::vector<Key> history;
-  std::vector<Key> stack{{anchor.round, anchor.source}};
-  std::set<Key> seen;
-  while (!stack.empty()) {
-    const Key k = stack.back();
-    stack.pop_back();
-    if (!seen.insert(k).second) continue;
-    const DagVertex* v = find(k.first, k.second);
-    if (v == nullptr || v->ordered) continue;
-    history.push_back(k);
-    for (const VertexRef& p : v->header.parents) stack.push_back({p.round, p.source});
-    for (const VertexRef& p : v->header.weak_parents) stack.push_back({p.round, p.source});
+  std::map<Round, NodeBitmap> todo;
+  todo.try_emplace(anchor->round, n_).first->second.set(anchor->source);
+  while (!todo.empty()) {
+    auto top = std::prev(todo.end());
+    const Round r = top->first;
+    const NodeBitmap bits = std::move(top->second);
+    todo.erase(top);
+    RoundSlot& s = rounds_[r];
+    bits.for_each([&](NodeId src) {
+      if (!s.in_dag.test(src) || s.ordered.test(src)) return;
+      s.ordered.set(src);
+      ++s.ordered_count;
+      history.emplace_back(r, src);
+      const VertexHeader& h = *s.header[src];
+      if (r > 1) todo.try_emplace(r - 1, n_).first->second.merge(h.parent_set);
+      for (const VertexRef& p : h.weak_parents)
+        todo.try_emplace(p.round, n_).first->second.set(p.source);
+    });
   }
   std::sort(history.begin(), history.end());
   Ordered o;
   o.wave = wave;
-  o.anchor = anchor.ref();
+  o.anchor = anchor->ref();
   o.direct = direct;
   o.vertices.reserve(history.size());
-  for (const Key& k : history) {
-    DagVertex& v = dag_.at(k);
-    v.ordered = true;
-    o.vertices.push_back(OrderedVertex{ordered_count_++, v.header});
-  }
+  for (const Key& k : history)
+    o.vertices.push_back(OrderedVertex{ordered_count_++, header_of(k.first, k.second)});
   emit(ctx.out, std::move(o));
+}
+
+void DagBft::collect_garbage() {
+  // Below the last committed anchor's round, a round whose DAG vertices are all ordered (and
+  // covered, when weak links are on) is never read again: ordering, covering and the commit
+  // rule stop at ordered/covered vertices and never go below that anchor otherwise. Its
+  // header pointers are dropped; the per-round bitmaps stay (n / 8 bytes each).
+  const Round bound = anchor_round(last_committed_wave_);
+  for (Round r = gc_low_; r < bound && r < rounds_.size(); ++r) {
+    RoundSlot& s = rounds_[r];
+    if (s.released) continue;
+    if (s.ordered_count != s.count || (config_.weak_links && s.covered_count != s.count)) continue;
+    std::vector<VertexHeaderPtr>().swap(s.header);
+    std::vector<DagMessagePtr>().swap(s.certificate);
+    s.released = true;
+    ++rounds_collected_;
+  }
+  while (gc_low_ < bound && gc_low_ < rounds_.size() && rounds_[gc_low_].released) ++gc_low_;
 }
 
 }  // namespace pipesim::consensus

@@ -48,11 +48,25 @@
 // certificate not already known (aggregate BLS verification); defaults as HotStuffConfig. The
 // coin and the certificate aggregation are not charged.
 //
-// Faults and delivery: crash faults only (a crashed node neither receives nor sends); the
-// runtime never drops messages to live nodes. With <= f crashed nodes every round still gets q
+// Faults and delivery: a crashed node neither receives nor sends; the runtime may drop
+// messages (faults.events loss/partition). A parent a waiting header needs that is still
+// missing after fetch_timeout_ms is fetched (FetchMsg to the header's author, then the next
+// validators; answered with the held certificate). A vertex whose acks or certificate were lost
+// is not re-broadcast. With <= f crashed nodes every round still gets q
 // certified vertices, so the DAG grows without timeouts; a wave whose anchor's source crashed
 // is not committed directly but ordered through the next committed anchor (no single leader on
-// the critical path). No garbage collection: the DAG is kept whole (memory ~ rounds x n).
+// the critical path). Equivocation (set_equivocating): honest nodes ack only the first vertex
+// they see per (round, source) and deliver only certified vertices, so two vertices of one
+// (round, source) are never both delivered.
+//
+// Cost (issue 16): headers are sealed once by their author and shared (VertexHeaderPtr), never
+// copied or re-hashed per receiver; each node keeps flat per-round slots indexed by source with
+// bitmaps (in DAG, covered, ordered, strong path to the wave's anchor), so a received vertex
+// costs O(n / 64) word operations (parent check, commit support kept incrementally), ordering
+// and covering walk the DAG round by round with bitmap unions, and the simulation's work per
+// round is O(n^2) messages plus O(n^3 / 64) word operations. Garbage collection: below the
+// round of the last committed anchor, a round whose vertices are all ordered and covered drops
+// its header pointers (its bitmaps, n / 8 bytes each, stay).
 #pragma once
 
 #include <cstdint>
@@ -78,6 +92,13 @@ struct DagBftConfig {
   double signature_verify_us = 50.0;      // per vertex / ack signature verified
   double signature_sign_us = 20.0;        // per vertex / ack signed
   double certificate_verify_us = 1000.0;  // per aggregate certificate verified
+  /// Vertex fetch: a parent missing for this long (a header waits on it) is requested from the
+  /// header's author, then from the next validators in turn, one request per period. 0: never.
+  /// pipesim's choice: 5 x the largest one-way AWS p50 latency (420.7 ms round trip / 2,
+  /// data/latency/aws), so that a certificate still in flight in a loss-free run is not asked
+  /// for; Narwhal retries its sync requests after sync_retry_delay = 5,000 ms
+  /// (MystenLabs/narwhal config Parameters default), too slow to matter in short runs.
+  double fetch_timeout_ms = 1000.0;
 };
 
 // ---- Effects ----------------------------------------------------------------------------------
@@ -100,7 +121,7 @@ struct RequestBatch {
 /// One ordered vertex: its header and its position in this node's total order (0, 1, ...).
 struct OrderedVertex {
   std::uint64_t sequence = 0;
-  VertexHeader header;
+  VertexHeaderPtr header;  // non-null, shared
 };
 /// The causal history of one committed anchor, in total order (round, then source). Each vertex
 /// is reported exactly once per node; consecutive Ordered effects continue the sequence.
@@ -114,7 +135,7 @@ struct Ordered {
 // Observability effects.
 /// This node broadcast its vertex.
 struct VertexProposed {
-  VertexHeader header;
+  VertexHeaderPtr header;  // non-null, shared
 };
 /// A vertex entered this node's DAG (certified and all parents present).
 struct VertexAdded {
@@ -142,13 +163,27 @@ class DagBft {
   /// Requests the batch of round 1. Call once before any other handler (they return nothing
   /// before start()).
   DagEffects start(double now);
-  /// A message from validator `from` (!= self).
+  /// A message from validator `from` (!= self). The pointer form keeps received certificates
+  /// shared (they answer fetch requests); the reference form copies the message once.
+  DagEffects on_message(double now, NodeId from, const DagMessagePtr& msg);
   DagEffects on_message(double now, NodeId from, const DagMessage& msg);
+  /// Timer id of the vertex-fetch tick (round timers use the round number).
+  static constexpr TimerId kFetchTimerId = ~TimerId{0};
   /// A SetTimer fired (stale timers are ignored).
   DagEffects on_timer(double now, TimerId id);
   /// The pipeline's answer to RequestBatch{round}; ignored unless it answers the outstanding
   /// request.
   DagEffects on_batch_ready(double now, Round round, const DagBatch& batch);
+
+  /// Fault hook (issue 15, Byzantine behaviour "dag_equivocate"): while set, this node
+  /// equivocates in every round it proposes: it seals two different vertices for the round (its
+  /// real batch, and an empty batch) and sends the first to the first ceil((n-1)/2) of its peers
+  /// (ascending index, self excluded) and the second to the others, instead of one broadcast.
+  /// It forms a certificate only from acks on one digest, as an honest node, so at most one of
+  /// the two is certified (quorum intersection) and honest nodes deliver only that one; with an
+  /// even split neither reaches 2f + 1 acks and the round has no vertex of this node.
+  void set_equivocating(bool on) { equivocating_ = on; }
+  bool equivocating() const { return equivocating_; }
 
   // Introspection (tests, metrics).
   NodeId self() const { return self_; }
@@ -156,10 +191,20 @@ class DagBft {
   /// Round of this node's last proposed vertex (0 before the first).
   Round current_round() const { return proposed_round_; }
   /// Highest round with >= 1 vertex in the local DAG.
-  Round highest_dag_round() const;
-  std::size_t dag_size() const { return dag_.size(); }
+  Round highest_dag_round() const { return highest_round_; }
+  /// Vertices in the local DAG (garbage-collected headers included).
+  std::size_t dag_size() const { return dag_size_; }
   std::uint64_t last_committed_wave() const { return last_committed_wave_; }
   std::uint64_t ordered_count() const { return ordered_count_; }
+  /// Vertex messages received for a (round, source) this node already saw with another digest
+  /// (equivocation evidence; such a vertex is never acked).
+  std::uint64_t equivocations_detected() const { return equivocations_detected_; }
+  /// Rounds whose vertex headers were released by garbage collection (below the last
+  /// committed anchor, every vertex ordered and covered).
+  std::uint64_t rounds_collected() const { return rounds_collected_; }
+  /// Fetch requests sent / answered by this node (vertex fetch, see DagBftConfig).
+  std::uint64_t fetches_sent() const { return fetches_sent_; }
+  std::uint64_t fetches_answered() const { return fetches_answered_; }
   /// Source of the anchor of wave w (w >= 1) and its round.
   NodeId anchor_source(std::uint64_t wave) const { return dag_coin(config_.coin_seed, wave, n_); }
   Round anchor_round(std::uint64_t wave) const {
@@ -170,36 +215,78 @@ class DagBft {
 
  private:
   using Key = std::pair<Round, NodeId>;
-  struct DagVertex {
-    VertexHeader header;
-    bool covered = false;  // reachable from one of this node's own proposals (weak-link pruning)
-    bool ordered = false;
+  /// Everything this node knows about one round, flat and indexed by source.
+  struct RoundSlot {
+    /// Per source: the DAG's (certified) vertex once in_dag, else the first vertex seen (the
+    /// one acked). Shared with the messages and the other nodes; emptied by garbage collection.
+    std::vector<VertexHeaderPtr> header;
+    /// Per source: the certificate accepted (answers fetch requests); emptied with `header`.
+    std::vector<DagMessagePtr> certificate;
+    NodeBitmap in_dag;     // certified and every parent in the DAG
+    NodeBitmap seen;       // a vertex message was received (acked or waiting to be acked)
+    NodeBitmap certified;  // a certificate was accepted (in the DAG or waiting for parents)
+    NodeBitmap covered;    // reachable from one of this node's own proposals (weak-link pruning)
+    NodeBitmap ordered;
+    NodeBitmap reach;  // strong path to the anchor of the round's wave (commit support)
+    std::uint32_t count = 0, covered_count = 0, ordered_count = 0, reach_count = 0;
+    bool released = false;  // headers dropped by garbage collection
   };
   struct Ctx {
     double now;
     DagEffects out;
     double cpu_us = 0.0;
   };
+  /// A header waiting for its parents; the strong parents below word `strong_word` of its
+  /// parent_set and its first `weak` weak parents are known to be in the DAG (it only grows).
+  struct Waiting {
+    VertexHeaderPtr header;
+    std::size_t strong_word = 0;
+    std::size_t weak = 0;
+  };
+
+  RoundSlot& slot(Round round);
+  const RoundSlot* slot_if(Round round) const {
+    return round < rounds_.size() ? &rounds_[round] : nullptr;
+  }
+  bool in_dag(Round round, NodeId source) const {
+    const RoundSlot* s = slot_if(round);
+    return s != nullptr && s->in_dag.test(source);
+  }
+  const VertexHeaderPtr& header_of(Round round, NodeId source) const {
+    return rounds_[round].header[source];
+  }
+  void set_header(Round round, NodeId source, const VertexHeaderPtr& h);
 
   DagEffects finish(Ctx& ctx, const char* label) const;
-  void on_vertex(Ctx& ctx, NodeId from, const VertexHeader& h);
+  void on_vertex(Ctx& ctx, NodeId from, const VertexHeaderPtr& h);
   void on_ack(Ctx& ctx, const AckMsg& a);
-  void certify_own(Ctx& ctx, Round round);
-  void on_certificate(Ctx& ctx, const CertificateMsg& c);
-  void accept_certified(Ctx& ctx, const VertexHeader& h);
-  bool parents_in_dag(const VertexHeader& h) const;
+  void certify_own(Ctx& ctx, Round round, std::size_t candidate);
+  void on_certificate(Ctx& ctx, const CertificateMsg& c, const DagMessagePtr& msg);
+  void on_fetch(Ctx& ctx, NodeId from, const FetchMsg& f);
+  void fetch_tick(Ctx& ctx);
+  /// Arms the fetch tick when something waits for a parent and no tick is armed.
+  void arm_fetch(Ctx& ctx);
+  void accept_certified(Ctx& ctx, const VertexHeaderPtr& h, const DagMessagePtr& certificate);
+  void insert_vertex(Ctx& ctx, const VertexHeaderPtr& h);
+  /// True once every parent of `w` is in the DAG; else `missing` is one absent parent.
+  bool parents_arrived(Waiting& w, VertexRef& missing) const;
+  /// Files waiter `key` (is_ack: in ack_waiting_) under its missing parent.
+  void block_on(Ctx& ctx, const VertexRef& missing, bool is_ack, const Key& key, NodeId author);
   void dag_changed(Ctx& ctx);
   void try_ack_pending(Ctx& ctx);
   void send_ack(Ctx& ctx, const VertexHeader& h);
   void try_propose(Ctx& ctx);
   void propose(Ctx& ctx, Round round);
-  void cover_from(const VertexRef& ref);
+  /// Marks covered every uncovered DAG vertex reachable from `todo` (round -> sources).
+  void cover(std::map<Round, NodeBitmap> todo);
   void try_commit(Ctx& ctx);
-  std::uint32_t support_of(const VertexHeader& anchor, Round last_round) const;
   bool strong_path(const VertexHeader& from, const VertexHeader& to) const;
   void commit_anchor_chain(Ctx& ctx, std::uint64_t wave);
-  void order_history(Ctx& ctx, std::uint64_t wave, const VertexHeader& anchor, bool direct);
-  const DagVertex* find(Round round, NodeId source) const;
+  void order_history(Ctx& ctx, std::uint64_t wave, const VertexHeaderPtr& anchor, bool direct);
+  void collect_garbage();
+  /// Files `key` (in certified_waiting_ or ack_waiting_) under its first missing parent, or in
+  /// the matching ready set when none is missing.
+  void block_or_ready(Ctx& ctx, bool is_ack, const Key& key);
 
   DagBftConfig config_;
   NodeId self_;
@@ -207,49 +294,47 @@ class DagBft {
   std::uint32_t quorum_;
   std::uint32_t support_;
   bool started_ = false;
+  bool equivocating_ = false;
 
-  std::map<Key, DagVertex> dag_;                // the local DAG (certified, parents present)
-  std::map<Round, std::uint32_t> round_count_;  // vertices per round in dag_
-  /// present_[round][source] != 0 iff (round, source) is in dag_: the O(1) membership test of
-  /// the parent checks (n x parents per vertex, the hot path of large committees).
-  std::vector<std::vector<char>> present_;
-  bool in_dag(Round round, NodeId source) const {
-    return round < present_.size() && source < present_[round].size() && present_[round][source];
-  }
-  /// wave -> vertices of its rounds in dag_ when its support was last counted (try_commit)
-  std::map<std::uint64_t, std::uint64_t> support_checked_;
-  std::set<Key> uncovered_;  // dag_ vertices not yet `covered` (weak-link candidates)
-  std::set<Key> acked_;      // (round, source) headers acked (once each)
-  /// A header waiting for its parents; its first `present` parents (strong, then weak) are known
-  /// to be in dag_ already (the DAG only grows), so each check resumes there.
-  struct Waiting {
-    VertexHeader header;
-    std::size_t present = 0;
-  };
-  /// True once every parent of `w` is in dag_ (advances w.present).
-  bool parents_arrived(Waiting& w) const;
-  std::map<Key, Waiting> certified_waiting_;  // certified, some parent not in dag_ yet
+  std::vector<RoundSlot> rounds_;  // by round (index 0 unused)
+  std::size_t dag_size_ = 0;
+  Round highest_round_ = 0;  // highest round with a vertex in the DAG
+  Round quorum_round_ = 0;   // highest round with >= quorum vertices in the DAG
+  Round uncovered_low_ = 1;  // no uncovered DAG vertex below this round
+  Round gc_low_ = 1;         // rounds below are released (or empty)
+  std::uint64_t rounds_collected_ = 0;
+  std::uint64_t equivocations_detected_ = 0;
+
+  std::map<Key, Waiting> certified_waiting_;  // certified, some parent not in the DAG yet
   std::map<Key, Waiting> ack_waiting_;        // headers to ack once their parents arrive
-  /// Waiting headers indexed by the parent they wait for (the one at their `present` index):
-  /// parent -> [(is_ack, header key)]. A vertex entering dag_ wakes only its own waiters.
-  std::map<Key, std::vector<std::pair<bool, Key>>> blocked_on_;
+  /// Waiting headers indexed by one parent they wait for. A vertex entering the DAG wakes only
+  /// its own waiters; a parent missing for fetch_timeout_ms is requested (fetch_tick).
+  struct Blocked {
+    std::vector<std::pair<bool, Key>> waiters;  // (is_ack, header key)
+    VertexDigest digest = 0;                    // of the missing parent
+    NodeId author = 0;                          // of the first waiter: has the parent
+    double next_fetch_s = 0.0;
+    std::uint32_t fetches = 0;
+  };
+  std::map<Key, Blocked> blocked_on_;
+  bool fetch_armed_ = false;
+  std::uint64_t fetches_sent_ = 0;
+  std::uint64_t fetches_answered_ = 0;
   std::set<Key> certified_ready_;  // certified_waiting_ entries whose parents all arrived
   std::set<Key> ack_ready_;        // ack_waiting_ entries whose parents all arrived
-  /// Files `key` (in certified_waiting_ or ack_waiting_) under its first missing parent, or in
-  /// the matching ready set when none is missing.
-  void block_or_ready(bool is_ack, const Key& key);
 
   // Own proposals.
   Round proposed_round_ = 0;
   double last_proposal_s = 0.0;
   Round batch_requested_round_ = 0;
   std::optional<DagBatch> next_batch_;
-  struct OwnPending {
-    VertexHeader header;
-    std::vector<NodeId> acks;
+  struct Candidate {  // one own vertex of a round (two while equivocating)
+    VertexHeaderPtr header;
+    NodeBitmap acks;
+    std::uint32_t ack_count = 0;
   };
-  std::map<Round, OwnPending> own_pending_;  // own vertices awaiting their certificate
-  Round timer_round_ = 0;                    // round whose min-round-time timer is armed
+  std::map<Round, std::vector<Candidate>> own_pending_;  // own vertices awaiting a certificate
+  Round timer_round_ = 0;  // round whose min-round-time timer is armed
 
   // Commit state.
   std::uint64_t last_committed_wave_ = 0;

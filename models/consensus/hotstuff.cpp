@@ -202,8 +202,9 @@ void HotStuff::on_vote(Ctx& ctx, const Vote& v) {
   qc.round = v.round;
   qc.height = c.height;
   qc.validators = n_;
-  qc.signers = c.signers;
-  std::sort(qc.signers.begin(), qc.signers.end());
+  std::vector<NodeId> signers = c.signers;
+  std::sort(signers.begin(), signers.end());
+  qc.signers = SignerSet(std::move(signers));
   ctx.out.push_back(QcFormed{qc});
   process_qc(ctx, qc);
 }

@@ -110,8 +110,8 @@ class SpeculateOrderReplay final : public sim::Application {
   void on_deliver(NodeId node, NodeId from, std::uint16_t channel,
                   const std::shared_ptr<const void>& payload) override {
     if (channel != kDagChannel) return;
-    const auto& msg = *static_cast<const cs::DagMessage*>(payload.get());
-    apply(node, nodes_[node].dag->on_message(rt_.now(), from, msg));
+    apply(node, nodes_[node].dag->on_message(
+                    rt_.now(), from, std::static_pointer_cast<const cs::DagMessage>(payload)));
   }
 
   void on_timer(NodeId node, std::uint64_t timer_id) override {
@@ -240,13 +240,13 @@ class SpeculateOrderReplay final : public sim::Application {
     block.beneficiary = ChainState::beneficiary_address(o.anchor.source);
     ex::SpeculatedAccess spec;
     for (const auto& v : o.vertices) {
-      a.vertices.push_back(v.header.ref());
-      if (!ordered_vertices_.insert({v.header.round, v.header.source}).second) {
+      a.vertices.push_back(v.header->ref());
+      if (!ordered_vertices_.insert({v.header->round, v.header->source}).second) {
         vertex_ordered_twice_ = true;
       }
-      if (v.header.batch.batch_id == 0) continue;
-      Batch& b = batches_.at(v.header.batch.batch_id - 1);
-      a.batch_ids.push_back(v.header.batch.batch_id);
+      if (v.header->batch.batch_id == 0) continue;
+      Batch& b = batches_.at(v.header->batch.batch_id - 1);
+      a.batch_ids.push_back(v.header->batch.batch_id);
       for (std::uint64_t t : b.txs) {
         a.txs.push_back(t);
         block.txs.push_back(feed_.tx(t).tx);
@@ -293,7 +293,7 @@ class SpeculateOrderReplay final : public sim::Application {
     // Agreement: this node ordered exactly the vertices of the k-th anchor computed first.
     bool same = o.anchor == a.anchor && o.vertices.size() == a.vertices.size();
     for (std::size_t i = 0; same && i < o.vertices.size(); ++i) {
-      same = o.vertices[i].header.ref() == a.vertices[i];
+      same = o.vertices[i].header->ref() == a.vertices[i];
     }
     if (!same && agreement_detail_.empty()) {
       agreement_detail_ = fmt::format("node {} anchor #{} differs", node, k + 1);
@@ -306,12 +306,12 @@ class SpeculateOrderReplay final : public sim::Application {
     }
     // Ordering latency of this node's own vertices, proposal -> ordered.
     for (const auto& v : o.vertices) {
-      if (v.header.source != node) continue;
-      auto it = proposed_at_.find({v.header.round, node});
+      if (v.header->source != node) continue;
+      auto it = proposed_at_.find({v.header->round, node});
       if (it == proposed_at_.end()) continue;
       ordering_latency_s_.push_back(now - it->second);
       if (rec_.traced(node)) {
-        rec_.span(node, sim::Track::kOrder, fmt::format("order r{}", v.header.round), it->second,
+        rec_.span(node, sim::Track::kOrder, fmt::format("order r{}", v.header->round), it->second,
                   now);
       }
       proposed_at_.erase(it);
@@ -453,9 +453,9 @@ struct SpeculateOrderReplay::Effects {
   void operator()(const cs::RequestBatch& e) { p.on_request_batch(node, e.round, depart); }
   void operator()(const cs::Ordered& e) { p.on_ordered(node, e, depart); }
   void operator()(const cs::VertexProposed& e) {
-    p.proposed_at_[{e.header.round, node}] = depart;
-    p.vertex_batch_[{e.header.round, node}] = e.header.batch.batch_id;
-    p.rec_.block_stage(node, vertex_ref(e.header.ref()), "proposed", depart);
+    p.proposed_at_[{e.header->round, node}] = depart;
+    p.vertex_batch_[{e.header->round, node}] = e.header->batch.batch_id;
+    p.rec_.block_stage(node, vertex_ref(e.header->ref()), "proposed", depart);
   }
   void operator()(const cs::VertexAdded&) {}
   void operator()(const cs::CertificateFormed& e) {
