@@ -438,8 +438,11 @@ void HotStuff::attach(Ctx& ctx, const BlockHeader& header, const std::optional<T
   e.validation = origin == Origin::kPeer ? Validation::kPending : Validation::kValid;
   blocks_.emplace(header.id, std::move(e));
   sync_requested_at_.erase(header.id);
+  // (An equivocator also validates further blocks of the round it voted in: it double-votes.)
+  const bool equivocating = byzantine(ByzantineWindow::Kind::kEquivocate, ctx.now) != nullptr;
   if (origin == Origin::kPeer && header.round == pacemaker_.current_round() &&
-      header.round > highest_voted_round_)
+      (header.round > highest_voted_round_ ||
+       (equivocating && header.round == highest_voted_round_)))
     ctx.out.push_back(RequestValidation{header});
 
   if (qc_known(QuorumCert{header.id, header.round, header.height, n_, {}}))
