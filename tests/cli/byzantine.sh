@@ -78,6 +78,10 @@ assert s["faults"]["events"][0]["behaviour"] == "equivocate", s["faults"]
 print("equivocate: equivocations", metric(s, "byzantine_equivocations"), "TCs",
       metric(s, "rounds_entered_via_tc"), "commits", s["liveness"]["commits"])
 
+names = {e.get("name") for e in json.load(open(f"{tmp}/byzantine-withhold/trace.json"))["traceEvents"]
+         if e.get("ph") == "i"}
+assert "byzantine withhold starts" in names, sorted(n for n in names if "byz" in n)
+
 s = load("byzantine-withhold")
 assert s["invariants_hold"], s["invariants"]
 assert metric(s, "byzantine_withheld_proposals") > 0, s["metrics"]
