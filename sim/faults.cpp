@@ -49,6 +49,7 @@ FaultInjector::FaultInjector(const Scenario& s, std::vector<std::string> class_o
       acts_on_messages_ = true;
       continue;
     }
+    if (e.kind == "byzantine") continue;  // acts through the consensus cores, not the network
     touches_[i].assign(n, e.nodes.empty() && e.link_class.empty() ? 1 : 0);
     for (std::uint32_t v : e.nodes) touches_[i][v] = 1;
     if (!e.link_class.empty() && class_of_.size() == n) {
@@ -71,6 +72,43 @@ FaultInjector::FaultInjector(const Scenario& s, std::vector<std::string> class_o
   }
 }
 
+bool FaultInjector::byzantine(std::uint32_t node, double t) const {
+  for (const FaultEvent& e : scenario_.faults.events) {
+    if (e.kind == "byzantine" && within(e, t) &&
+        std::find(e.nodes.begin(), e.nodes.end(), node) != e.nodes.end())
+      return true;
+  }
+  return false;
+}
+
+std::pair<std::pair<std::uint32_t, std::uint32_t>, double> FaultInjector::max_faulty_at_once()
+    const {
+  const std::uint32_t members = consensus_validators(scenario_);
+  // The counts only change at a transition or a Byzantine window's start.
+  std::vector<double> times;
+  for (const Transition& t : transitions_) times.push_back(t.time_s);
+  for (const FaultEvent& e : scenario_.faults.events) {
+    if (e.kind == "byzantine") times.push_back(e.from_s);
+  }
+  std::sort(times.begin(), times.end());
+  std::uint32_t most_faulty = 0, most_byzantine = 0;
+  double at = 0.0;
+  for (double t : times) {
+    std::uint32_t faulty = 0, byz = 0;
+    for (std::uint32_t v = 0; v < members; ++v) {
+      const bool b = byzantine(v, t);
+      byz += b ? 1 : 0;
+      faulty += b || down(v, t) ? 1 : 0;
+    }
+    most_byzantine = std::max(most_byzantine, byz);
+    if (faulty > most_faulty) {
+      most_faulty = faulty;
+      at = t;
+    }
+  }
+  return {{most_faulty, most_byzantine}, at};
+}
+
 bool FaultInjector::down(std::uint32_t node, double t) const {
   for (const Interval& iv : down_[node]) {
     if (t >= iv.from_s && t < iv.until_s) return true;
@@ -89,7 +127,8 @@ FaultInjector::Fate FaultInjector::message(std::uint32_t from, std::uint32_t to,
   const auto& events = scenario_.faults.events;
   for (std::size_t i = 0; i < events.size(); ++i) {
     const FaultEvent& e = events[i];
-    if (e.kind == "crash" || e.kind == "recover" || !within(e, depart)) continue;
+    if (e.kind == "crash" || e.kind == "recover" || e.kind == "byzantine" || !within(e, depart))
+      continue;
     if (e.kind == "partition") {
       if (side_[i][from] == side_[i][to]) continue;
       if (e.mode == "drop") {
@@ -155,7 +194,14 @@ nlohmann::json FaultInjector::summary() const {
     } else {
       j["from_s"] = e.from_s;
       j["until_s"] = e.until_s;
-      if (e.kind == "partition") {
+      if (e.kind == "byzantine") {
+        j["behaviour"] = e.behaviour;
+        j["nodes"] = e.nodes;
+        if (e.behaviour == "withhold") {
+          j["withhold_from"] = e.withhold_from;
+          j["delay_ms"] = e.delay_ms;
+        }
+      } else if (e.kind == "partition") {
         j["groups"] = e.groups;
         j["mode"] = e.mode;
         j["messages_dropped"] = dropped_[i];
@@ -190,12 +236,21 @@ nlohmann::json FaultInjector::summary() const {
       most_down_at = t.time_s;
     }
   }
-  return {{"events", std::move(events)},
-          {"consensus_validators", members},
-          {"fault_tolerance_f", f},
-          {"max_crashed_at_once", most_down},
-          {"max_crashed_at_once_at_s", most_down_at},
-          {"crashed_exceed_f", most_down > f}};
+  json out = {{"events", std::move(events)},
+              {"consensus_validators", members},
+              {"fault_tolerance_f", f},
+              {"max_crashed_at_once", most_down},
+              {"max_crashed_at_once_at_s", most_down_at},
+              {"crashed_exceed_f", most_down > f}};
+  const auto [faulty, faulty_at] = max_faulty_at_once();
+  if (faulty.second > 0) {
+    // Byzantine schedules: members crashed or Byzantine at one time, against f.
+    out["max_byzantine_at_once"] = faulty.second;
+    out["max_faulty_at_once"] = faulty.first;
+    out["max_faulty_at_once_at_s"] = faulty_at;
+    out["faulty_exceed_f"] = faulty.first > f;
+  }
+  return out;
 }
 
 }  // namespace pipesim::sim

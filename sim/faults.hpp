@@ -22,6 +22,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -52,6 +53,11 @@ class FaultInjector {
 
   /// Whether `node` is down (crashed and not recovered) at `t`.
   bool down(std::uint32_t node, double t) const;
+  /// Whether `node` follows a Byzantine behaviour (a "byzantine" event) at `t`.
+  bool byzantine(std::uint32_t node, double t) const;
+  /// Most consensus members faulty (down or Byzantine) at one time and most Byzantine at one
+  /// time, and when the first maximum was reached: {{faulty, byzantine}, time_s}.
+  std::pair<std::pair<std::uint32_t, std::uint32_t>, double> max_faulty_at_once() const;
   /// Every crash / recovery, sorted by (time, node).
   const std::vector<Transition>& transitions() const { return transitions_; }
   /// Whether any event acts on messages (partition, loss, delay, slow link_factor).
@@ -64,7 +70,8 @@ class FaultInjector {
 
   /// summary.json's `faults` section: every injected event with its times and nodes, what it
   /// did (messages dropped / held / delayed), and whether the crashed validators exceeded
-  /// f = (n-1)/3 at some time.
+  /// f = (n-1)/3 at some time; with Byzantine events also max_byzantine_at_once,
+  /// max_faulty_at_once (crashed or Byzantine members at one time) and faulty_exceed_f.
   nlohmann::json summary() const;
 
  private:

@@ -67,6 +67,7 @@ nlohmann::json liveness_report(const Scenario& s, std::vector<CommitPoint> commi
       gap_from = first[k - 1];
     }
   }
+  const double earlier_gap = gap;  // longest gap before the tail (the start included)
   const double tail = first.empty() ? end_s : end_s - first.back();
   if (!first.empty() && tail > gap) {
     gap = tail;
@@ -86,7 +87,7 @@ nlohmann::json liveness_report(const Scenario& s, std::vector<CommitPoint> commi
               {"longest_gap_without_commits_s", gap},
               {"longest_gap_from_s", gap_from},
               {"stall_threshold_s", threshold},
-              {"progress_stopped", first.empty() || tail > threshold}};
+              {"progress_stopped", first.empty() || tail > std::max(threshold, earlier_gap)}};
 
   std::set<std::uint32_t> committing;
   for (const CommitPoint& c : commits) committing.insert(c.node);

@@ -24,9 +24,11 @@ struct CommitPoint {
 ///  - commits: distinct blocks committed by any node; first/last_commit_s;
 ///  - longest_gap_without_commits_s (and _from_s): the longest interval of [0, end_s] in which no
 ///    node committed a block no node had committed before (start and end of the run included);
-///  - progress_stopped: true when the last new commit is older than the stall threshold,
-///    max(4 x the median interval between new commits, 2 x consensus.round_timeout_ms), or
-///    nothing was ever committed (stall_threshold_s reports the threshold);
+///  - progress_stopped: true when nothing was ever committed, or the time since the last new
+///    commit (the tail) exceeds both the stall threshold, max(4 x the median interval between
+///    new commits, 2 x consensus.round_timeout_ms) (stall_threshold_s), and every earlier gap
+///    without commits (so periodic gaps, e.g. a Byzantine leader's timed-out rounds in every
+///    rotation, are not read as a stop; a run that ends in its longest drought is);
 ///  - partitions_healed[]: per partition that heals before end_s, recovery_s = time from the heal
 ///    until every node that is up at the end and commits at all has committed a block above the
 ///    highest height committed anywhere at the heal (null and recovered false if one never does);

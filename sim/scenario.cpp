@@ -709,7 +709,8 @@ void visit(V& v, FaultsConfig& c) {
   v.uints("divergent", c.divergent);
   v.uint("diverge_at_height", c.diverge_at_height, 1);
   v.optional_objects("events", c.events, [](auto& e, FaultEvent& x) {
-    e.choice("kind", x.kind, {"crash", "recover", "partition", "loss", "delay", "slow"});
+    e.choice("kind", x.kind,
+             {"crash", "recover", "partition", "loss", "delay", "slow", "byzantine"});
     e.uints("nodes", x.nodes);
     e.number("at_s", x.at_s, kNonNegative);
     e.number("from_s", x.from_s, kNonNegative);
@@ -722,6 +723,11 @@ void visit(V& v, FaultsConfig& c) {
     e.number("extra_ms", x.extra_ms, kNonNegative);
     e.number("cpu_factor", x.cpu_factor, kAtLeastOne);
     e.number("link_factor", x.link_factor, kAtLeastOne);
+    e.choice("behaviour", x.behaviour,
+             {"", "equivocate", "withhold", "invalid_execution_vote", "dag_equivocate",
+              "invalid_candidate"});
+    e.uints("withhold_from", x.withhold_from);
+    e.number("delay_ms", x.delay_ms, kNonNegative);
   });
 }
 
@@ -1217,6 +1223,69 @@ void check_name(const std::string& name) {
   }
 }
 
+/// faults.events[i] of kind "byzantine": a behaviour the scenario's pipeline models, on
+/// consensus members; withhold's own keys.
+void check_byzantine(const Scenario& s, const FaultEvent& e, const std::string& path) {
+  const std::string bpath = join(path, "behaviour");
+  if (e.behaviour.empty()) {
+    fail(bpath,
+         "is missing, expected one of \"equivocate\", \"withhold\", "
+         "\"invalid_execution_vote\", \"dag_equivocate\", \"invalid_candidate\"");
+  }
+  if (e.nodes.empty()) {
+    fail(join(path, "nodes"),
+         "is empty, expected at least one validator index for kind \"byzantine\"");
+  }
+  const std::string& kind = s.pipeline.kind;
+  const bool hotstuff = kind == "interleaved" || kind == "async_execution";
+  const char* expected = nullptr;
+  if (e.behaviour == "equivocate" || e.behaviour == "withhold" ||
+      e.behaviour == "invalid_execution_vote") {
+    if (!hotstuff) expected = "\"interleaved\" or \"async_execution\" (HotStuff pipelines)";
+  } else if (e.behaviour == "dag_equivocate") {
+    if (kind != "speculate_order_replay") expected = "\"speculate_order_replay\" (DAG BFT)";
+  } else if (e.behaviour == "invalid_candidate") {
+    if (kind != "async_backing") expected = "\"async_backing\" (Polkadot)";
+  }
+  if (expected != nullptr) {
+    fail(bpath, fmt::format("value \"{}\" is not modelled for pipeline.kind \"{}\", expected "
+                            "pipeline.kind {}",
+                            e.behaviour, kind, expected));
+  }
+  // HotStuff and DAG behaviours act through the consensus protocol: only its members.
+  const std::uint32_t members = consensus_validators(s);
+  if (e.behaviour != "invalid_candidate") {
+    for (std::size_t k = 0; k < e.nodes.size(); ++k) {
+      if (e.nodes[k] >= members) {
+        fail(index_path(join(path, "nodes"), k),
+             fmt::format("value {} is not a consensus member, expected an index < {}", e.nodes[k],
+                         members));
+      }
+    }
+  }
+  if (e.behaviour == "withhold") {
+    const std::uint32_t n = s.network.validators;
+    std::set<std::uint32_t> seen;
+    for (std::size_t k = 0; k < e.withhold_from.size(); ++k) {
+      const std::uint32_t v = e.withhold_from[k];
+      const std::string p = index_path(join(path, "withhold_from"), k);
+      if (v >= n) {
+        fail(p, fmt::format("value {} is out of range, expected a validator index < "
+                            "network.validators ({})",
+                            v, n));
+      }
+      if (!seen.insert(v).second) {
+        fail(p, fmt::format("value {} is listed twice, expected distinct validator indices", v));
+      }
+    }
+    if (e.withhold_from.empty() && e.delay_ms == 0.0) {
+      fail(join(path, "delay_ms"),
+           "is 0 and withhold_from is empty, expected a delay > 0 or validators to withhold "
+           "the proposal from");
+    }
+  }
+}
+
 /// faults.events: per-kind fields, node indices, intervals, and a crash/recover order that
 /// makes sense per node. Resolves until_s = 0 to duration_s.
 void check_fault_events(Scenario& s) {
@@ -1357,6 +1426,15 @@ void check_fault_events(Scenario& s) {
         fail(join(path, "cpu_factor"),
              "and link_factor are both 1, expected at least one factor > 1 (the slowdown)");
       }
+    }
+    if (e.kind != "byzantine") {
+      unused(e.behaviour.empty(), "behaviour");
+    } else {
+      check_byzantine(s, e, path);
+    }
+    if (e.behaviour != "withhold") {
+      unused(e.withhold_from.empty(), "withhold_from");
+      unused(e.delay_ms == defaults.delay_ms, "delay_ms");
     }
   }
   for (std::uint32_t v = 0; v < n; ++v) {
@@ -1768,6 +1846,33 @@ std::vector<std::uint32_t> never_crashed(const Scenario& s) {
     for (std::uint32_t v = 0; v < crashed.size(); ++v) out.push_back(v);
   }
   return out;
+}
+
+std::vector<bool> ever_byzantine(const Scenario& s) {
+  std::vector<bool> out(s.network.validators, false);
+  for (const FaultEvent& e : s.faults.events) {
+    if (e.kind != "byzantine") continue;
+    for (std::uint32_t v : e.nodes) out.at(v) = true;
+  }
+  return out;
+}
+
+std::vector<const FaultEvent*> byzantine_events(const Scenario& s, std::uint32_t node,
+                                                std::string_view behaviour) {
+  std::vector<const FaultEvent*> out;
+  for (const FaultEvent& e : s.faults.events) {
+    if (e.kind != "byzantine" || e.behaviour != behaviour) continue;
+    if (std::find(e.nodes.begin(), e.nodes.end(), node) != e.nodes.end()) out.push_back(&e);
+  }
+  return out;
+}
+
+const FaultEvent* byzantine_behaviour(const Scenario& s, std::uint32_t node,
+                                      std::string_view behaviour, double t_s) {
+  for (const FaultEvent* e : byzantine_events(s, node, behaviour)) {
+    if (t_s >= e->from_s && t_s < e->until_s) return e;
+  }
+  return nullptr;
 }
 
 nlohmann::json to_json(const Scenario& scenario) {

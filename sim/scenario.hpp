@@ -301,8 +301,18 @@ struct MeasurementConfig {
 ///    take `extra_ms` longer.
 ///  - "slow": during [from_s, until_s) `nodes` run their CPU work `cpu_factor` times slower and
 ///    their messages (sent or received) take `link_factor` times their latency.
+///  - "byzantine": during [from_s, until_s) `nodes` follow `behaviour` (docs/faults.md):
+///    HotStuff pipelines "equivocate" (as leader: two proposals for one round, to disjoint halves
+///    of the validators, and a vote for each), "withhold" (as leader: the proposal leaves
+///    `delay_ms` late and never reaches the validators in `withhold_from`),
+///    "invalid_execution_vote" (votes for proposals its execution check refused; as leader
+///    claims a corrupted state root); speculate_order_replay "dag_equivocate" (different
+///    vertices of one round to different peers); async_backing "invalid_candidate" (a collator
+///    or backer sends / seconds an invalid candidate). Read by the pipelines through
+///    byzantine_behaviour() below.
 struct FaultEvent {
   std::string kind = "crash";  // "crash" | "recover" | "partition" | "loss" | "delay" | "slow"
+                               // | "byzantine"
   std::vector<std::uint32_t> nodes;
   double at_s = 0.0;     // crash, recover
   double from_s = 0.0;   // partition, loss, delay, slow
@@ -315,6 +325,9 @@ struct FaultEvent {
   double extra_ms = 0.0;          // delay: added one-way latency (ms)
   double cpu_factor = 1.0;        // slow: >= 1
   double link_factor = 1.0;       // slow: >= 1
+  std::string behaviour;          // byzantine: see above
+  std::vector<std::uint32_t> withhold_from;  // byzantine withhold: validators never sent it
+  double delay_ms = 0.0;                     // byzantine withhold: proposal sent this late (ms)
   friend bool operator==(const FaultEvent&, const FaultEvent&) = default;
 };
 
@@ -425,6 +438,18 @@ std::vector<bool> ever_crashed(const Scenario& scenario);
 /// Validators never crashed during the run (where transactions enter); all of them if every
 /// validator crashes at some point.
 std::vector<std::uint32_t> never_crashed(const Scenario& scenario);
+/// Validators that are Byzantine (a "byzantine" event names them) at some time in the run.
+std::vector<bool> ever_byzantine(const Scenario& scenario);
+/// The per-node Byzantine hook the pipelines read: the "byzantine" event of `node` whose
+/// `behaviour` equals `behaviour` and whose [from_s, until_s) contains `t_s`, or nullptr (the
+/// node is honest for that behaviour then). Behaviour names: "equivocate", "withhold",
+/// "invalid_execution_vote" (HotStuff pipelines), "dag_equivocate" (speculate_order_replay),
+/// "invalid_candidate" (async_backing). The scenario must have passed parse_scenario.
+const FaultEvent* byzantine_behaviour(const Scenario& scenario, std::uint32_t node,
+                                      std::string_view behaviour, double t_s);
+/// Every "byzantine" event of `node` with `behaviour` (any time), in schedule order.
+std::vector<const FaultEvent*> byzantine_events(const Scenario& scenario, std::uint32_t node,
+                                                std::string_view behaviour);
 
 /// The fully resolved scenario as JSON (every key, defaults included), for summary.json.
 nlohmann::json to_json(const Scenario& scenario);

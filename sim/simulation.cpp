@@ -627,9 +627,11 @@ struct Simulation::Impl {
       const bool heals = f.until_s < scenario.duration_s;
       Event e{f.from_s, 0, EventKind::kCallback, 0, 0, 0, 0, nullptr};
       e.arg = store_callback([this, nodes, f, heals]() {
+        // e.g. "partition starts", "byzantine equivocate ends".
+        const std::string what = f.kind == "byzantine" ? f.kind + " " + f.behaviour : f.kind;
         for (std::uint32_t v : nodes) {
-          recorder->instant(v, Track::kFaults, f.kind + " starts", f.from_s);
-          if (heals) recorder->instant(v, Track::kFaults, f.kind + " ends", f.until_s);
+          recorder->instant(v, Track::kFaults, what + " starts", f.from_s);
+          if (heals) recorder->instant(v, Track::kFaults, what + " ends", f.until_s);
         }
       });
       push(std::move(e));

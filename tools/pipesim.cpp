@@ -202,6 +202,16 @@ int cmd_run(const std::string& file, const std::vector<std::string>& overrides,
   sim::Recorder& rec = simulation.recorder();
   if (!quiet) print_summary(scenario, rec.summary(), stats, dir);
   if (!rec.invariants_hold()) {
+    // Name each violated invariant and where (its detail), also with --quiet.
+    const nlohmann::json summary = rec.summary();
+    if (const auto it = summary.find("invariants"); it != summary.end() && it->is_object()) {
+      for (const auto& [name, inv] : it->items()) {
+        if (inv.value("holds", true)) continue;
+        const std::string detail = inv.value("detail", std::string());
+        fmt::print(stderr, "pipesim: invariant {} violated{}{}\n", name, detail.empty() ? "" : ": ",
+                   detail);
+      }
+    }
     fmt::print(stderr, "pipesim: an invariant was violated (see {}/summary.json)\n", dir.string());
     return 3;
   }

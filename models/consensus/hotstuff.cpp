@@ -125,12 +125,15 @@ Effects HotStuff::on_timer(double now, TimerId id) {
   return finish(ctx, "consensus.timer");
 }
 
-Effects HotStuff::on_payload_ready(double now, Round round, const Payload& payload) {
+Effects HotStuff::on_payload_ready(double now, Round round, const Payload& payload,
+                                   const std::optional<Payload>& conflicting) {
   Ctx ctx{now, {}, 0.0};
   if (!started_ || round != pacemaker_.current_round() || payload_requested_round_ != round ||
       proposed_round_ >= round || ready_payload_)
     return {};
   ready_payload_ = payload;
+  conflicting_payload_.reset();
+  if (conflicting && wants_conflicting_payload(now)) conflicting_payload_ = conflicting;
   if (now + kTimeEpsilonS < proposal_not_before_s_) {
     ctx.out.push_back(SetTimer{make_timer_id(TimerKind::kPacing, round), proposal_not_before_s_});
   } else {
@@ -152,9 +155,31 @@ Effects HotStuff::on_validated(double now, BlockId block, bool valid) {
   Ctx ctx{now, {}, 0.0};
   auto it = blocks_.find(block);
   if (!started_ || it == blocks_.end() || it->second.validation != Validation::kPending) return {};
-  it->second.validation = valid ? Validation::kValid : Validation::kInvalid;
-  if (valid) try_vote(ctx, block);
+  // A Byzantine kInvalidExecutionVote node treats a refused block as valid: it attests it.
+  const bool attest =
+      !valid && byzantine(ByzantineWindow::Kind::kInvalidExecutionVote, now) != nullptr;
+  it->second.validation = valid || attest ? Validation::kValid : Validation::kInvalid;
+  if (valid || attest) {
+    const Round before = highest_voted_round_;
+    try_vote(ctx, block);
+    if (attest && highest_voted_round_ != before) ++invalid_votes_;
+  }
   return finish(ctx, "consensus.validated");
+}
+
+void HotStuff::add_byzantine(const ByzantineWindow& window) {
+  if (!(window.until_s > window.from_s) || window.delay_ms < 0)
+    throw std::invalid_argument(
+        "HotStuff: a Byzantine window needs until_s > from_s and "
+        "delay_ms >= 0");
+  byzantine_.push_back(window);
+}
+
+const ByzantineWindow* HotStuff::byzantine(ByzantineWindow::Kind kind, double now) const {
+  for (const ByzantineWindow& w : byzantine_) {
+    if (w.kind == kind && now >= w.from_s && now < w.until_s) return &w;
+  }
+  return nullptr;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -295,7 +320,31 @@ void HotStuff::maybe_request_payload(Ctx& ctx) {
   ready_payload_.reset();
   proposal_not_before_s_ =
       reference ? std::max(ctx.now, *reference + config_.block_time_ms * 1e-3) : ctx.now;
+  // Byzantine withholding leader: proposes late.
+  if (const auto* w = byzantine(ByzantineWindow::Kind::kWithhold, ctx.now))
+    proposal_not_before_s_ += w->delay_ms * 1e-3;
   ctx.out.push_back(RequestPayload{r, pit->second.header, proposal_not_before_s_});
+}
+
+BlockHeader HotStuff::make_header(Round round, const BlockHeader& parent, const Payload& payload,
+                                  bool corrupt_root) const {
+  BlockHeader h;
+  h.parent_id = requested_qc_.block_id;
+  h.round = round;
+  h.height = parent.height + 1;
+  h.proposer = self_;
+  h.justify = requested_qc_;
+  h.payload_id = payload.payload_id;
+  h.payload_size_bytes = payload.size_bytes;
+  h.state_root = payload.state_root;
+  h.tx_count = payload.tx_count;
+  h.gas_used = payload.gas_used;
+  // Byzantine kInvalidExecutionVote leader: claims a state root its execution did not produce.
+  if (corrupt_root) {
+    for (auto& byte : h.state_root) byte ^= 0x5a;
+  }
+  h.id = compute_block_id(h);
+  return h;
 }
 
 void HotStuff::propose(Ctx& ctx) {
@@ -307,20 +356,11 @@ void HotStuff::propose(Ctx& ctx) {
   if (pit == blocks_.end()) return;  // parent pruned (a conflicting block was committed)
   const Payload payload = *ready_payload_;
   ready_payload_.reset();
+  const std::optional<Payload> second = std::move(conflicting_payload_);
+  conflicting_payload_.reset();
 
-  BlockHeader h;
-  h.parent_id = requested_qc_.block_id;
-  h.round = round;
-  h.height = pit->second.header.height + 1;
-  h.proposer = self_;
-  h.justify = requested_qc_;
-  h.payload_id = payload.payload_id;
-  h.payload_size_bytes = payload.size_bytes;
-  h.state_root = payload.state_root;
-  h.tx_count = payload.tx_count;
-  h.gas_used = payload.gas_used;
-  h.id = compute_block_id(h);
-
+  const bool corrupt = byzantine(ByzantineWindow::Kind::kInvalidExecutionVote, ctx.now) != nullptr;
+  const BlockHeader h = make_header(round, pit->second.header, payload, corrupt);
   std::optional<TimeoutCert> tc;
   if (h.justify.round + 1 != round) {
     // Entered `round` through TC(round - 1): the proposal must carry it (maybe_request_payload
@@ -330,10 +370,50 @@ void HotStuff::propose(Ctx& ctx) {
   }
   proposed_round_ = round;
   ctx.cpu_us += config_.signature_sign_us;
+  const ByzantineWindow* eq = byzantine(ByzantineWindow::Kind::kEquivocate, ctx.now);
+  const ByzantineWindow* wh = byzantine(ByzantineWindow::Kind::kWithhold, ctx.now);
+  std::optional<BlockHeader> b;
+  if (eq && second) {
+    b = make_header(round, pit->second.header, *second, corrupt);
+    if (b->id == h.id) {
+      b.reset();
+    } else {
+      ctx.cpu_us += config_.signature_sign_us;
+    }
+  }
   ctx.out.push_back(Proposed{h});
-  ctx.out.push_back(Broadcast{make_message(Proposal{h, tc})});
+  if (b) ctx.out.push_back(Proposed{*b});
+  const MessagePtr msg = make_message(Proposal{h, tc});
+  if (wh) ++withheld_proposals_;
+  if (!b && (!wh || wh->withhold_from.empty())) {
+    ctx.out.push_back(Broadcast{msg});
+  } else {
+    // Equivocation: accomplices get both blocks, the other validators one each (disjoint
+    // halves, by index); withholding: the listed validators get nothing.
+    const MessagePtr other = b ? make_message(Proposal{*b, tc}) : msg;
+    const auto listed = [](const std::vector<NodeId>& list, NodeId v) {
+      return std::find(list.begin(), list.end(), v) != list.end();
+    };
+    std::vector<NodeId> rest;
+    for (NodeId v = 0; v < n_; ++v) {
+      if (v == self_ || (wh && listed(wh->withhold_from, v))) continue;
+      if (b && listed(eq->accomplices, v)) {
+        ctx.out.push_back(Send{v, msg});
+        ctx.out.push_back(Send{v, other});
+        continue;
+      }
+      rest.push_back(v);
+    }
+    const std::size_t half = b ? (rest.size() + 1) / 2 : rest.size();
+    for (std::size_t k = 0; k < rest.size(); ++k) {
+      ctx.out.push_back(Send{rest[k], k < half ? msg : other});
+    }
+    if (b) ++equivocations_;
+  }
   attach(ctx, h, tc, Origin::kOwn, n_);
+  if (b) attach(ctx, *b, tc, Origin::kOwn, n_);
   try_vote(ctx, h.id);
+  if (b) try_vote(ctx, b->id);  // the equivocator's second vote (try_vote's double vote)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -359,8 +439,11 @@ void HotStuff::attach(Ctx& ctx, const BlockHeader& header, const std::optional<T
   e.validation = origin == Origin::kPeer ? Validation::kPending : Validation::kValid;
   blocks_.emplace(header.id, std::move(e));
   sync_requested_at_.erase(header.id);
+  // (An equivocator also validates further blocks of the round it voted in: it double-votes.)
+  const bool equivocating = byzantine(ByzantineWindow::Kind::kEquivocate, ctx.now) != nullptr;
   if (origin == Origin::kPeer && header.round == pacemaker_.current_round() &&
-      header.round > highest_voted_round_)
+      (header.round > highest_voted_round_ ||
+       (equivocating && header.round == highest_voted_round_)))
     ctx.out.push_back(RequestValidation{header});
 
   if (qc_known(QuorumCert{header.id, header.round, header.height, n_, {}}))
@@ -436,12 +519,22 @@ void HotStuff::try_vote(Ctx& ctx, BlockId id) {
   if (it == blocks_.end() || it->second.validation != Validation::kValid) return;
   const BlockHeader& h = it->second.header;
   const auto& tc = it->second.tc;
-  if (h.round != pacemaker_.current_round() || h.round <= highest_voted_round_) return;
+  if (h.round != pacemaker_.current_round()) return;
   const bool extends_previous_round = h.justify.round + 1 == h.round;
   const bool extends_tc = tc && tc->round + 1 == h.round && h.justify.round >= tc->high_qc.round;
   if (!extends_previous_round && !extends_tc) return;
+  if (h.round <= highest_voted_round_) {
+    // Honest: at most one vote per round. A Byzantine equivocator votes once per block of its
+    // current round (double voting).
+    if (byzantine(ByzantineWindow::Kind::kEquivocate, ctx.now) == nullptr ||
+        h.round != highest_voted_round_ || h.id == voted_block_ ||
+        !double_voted_.insert(h.id).second)
+      return;
+    ++double_votes_;
+  }
 
   highest_voted_round_ = h.round;
+  voted_block_ = h.id;
   ctx.cpu_us += config_.signature_sign_us;
   ctx.out.push_back(Voted{h.id, h.round});
   const Vote v{h.id, h.round, h.height, self_};

@@ -70,6 +70,24 @@
 // added without voting (each is certified by its child's justify QC) and committed by the
 // 2-chain rule on those QCs. A recovered node re-arms its round timeout (on_recover).
 //
+// Byzantine behaviours (faults.events kind "byzantine", docs/faults.md), switched on per node and
+// time window with add_byzantine(); the honest nodes run the unchanged protocol above, whose
+// rules are what keeps safety: an honest node votes at most once per round (highest_voted_round),
+// and a QC needs quorum_size(n) = n - f distinct signers, so two QCs of one round share at least
+// n - 2f >= f + 1 signers, one of them honest, which is impossible with <= f Byzantine nodes.
+//   - kEquivocate: as leader, the node proposes two blocks for its round (the pipeline supplies a
+//     second payload, on_payload_ready's `conflicting`), sends the first to one half of the other
+//     honest validators and the second to the other half (its fellow equivocators of the same
+//     event get both), and votes for both. As a voter it votes for every block of its current
+//     round it sees (once per block) instead of once per round.
+//   - kWithhold: as leader, the proposal leaves `delay_ms` after its pacing deadline and is never
+//     sent to the validators in `withhold_from` (they get the block later by block sync, if a
+//     QC forms without them).
+//   - kInvalidExecutionVote: the node votes for proposals its pipeline's execution check refused
+//     (on_validated(false)), and as leader claims a corrupted state root in its header (every
+//     byte of the pipeline's root XOR 0x5a): honest validators refuse to vote for it (the root
+//     check before voting; in async_execution the claim of N + D about N).
+//
 // [1] Gelashvili, Kokoris-Kogias, Sonnino, Spiegelman, Xiang, "Jolteon and Ditto:
 //     Network-Adaptive Efficient Consensus with Asynchronous Fallback", FC 2022.
 // [2] DiemBFT v4: "State Machine Replication in the Diem Blockchain", Diem Team, 2021.
@@ -103,6 +121,17 @@ struct HotStuffConfig {
   std::uint32_t max_backoff_exponent = 6;
 };
 
+/// One Byzantine behaviour of a node for simulated times [from_s, until_s).
+struct ByzantineWindow {
+  enum class Kind { kEquivocate, kWithhold, kInvalidExecutionVote };
+  Kind kind = Kind::kEquivocate;
+  double from_s = 0.0;
+  double until_s = 0.0;
+  std::vector<NodeId> accomplices;    // equivocate: other nodes of the same event (get both)
+  std::vector<NodeId> withhold_from;  // withhold: never sent the proposal
+  double delay_ms = 0.0;              // withhold: extra wait before the proposal leaves (ms)
+};
+
 class HotStuff {
  public:
   /// Throws std::invalid_argument if n == 0, self >= n, or a time/cost parameter is negative
@@ -120,7 +149,25 @@ class HotStuff {
   /// The pipeline's answer to RequestPayload{round}. Ignored unless this node is still in
   /// `round`, requested it and has not proposed yet. Proposes now, or (before the request's
   /// not_before_s) holds the payload and returns SetTimer{kPacing} to propose then.
-  Effects on_payload_ready(double now, Round round, const Payload& payload);
+  /// `conflicting`: a second payload on the same parent for an equivocating leader
+  /// (wants_conflicting_payload); ignored otherwise.
+  Effects on_payload_ready(double now, Round round, const Payload& payload,
+                           const std::optional<Payload>& conflicting = std::nullopt);
+  /// Adds a Byzantine behaviour window (see the header comment). Throws std::invalid_argument
+  /// if until_s <= from_s or delay_ms < 0.
+  void add_byzantine(const ByzantineWindow& window);
+  /// The active window of `kind` at `now`, or nullptr (honest for that behaviour).
+  const ByzantineWindow* byzantine(ByzantineWindow::Kind kind, double now) const;
+  /// Whether the pipeline must pass a conflicting payload to on_payload_ready at `now`.
+  bool wants_conflicting_payload(double now) const {
+    return byzantine(ByzantineWindow::Kind::kEquivocate, now) != nullptr;
+  }
+  /// Byzantine actions taken: conflicting proposals sent, proposals withheld or delayed,
+  /// votes for blocks the node's own check refused, extra votes in a round already voted in.
+  std::uint64_t equivocations() const { return equivocations_; }
+  std::uint64_t withheld_proposals() const { return withheld_proposals_; }
+  std::uint64_t invalid_votes() const { return invalid_votes_; }
+  std::uint64_t double_votes() const { return double_votes_; }
   /// The pipeline's answer to RequestValidation{header}: votes if valid and still allowed.
   Effects on_validated(double now, BlockId block, bool valid);
   /// The node recovered from a crash at `now` (its timers were lost while it was down): re-arms
@@ -186,6 +233,9 @@ class HotStuff {
   void on_block_response(Ctx& ctx, NodeId from, const BlockResponse& r);
   void broadcast_timeout(Ctx& ctx, Round r);
   void try_vote(Ctx& ctx, BlockId id);
+  void cast_vote(Ctx& ctx, const BlockHeader& h);
+  BlockHeader make_header(Round round, const BlockHeader& parent, const Payload& payload,
+                          bool corrupt_root) const;
   void apply_commit_rule(Ctx& ctx, const BlockHeader& certified);
   void commit_to(Ctx& ctx, BlockId id);
   void prune();
@@ -226,6 +276,13 @@ class HotStuff {
   std::unordered_map<BlockId, Height> committed_index_;
   std::map<BlockId, double> sync_requested_at_;
   std::uint64_t sync_requests_ = 0, sync_responses_ = 0, synced_blocks_ = 0, timeouts_sent_ = 0;
+
+  // Byzantine behaviours (empty for an honest node).
+  std::vector<ByzantineWindow> byzantine_;
+  std::optional<Payload> conflicting_payload_;  // equivocation: second payload of the round
+  std::set<BlockId> double_voted_;              // equivocation: blocks voted for beyond once
+  BlockId voted_block_ = 0;                     // the block of the last vote
+  std::uint64_t equivocations_ = 0, withheld_proposals_ = 0, invalid_votes_ = 0, double_votes_ = 0;
 };
 
 }  // namespace pipesim::consensus

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <stdexcept>
+#include <unordered_map>
 #include <unordered_set>
 #include <variant>
 
@@ -17,6 +18,28 @@ FeedPolicy hotstuff_feed(const sim::Scenario& scenario) {
   policy.gossip_visibility = scenario.workload.gossip;
   policy.gossip_bytes = scenario.workload.gossip;
   return policy;
+}
+
+/// Byzantine behaviours of `node` from faults.events (the sim::byzantine_events hook).
+void configure_byzantine(consensus::HotStuff& core, const sim::Scenario& s, sim::NodeId node) {
+  using Kind = consensus::ByzantineWindow::Kind;
+  const std::pair<const char*, Kind> kinds[] = {
+      {"equivocate", Kind::kEquivocate},
+      {"withhold", Kind::kWithhold},
+      {"invalid_execution_vote", Kind::kInvalidExecutionVote}};
+  for (const auto& [name, kind] : kinds) {
+    for (const sim::FaultEvent* e : sim::byzantine_events(s, node, name)) {
+      consensus::ByzantineWindow w;
+      w.kind = kind;
+      w.from_s = e->from_s;
+      w.until_s = e->until_s;
+      for (std::uint32_t v : e->nodes)
+        if (v != node) w.accomplices.push_back(v);
+      w.withhold_from = e->withhold_from;
+      w.delay_ms = e->delay_ms;
+      core.add_byzantine(w);
+    }
+  }
 }
 
 }  // namespace
@@ -42,9 +65,12 @@ HotStuffPipeline::HotStuffPipeline(const sim::Scenario& scenario, sim::Runtime& 
   nodes_.resize(n);
   for (NodeId i = 0; i < n; ++i) {
     nodes_[i].hotstuff = std::make_unique<consensus::HotStuff>(cfg, i, n);
+    configure_byzantine(*nodes_[i].hotstuff, scenario, i);
   }
   std::vector<bool> faulty = sim::ever_crashed(scenario);
   for (std::uint32_t d : scenario.faults.divergent) faulty[d] = true;
+  const std::vector<bool> byzantine = sim::ever_byzantine(scenario);
+  for (NodeId i = 0; i < n; ++i) faulty[i] = faulty[i] || byzantine[i];
   for (NodeId i = 0; i < n; ++i) {
     if (!faulty[i]) {
       reference_node_ = i;
@@ -167,7 +193,20 @@ std::shared_ptr<const ExecutedBlock> HotStuffPipeline::execute_payload(ChainStat
 
 void HotStuffPipeline::payload_ready(NodeId node, consensus::Round round,
                                      const consensus::Payload& payload, double now) {
-  apply(node, nodes_[node].hotstuff->on_payload_ready(now, round, payload));
+  consensus::HotStuff& core = *nodes_[node].hotstuff;
+  std::optional<consensus::Payload> second;
+  const auto first = payloads_.find(payload.payload_id);
+  if (core.wants_conflicting_payload(now) && first != payloads_.end()) {
+    // Byzantine equivocation: a second payload on the same parent with the same transactions
+    // under another id (two blocks that differ only in, e.g., their timestamp): valid for every
+    // check, so only the voting rule stands between the two proposals.
+    PayloadRecord copy = first->second;
+    copy.proposed_at_s = -1.0;
+    second = payload;
+    second->payload_id = next_payload_id_++;
+    payloads_.emplace(second->payload_id, std::move(copy));
+  }
+  apply(node, core.on_payload_ready(now, round, payload, second));
 }
 
 void HotStuffPipeline::validated(NodeId node, BlockId block, bool valid, double now) {
@@ -249,6 +288,13 @@ struct HotStuffPipeline::Effects {
     p.on_voted(node, e.block_id, depart);
   }
   void operator()(const consensus::QcFormed& e) {
+    // One certified block per round (quorum intersection), whoever aggregated the QC.
+    const auto [it, fresh] = p.certified_.try_emplace(e.qc.round, e.qc.block_id, node);
+    if (!fresh && it->second.first != e.qc.block_id && p.conflicting_qc_.empty()) {
+      p.conflicting_qc_ =
+          fmt::format("round {}: block {:#x} (QC formed by node {}) and block {:#x} (node {})",
+                      e.qc.round, it->second.first, it->second.second, e.qc.block_id, node);
+    }
     if (p.rec_.traced(node)) {
       p.rec_.instant(node, sim::Track::kConsensus, fmt::format("QC r{}", e.qc.round), depart);
     }
@@ -310,6 +356,8 @@ void HotStuffPipeline::report_common() {
   std::vector<bool> honest(n, true);
   for (std::uint32_t c : scenario_.faults.crashed) honest[c] = false;
   for (std::uint32_t d : scenario_.faults.divergent) honest[d] = false;
+  const std::vector<bool> byzantine = sim::ever_byzantine(scenario_);
+  for (NodeId i = 0; i < n; ++i) honest[i] = honest[i] && !byzantine[i];
   // Invariant: committed chains of honest nodes are prefixes of one another.
   const std::vector<const BlockHeader*>* longest = nullptr;
   for (NodeId i = 0; i < n; ++i) {
@@ -331,6 +379,29 @@ void HotStuffPipeline::report_common() {
     }
   }
   rec_.invariant("committed_chains_are_prefixes", prefix, detail);
+  // Invariant: no transaction is committed twice in an honest node's committed chain.
+  std::string twice;
+  for (NodeId i = 0; i < n && twice.empty(); ++i) {
+    if (!honest[i]) continue;
+    std::unordered_map<std::uint64_t, std::uint64_t> height_of;  // tx -> first height
+    for (const BlockHeader* h : nodes_[i].committed) {
+      const PayloadRecord* p = payload(h->payload_id);
+      if (p == nullptr) continue;
+      for (std::uint64_t t : p->txs) {
+        const auto [it, fresh] = height_of.try_emplace(t, h->height);
+        if (!fresh) {
+          twice = fmt::format(
+              "node {} block {:#x} at height {}: transaction {} (already "
+              "committed at height {})",
+              i, h->id, h->height, t, it->second);
+          break;
+        }
+      }
+      if (!twice.empty()) break;
+    }
+  }
+  rec_.invariant("no_transaction_committed_twice", twice.empty(), twice);
+  rec_.invariant("one_certified_block_per_round", conflicting_qc_.empty(), conflicting_qc_);
 
   const auto& chain = nodes_[reference_node_].committed;
   ChainTotals totals;
@@ -369,6 +440,19 @@ void HotStuffPipeline::report_common() {
     rec_.metric("block_sync_requests", {{"value", requests}, {"unit", "count"}});
     rec_.metric("block_sync_responses", {{"value", responses}, {"unit", "count"}});
     rec_.metric("blocks_received_by_sync", {{"value", synced}, {"unit", "blocks"}});
+    std::uint64_t equivocations = 0, withheld = 0, invalid_votes = 0, double_votes = 0;
+    for (const auto& st : nodes_) {
+      equivocations += st.hotstuff->equivocations();
+      withheld += st.hotstuff->withheld_proposals();
+      invalid_votes += st.hotstuff->invalid_votes();
+      double_votes += st.hotstuff->double_votes();
+    }
+    if (std::find(byzantine.begin(), byzantine.end(), true) != byzantine.end()) {
+      rec_.metric("byzantine_equivocations", {{"value", equivocations}, {"unit", "proposals"}});
+      rec_.metric("byzantine_withheld_proposals", {{"value", withheld}, {"unit", "proposals"}});
+      rec_.metric("byzantine_invalid_votes", {{"value", invalid_votes}, {"unit", "votes"}});
+      rec_.metric("byzantine_double_votes", {{"value", double_votes}, {"unit", "votes"}});
+    }
   }
 }
 

@@ -158,6 +158,8 @@ class HotStuffPipeline : public sim::Application {
   std::map<BlockId, BlockHeader> headers_;
   std::uint64_t next_payload_id_ = 1;
   std::uint64_t rounds_via_tc_ = 0;
+  std::map<consensus::Round, std::pair<BlockId, NodeId>> certified_;  // QCs formed: block, by
+  std::string conflicting_qc_;  // first round with two certified blocks (invariant detail)
 };
 
 }  // namespace pipesim::pipelines

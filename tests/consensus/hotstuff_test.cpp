@@ -482,3 +482,156 @@ TEST_CASE("exponential backoff doubles the timeout per consecutive TC round, res
     if (const auto* st = std::get_if<SetTimer>(&e)) armed = st->at_s - 10.0;
   CHECK(armed == doctest::Approx(16.0));  // 4 s * 2^min(5, 2)
 }
+
+// ---- Byzantine behaviours (ByzantineWindow) ----
+
+namespace {
+
+template <typename T>
+std::vector<const T*> all_of(const Effects& effs) {
+  std::vector<const T*> out;
+  for (const auto& e : effs)
+    if (const auto* x = std::get_if<T>(&e)) out.push_back(x);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("byzantine: add_byzantine validates its window; byzantine() is time-bounded") {
+  HotStuff node(HotStuffConfig{}, 1, kN);
+  ByzantineWindow w;
+  w.from_s = 2.0;
+  w.until_s = 2.0;
+  CHECK_THROWS_AS(node.add_byzantine(w), std::invalid_argument);
+  w.until_s = 5.0;
+  node.add_byzantine(w);
+  CHECK(node.byzantine(ByzantineWindow::Kind::kEquivocate, 1.9) == nullptr);
+  CHECK(node.byzantine(ByzantineWindow::Kind::kEquivocate, 2.0) != nullptr);
+  CHECK(node.byzantine(ByzantineWindow::Kind::kEquivocate, 5.0) == nullptr);
+  CHECK(node.byzantine(ByzantineWindow::Kind::kWithhold, 3.0) == nullptr);
+  CHECK(node.wants_conflicting_payload(3.0));
+}
+
+TEST_CASE("byzantine equivocate: two blocks to disjoint halves, a vote for each") {
+  HotStuff node(HotStuffConfig{}, 1, kN);  // leads round 1
+  ByzantineWindow w;
+  w.kind = ByzantineWindow::Kind::kEquivocate;
+  w.until_s = 100.0;
+  node.add_byzantine(w);
+  node.start(0.0);
+  Payload a, b;
+  a.payload_id = 42;
+  b.payload_id = 43;
+  const auto effs = node.on_payload_ready(0.1, 1, a, b);
+  const auto proposed = all_of<Proposed>(effs);
+  REQUIRE(proposed.size() == 2);
+  const BlockHeader& ha = proposed[0]->header;
+  const BlockHeader& hb = proposed[1]->header;
+  CHECK(ha.round == 1);
+  CHECK(hb.round == 1);
+  CHECK(ha.parent_id == hb.parent_id);
+  CHECK(ha.id != hb.id);
+  CHECK(all_of<Broadcast>(effs).empty());
+  // Others 0, 2, 3: the first half (0, 2) gets A, 3 gets B.
+  std::vector<std::pair<NodeId, BlockId>> sent;
+  for (const Send* s : all_of<Send>(effs))
+    if (std::holds_alternative<Proposal>(s->msg->body))
+      sent.emplace_back(s->to, body<Proposal>(s->msg).header.id);
+  CHECK(sent == std::vector<std::pair<NodeId, BlockId>>{{0, ha.id}, {2, ha.id}, {3, hb.id}});
+  const auto voted = all_of<Voted>(effs);
+  REQUIRE(voted.size() == 2);
+  CHECK(voted[0]->block_id == ha.id);
+  CHECK(voted[1]->block_id == hb.id);
+  CHECK(node.equivocations() == 1);
+  CHECK(node.double_votes() == 1);
+}
+
+TEST_CASE("byzantine: an honest node votes once per round for equivocating blocks") {
+  // Validator 0 receives two proposals of round 1 from leader 1: it votes for the first only,
+  // and the second is not even validated (the voting rule, not a special case).
+  const BlockHeader b1 = make_block(1, genesis(), genesis_qc(kN));
+  BlockHeader b1x = b1;
+  b1x.payload_id += 1;
+  b1x.id = compute_block_id(b1x);
+  HotStuff node(HotStuffConfig{}, 0, kN);
+  node.start(0.0);
+  node.on_message(0.1, 1, proposal(b1));
+  CHECK(all_of<Voted>(node.on_validated(0.2, b1.id, true)).size() == 1);
+  const auto effs = node.on_message(0.3, 1, proposal(b1x));
+  CHECK(all_of<RequestValidation>(effs).empty());
+  CHECK(node.on_validated(0.4, b1x.id, true).empty());
+  CHECK(node.highest_voted_round() == 1);
+}
+
+TEST_CASE("byzantine: a QC needs a quorum of distinct signers on one block") {
+  // Node 2 leads round 2 and aggregates round-1 votes: 2 votes on A and 2 on B (4 validators,
+  // quorum 3) form no QC; a third vote on A does.
+  const BlockHeader a = make_block(1, genesis(), genesis_qc(kN));
+  BlockHeader b = a;
+  b.payload_id += 1;
+  b.id = compute_block_id(b);
+  HotStuff node(HotStuffConfig{}, 2, kN);
+  node.start(0.0);
+  const auto vote = [&](NodeId voter, const BlockHeader& h) {
+    return node.on_message(0.2, voter, Message{Vote{h.id, 1, 1, voter}});
+  };
+  CHECK(all_of<QcFormed>(vote(0, a)).empty());
+  CHECK(all_of<QcFormed>(vote(1, a)).empty());
+  CHECK(all_of<QcFormed>(vote(1, b)).empty());  // the Byzantine double vote
+  CHECK(all_of<QcFormed>(vote(3, b)).empty());
+  const auto qcs = all_of<QcFormed>(vote(3, a));
+  REQUIRE(qcs.size() == 1);
+  CHECK(qcs[0]->qc.block_id == a.id);
+  CHECK(qcs[0]->qc.signers == std::vector<NodeId>{0, 1, 3});
+}
+
+TEST_CASE("byzantine withhold: the proposal leaves late and skips the listed validators") {
+  HotStuff node(HotStuffConfig{}, 1, kN);
+  ByzantineWindow w;
+  w.kind = ByzantineWindow::Kind::kWithhold;
+  w.until_s = 100.0;
+  w.withhold_from = {2};
+  w.delay_ms = 500;
+  node.add_byzantine(w);
+  const auto start = node.start(0.0);
+  const auto req = all_of<RequestPayload>(start);
+  REQUIRE(req.size() == 1);
+  CHECK(req[0]->not_before_s == doctest::Approx(0.5));  // round 1: start time + 500 ms
+  Payload p;
+  p.payload_id = 42;
+  const auto held = node.on_payload_ready(0.1, 1, p);
+  REQUIRE(all_of<SetTimer>(held).size() == 1);
+  CHECK(all_of<SetTimer>(held)[0]->at_s == doctest::Approx(0.5));
+  const auto effs = node.on_timer(0.5, all_of<SetTimer>(held)[0]->id);
+  std::vector<NodeId> to;
+  for (const Send* s : all_of<Send>(effs))
+    if (std::holds_alternative<Proposal>(s->msg->body)) to.push_back(s->to);
+  CHECK(to == std::vector<NodeId>{0, 3});
+  CHECK(all_of<Broadcast>(effs).empty());
+  CHECK(node.withheld_proposals() == 1);
+}
+
+TEST_CASE("byzantine invalid_execution_vote: votes for refused blocks, claims a wrong root") {
+  const BlockHeader b1 = make_block(1, genesis(), genesis_qc(kN));
+  ByzantineWindow w;
+  w.kind = ByzantineWindow::Kind::kInvalidExecutionVote;
+  w.until_s = 100.0;
+  HotStuff voter(HotStuffConfig{}, 0, kN);
+  voter.add_byzantine(w);
+  voter.start(0.0);
+  voter.on_message(0.1, 1, proposal(b1));
+  CHECK(all_of<Voted>(voter.on_validated(0.2, b1.id, false)).size() == 1);
+  CHECK(voter.invalid_votes() == 1);
+
+  HotStuff leader(HotStuffConfig{}, 1, kN);
+  leader.add_byzantine(w);
+  leader.start(0.0);
+  Payload p;
+  p.payload_id = 42;
+  p.state_root[31] = 0xab;
+  const auto effs = leader.on_payload_ready(0.1, 1, p);
+  const auto proposed = all_of<Proposed>(effs);
+  REQUIRE(proposed.size() == 1);
+  CHECK(proposed[0]->header.state_root[31] == (0xab ^ 0x5a));
+  CHECK(proposed[0]->header.state_root[0] == 0x5a);
+}
