@@ -583,6 +583,15 @@ void visit(V& v, CostModelConfig& c) {
   }
   v.number("tx_fixed_us", c.tx_fixed_us, kCpuCostUs);
   v.number("cpu_ns_per_gas", c.cpu_ns_per_gas, kCpuCostNsPerGas);
+  v.number("op_ns", c.op_ns, kCpuCostNsPerGas);
+  v.number("keccak_word_ns", c.keccak_word_ns, kCpuCostNsPerGas);
+  v.number("storage_op_ns", c.storage_op_ns, kCpuCostNsPerGas);
+  v.number("call_us", c.call_us, kCpuCostUs);
+  v.number("log_us", c.log_us, kCpuCostUs);
+  v.number("precompile_us", c.precompile_us, kCpuCostUs);
+  v.number("native_transfer_us", c.native_transfer_us, kCpuCostUs);
+  v.number("erc20_call_us", c.erc20_call_us, kCpuCostUs);
+  v.number("amm_swap_us", c.amm_swap_us, kCpuCostUs);
   v.number("write_us", c.write_us, kCpuCostUs);
   v.number("warm_read_us", c.warm_read_us, kCpuCostUs);
   v.number("sig_recover_us", c.sig_recover_us, kCpuCostUs);
@@ -606,6 +615,15 @@ execution::CostModel CostModelConfig::model() const {
   execution::CostModel m;
   m.tx_fixed_us = tx_fixed_us;
   m.cpu_ns_per_gas = cpu_ns_per_gas;
+  m.op_ns = op_ns;
+  m.keccak_word_ns = keccak_word_ns;
+  m.storage_op_ns = storage_op_ns;
+  m.call_us = call_us;
+  m.log_us = log_us;
+  m.precompile_us = precompile_us;
+  m.native_transfer_us = native_transfer_us;
+  m.erc20_call_us = erc20_call_us;
+  m.amm_swap_us = amm_swap_us;
   m.write_us = write_us;
   m.warm_read_us = warm_read_us;
   m.sig_recover_us = sig_recover_us;
@@ -628,6 +646,15 @@ execution::CostModel CostModelConfig::model() const {
 void CostModelConfig::assign(const execution::CostModel& m) {
   tx_fixed_us = m.tx_fixed_us;
   cpu_ns_per_gas = m.cpu_ns_per_gas;
+  op_ns = m.op_ns;
+  keccak_word_ns = m.keccak_word_ns;
+  storage_op_ns = m.storage_op_ns;
+  call_us = m.call_us;
+  log_us = m.log_us;
+  precompile_us = m.precompile_us;
+  native_transfer_us = m.native_transfer_us;
+  erc20_call_us = m.erc20_call_us;
+  amm_swap_us = m.amm_swap_us;
   write_us = m.write_us;
   warm_read_us = m.warm_read_us;
   sig_recover_us = m.sig_recover_us;

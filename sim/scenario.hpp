@@ -184,6 +184,15 @@ struct CostModelConfig {
   std::string preset;  // "" (the defaults) or a name of execution::cost_model_preset_names()
   double tx_fixed_us = execution::CostModel{}.tx_fixed_us;
   double cpu_ns_per_gas = execution::CostModel{}.cpu_ns_per_gas;
+  double op_ns = execution::CostModel{}.op_ns;
+  double keccak_word_ns = execution::CostModel{}.keccak_word_ns;
+  double storage_op_ns = execution::CostModel{}.storage_op_ns;
+  double call_us = execution::CostModel{}.call_us;
+  double log_us = execution::CostModel{}.log_us;
+  double precompile_us = execution::CostModel{}.precompile_us;
+  double native_transfer_us = execution::CostModel{}.native_transfer_us;
+  double erc20_call_us = execution::CostModel{}.erc20_call_us;
+  double amm_swap_us = execution::CostModel{}.amm_swap_us;
   double write_us = execution::CostModel{}.write_us;
   double warm_read_us = execution::CostModel{}.warm_read_us;
   double sig_recover_us = execution::CostModel{}.sig_recover_us;

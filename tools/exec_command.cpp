@@ -117,19 +117,9 @@ void set_cost_key(execution::CostModel& c, const std::string& kv) {
     return;
   }
   const double x = parse_double("--cost " + key, val);
-  double* fields[] = {
-      &c.tx_fixed_us,       &c.cpu_ns_per_gas,         &c.write_us,           &c.warm_read_us,
-      &c.sig_recover_us,    &c.memory_read_us,         &c.page_cache_read_us, &c.cold_read_us,
-      &c.disk_iops,         &c.task_overhead_us,       &c.mv_read_us,         &c.validate_read_us,
-      &c.trie_node_hash_us, &c.trie_node_miss_fraction};
-  const char* names[] = {
-      "tx_fixed_us",       "cpu_ns_per_gas",         "write_us",           "warm_read_us",
-      "sig_recover_us",    "memory_read_us",         "page_cache_read_us", "cold_read_us",
-      "disk_iops",         "task_overhead_us",       "mv_read_us",         "validate_read_us",
-      "trie_node_hash_us", "trie_node_miss_fraction"};
-  for (std::size_t i = 0; i < std::size(names); ++i) {
-    if (key == names[i]) {
-      *fields[i] = x;
+  for (const execution::CostKey& k : execution::cost_model_numeric_keys()) {
+    if (key == k.name) {
+      c.*k.field = x;
       return;
     }
   }

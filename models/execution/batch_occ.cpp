@@ -58,7 +58,7 @@ ExecutionOutcome BatchOccExecutor::execute(const Block& block,
       out.stats.cold_reads += reader.cold;
       out.stats.warm_reads += reader.warm;
       ++out.stats.incarnations;
-      const double d = cfg.cost.execute_s(s.result.gas_used, reader.cold, reader.warm,
+      const double d = cfg.cost.execute_s(block.txs[i], s.result.gas_used, reader.cold, reader.warm,
                                           static_cast<std::uint32_t>(s.writes.size())) +
                        cfg.cost.parallel_task_s(0);
       auto w = static_cast<std::uint32_t>(std::min_element(worker_free.begin(), worker_free.end()) -

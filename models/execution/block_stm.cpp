@@ -291,7 +291,7 @@ ExecutionOutcome BlockStmExecutor::execute(const Block& block,
             r.writes.push_back(MvWrite{a.key, a.current, a.delta});
             ++writes;
           }
-        r.cpu_s = cfg.cost.cpu_s(r.result.gas_used, reader.warm, writes) +
+        r.cpu_s = cfg.cost.cpu_s(block.txs[tx], r.result.gas_used, reader.warm, writes) +
                   cfg.cost.parallel_task_s(reader.mv_reads);
         ++out.stats.incarnations;
       }

@@ -47,6 +47,45 @@ double CostModel::cpu_s(std::uint64_t gas, std::uint32_t warm_reads, std::uint32
          1e-6;
 }
 
+double CostModel::interpret_us(const Transaction& tx, std::uint64_t gas_used) const {
+  if (tx.trace && tx.trace->opcodes.recorded) {
+    const OpcodeProfile& p = tx.trace->opcodes;
+    const double ops = static_cast<double>(p.arith_stack) + p.memory_words;
+    const double storage =
+        static_cast<double>(p.sload_cold) + p.sload_warm + p.sstore_cold + p.sstore_warm;
+    const double calls = static_cast<double>(p.calls) + p.creates + p.account_reads;
+    const double precompiles = static_cast<double>(p.precompile_ecrecover) + p.precompile_hash +
+                               p.precompile_bn254 + p.precompile_modexp + p.precompile_other;
+    return (ops * op_ns + p.keccak_words * keccak_word_ns + storage * storage_op_ns) * 1e-3 +
+           calls * call_us + p.logs * log_us + precompiles * precompile_us;
+  }
+  switch (tx.kind) {
+    case TxKind::kNativeTransfer:
+      return native_transfer_us;
+    case TxKind::kErc20Transfer:
+    case TxKind::kErc20Approve:
+    case TxKind::kErc20TransferFrom:
+    case TxKind::kNftMint:
+      return erc20_call_us;
+    case TxKind::kAmmSwap:
+      return amm_swap_us;
+    case TxKind::kAccessTrace:
+      break;
+  }
+  return static_cast<double>(gas_used) * cpu_ns_per_gas * 1e-3;
+}
+
+double CostModel::cpu_s(const Transaction& tx, std::uint64_t gas, std::uint32_t warm_reads,
+                        std::uint32_t writes) const {
+  return (tx_fixed_us + interpret_us(tx, gas) + warm_reads * warm_read_us + writes * write_us) *
+         1e-6;
+}
+
+double CostModel::execute_s(const Transaction& tx, std::uint64_t gas, std::uint32_t cold_reads,
+                            std::uint32_t warm_reads, std::uint32_t writes) const {
+  return cpu_s(tx, gas, warm_reads, writes) + io_s(cold_reads, warm_reads);
+}
+
 double CostModel::execute_s(std::uint64_t gas, std::uint32_t cold_reads, std::uint32_t warm_reads,
                             std::uint32_t writes) const {
   return cpu_s(gas, warm_reads, writes) + io_s(cold_reads, warm_reads);
@@ -68,6 +107,36 @@ double CostModel::root_s(std::uint64_t nodes) const {
 double CostModel::iops_floor_s(std::uint64_t disk_reads) const {
   if (state_tier != StorageTier::kDisk || disk_iops <= 0) return 0.0;
   return static_cast<double>(disk_reads) / disk_iops;
+}
+
+const std::vector<CostKey>& cost_model_numeric_keys() {
+  using M = CostModel;
+  static const std::vector<CostKey> keys = {
+      {"tx_fixed_us", &M::tx_fixed_us},
+      {"cpu_ns_per_gas", &M::cpu_ns_per_gas},
+      {"op_ns", &M::op_ns},
+      {"keccak_word_ns", &M::keccak_word_ns},
+      {"storage_op_ns", &M::storage_op_ns},
+      {"call_us", &M::call_us},
+      {"log_us", &M::log_us},
+      {"precompile_us", &M::precompile_us},
+      {"native_transfer_us", &M::native_transfer_us},
+      {"erc20_call_us", &M::erc20_call_us},
+      {"amm_swap_us", &M::amm_swap_us},
+      {"write_us", &M::write_us},
+      {"warm_read_us", &M::warm_read_us},
+      {"sig_recover_us", &M::sig_recover_us},
+      {"memory_read_us", &M::memory_read_us},
+      {"page_cache_read_us", &M::page_cache_read_us},
+      {"cold_read_us", &M::cold_read_us},
+      {"disk_iops", &M::disk_iops},
+      {"task_overhead_us", &M::task_overhead_us},
+      {"mv_read_us", &M::mv_read_us},
+      {"validate_read_us", &M::validate_read_us},
+      {"trie_node_hash_us", &M::trie_node_hash_us},
+      {"trie_node_miss_fraction", &M::trie_node_miss_fraction},
+  };
+  return keys;
 }
 
 std::vector<std::string> cost_model_preset_names() {

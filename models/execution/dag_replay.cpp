@@ -102,7 +102,7 @@ ReplayOutcome replay_block(const Block& block, const std::shared_ptr<const State
     out.stats.cold_reads += reader.cold;
     out.stats.warm_reads += reader.warm;
     ++out.stats.incarnations;
-    return cfg.cost.execute_s(r.result.gas_used, reader.cold, reader.warm,
+    return cfg.cost.execute_s(block.txs[i], r.result.gas_used, reader.cold, reader.warm,
                               static_cast<std::uint32_t>(r.writes.size()));
   };
 
@@ -301,7 +301,7 @@ ReplayOutcome replay_block(const Block& block, const std::shared_ptr<const State
       ++(inserted && !in_overlay ? cold : warm);
     }
     for (const auto& [k, v] : r.writes) touched.emplace(k, true);
-    seq += cfg.cost.execute_s(r.result.gas_used, cold, warm,
+    seq += cfg.cost.execute_s(block.txs[i], r.result.gas_used, cold, warm,
                               static_cast<std::uint32_t>(r.writes.size()));
   }
   R.stats.sequential_makespan_s = seq + commit_s;

@@ -84,7 +84,7 @@ ExecutionOutcome OptimisticExecutor::execute(const Block& block,
       p1.results.push_back(r);
       out.stats.cold_reads += reader.cold;
       out.stats.warm_reads += reader.warm;
-      const double d = cfg.cost.execute_s(r.gas_used, reader.cold, reader.warm,
+      const double d = cfg.cost.execute_s(block.txs[i], r.gas_used, reader.cold, reader.warm,
                                           p1.write_offsets.back() -
                                               p1.write_offsets[p1.write_offsets.size() - 2]) +
                        cfg.cost.parallel_task_s(0);
@@ -144,9 +144,9 @@ ExecutionOutcome OptimisticExecutor::execute(const Block& block,
       out.stats.warm_reads += reader.warm;
       // The re-execution reuses the first execution's decoded transaction and validity checks
       // (Monad: inputs cached from the optimistic run): tx_fixed_us is not paid again.
-      const double d =
-          cfg.cost.execute_s(final_result.gas_used, reader.cold, reader.warm, applied) -
-          cfg.cost.tx_fixed_us * 1e-6;
+      const double d = cfg.cost.execute_s(block.txs[i], final_result.gas_used, reader.cold,
+                                          reader.warm, applied) -
+                       cfg.cost.tx_fixed_us * 1e-6;
       out.schedule.push_back(Span{0, t, t + d, i, 1, SpanKind::kExecute});
       t += d;
     }

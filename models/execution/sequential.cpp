@@ -79,7 +79,7 @@ ExecutionOutcome SequentialExecutor::execute(const Block& block,
     }
     out.stats.cold_reads += reader.cold;
     out.stats.warm_reads += reader.warm;
-    const double d = cfg.cost.execute_s(r.gas_used, reader.cold, reader.warm, writes);
+    const double d = cfg.cost.execute_s(block.txs[i], r.gas_used, reader.cold, reader.warm, writes);
     out.schedule.push_back(Span{0, t, t + d, static_cast<std::uint32_t>(i), 0, SpanKind::kExecute});
     t += d;
   }

@@ -200,7 +200,7 @@ SpeculationResult speculate(const Block& batch, const std::shared_ptr<const Stat
     access.writes.close_tx();
     out.cold_reads += reader.cold;
     out.warm_reads += reader.warm;
-    const double d = cfg.cost.execute_s(r.gas_used, reader.cold, reader.warm, writes);
+    const double d = cfg.cost.execute_s(batch.txs[i], r.gas_used, reader.cold, reader.warm, writes);
     auto w = static_cast<std::uint32_t>(std::min_element(free_at.begin(), free_at.end()) -
                                         free_at.begin());
     const double start = std::max(free_at[w], chain.done_s);

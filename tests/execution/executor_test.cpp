@@ -95,7 +95,7 @@ TEST_CASE("sequential schedule: sig recovery in parallel, execution serial, then
   const double sig_phase = 25 * c.cost.sig_recover_s();
   // Each transfer: fixed cost + 21000 gas + 3 cold reads (nonce, balance, recipient; the sender
   // balance again for the refund is served by the VM, not the reader) + 3 writes.
-  const double per_tx = c.cost.execute_s(21'000, 3, 0, 3);
+  const double per_tx = c.cost.execute_s(Transaction{}, 21'000, 3, 0, 3);
   CHECK(out.makespan_s == doctest::Approx(sig_phase + 100 * per_tx + c.cost.root_s(0)));
   // Lazy: the beneficiary received all fees once.
   CHECK(out.post_state->get(StateKey::balance(b.beneficiary)) == U256{100 * 21'000});

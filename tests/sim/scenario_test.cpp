@@ -404,7 +404,7 @@ TEST_CASE("docs/scenario.md documents every key and its complete example loads")
   const std::string doc = read_text(kSource / "docs/scenario.md");
   std::set<std::string> keys;
   leaf_paths(to_json(parse_scenario(json::object())), "", keys);
-  CHECK(keys.size() == 134);
+  CHECK(keys.size() == 143);
   for (const auto& key : keys) {
     CHECK_MESSAGE(doc.find("| `" + key + "` |") != std::string::npos,
                   "docs/scenario.md has no table row for " << key);
@@ -510,3 +510,32 @@ TEST_CASE("file paths resolve against the scenario folder, then the data folder"
   check_round_trip(s);
   fs::remove_all(dir);
 }
+
+namespace pipesim {
+namespace {
+
+TEST_CASE("cost-model preset names: the registry, the scenario key, docs and pipesim exec agree") {
+  const std::vector<std::string> names = execution::cost_model_preset_names();
+  REQUIRE(!names.empty());
+  const std::string doc = read_text(kSource / "docs/scenario.md");
+  const std::string exec_cli = read_text(kSource / "tools/exec_command.cpp");
+  std::string listed;
+  for (const std::string& name : names) {
+    CAPTURE(name);
+    REQUIRE(execution::cost_model_preset(name).has_value());
+    // The scenario accepts the name and takes the preset's model.
+    const Scenario s = parse_scenario(json{{"pipeline", {{"cost_model", {{"preset", name}}}}}});
+    CHECK(s.pipeline.cost_model.model().state_tier ==
+          execution::cost_model_preset(name)->state_tier);
+    CHECK(doc.find("`" + name + "`") != std::string::npos);
+    CHECK(exec_cli.find(name) != std::string::npos);
+    listed += (listed.empty() ? "" : " | ") + name;
+  }
+  // pipesim exec's usage lists exactly the registry, in its order.
+  CHECK(exec_cli.find("--preset NAME   " + listed) != std::string::npos);
+  // A name outside the registry is a scenario error.
+  CHECK(!parse_error(json{{"pipeline", {{"cost_model", {{"preset", "no-such-preset"}}}}}}).empty());
+}
+
+}  // namespace
+}  // namespace pipesim
