@@ -548,6 +548,8 @@ void visit(V& v, NetworkConfig& c) {
     });
   });
   v.file("platform_xml", c.platform_xml);
+  v.choice("bulk_transfer_model", c.bulk_transfer_model, {"fcfs", "flow"});
+  v.uint("bulk_min_bytes", c.bulk_min_bytes, 1);
 }
 
 template <class V>
@@ -1105,6 +1107,18 @@ void check_network(Scenario& s, const std::string& base_dir) {
     fail(tpath + ".file", fmt::format("value \"{}\" is used by kind \"file\" only, expected \"\" "
                                       "for kind \"{}\"",
                                       topo.file, topo.kind));
+  }
+  if (net.bulk_transfer_model == "flow") {
+    if (dis.hold_uplink_until_arrival) {
+      fail("network.dissemination.hold_uplink_until_arrival",
+           "value true is a rule of the \"fcfs\" link model, expected false with "
+           "network.bulk_transfer_model \"flow\"");
+    }
+    if (!dis.shared_links) {
+      fail("network.dissemination.shared_links",
+           "value false is an option of the \"fcfs\" link model (the \"flow\" model always "
+           "shares links), expected true with network.bulk_transfer_model \"flow\"");
+    }
   }
   if (dis.mode == "push" && dis.fanout == 0) {
     fail("network.dissemination.fanout",

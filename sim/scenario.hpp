@@ -145,6 +145,14 @@ struct NetworkConfig {
   /// SimGrid platform file (absolute after loading; "" = pipesim's own star platform). Hosts
   /// give speed, cores and pair latencies (docs/scenario.md).
   std::string platform_xml;
+  /// How bulk transfers (blocks, sketches, blocktxn, and point-to-point messages of at least
+  /// bulk_min_bytes) share links: "fcfs" = pipesim's arithmetic (one message at a time per
+  /// uplink and downlink, first issued first served; sim/transport.hpp); "flow" = SimGrid
+  /// communications on per-node up/down links with max-min fair sharing (docs/network.md).
+  std::string bulk_transfer_model = "fcfs";
+  /// "flow": smaller messages (and every control message) take the fast path: latency +
+  /// size / min(upload, download), without occupying links. Bytes, >= 1.
+  std::uint64_t bulk_min_bytes = 4096;
   friend bool operator==(const NetworkConfig&, const NetworkConfig&) = default;
 };
 

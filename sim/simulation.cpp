@@ -11,7 +11,9 @@
 #include <fstream>
 #include <limits>
 #include <queue>
+#include <random>
 #include <regex>
+#include <span>
 #include <sstream>
 #include <stdexcept>
 #include <unordered_map>
@@ -114,6 +116,23 @@ struct Simulation::Impl {
   std::vector<double> prop_t50_s, prop_t90_s, prop_t100_s;
   std::uint64_t incomplete_broadcasts = 0;
   std::vector<std::uint8_t> down;
+  // network.bulk_transfer_model "flow": bulk transfers are SimGrid communications between the
+  // nodes' hosts (max-min fair sharing of their links); see docs/network.md.
+  struct FlowBroadcast {
+    NodeId from = 0;
+    std::uint16_t channel = 0;
+    std::shared_ptr<const void> payload;
+    double depart = 0.0;
+    std::vector<std::uint8_t> down;
+    std::mt19937_64 jitter_rng;
+    std::unique_ptr<network::GossipRelay> relay;
+    std::uint64_t in_flight = 0;
+  };
+  bool flow = false;
+  std::uint64_t bulk_min_bytes = 0;
+  std::unordered_map<std::uint64_t, double> route_latency_cache;  // platform_xml, flow
+  std::vector<std::unique_ptr<FlowBroadcast>> flow_broadcasts;
+  std::uint64_t flow_transfers = 0;
   Application* app = nullptr;
   sg4::MutexPtr mutex;
   sg4::ConditionVariablePtr cv;
@@ -511,6 +530,18 @@ struct Simulation::Impl {
     }
   }
 
+  /// Faults on the (source, receiver) pair of a broadcast, applied to the gossiped first
+  /// arrival: false if dropped, else the extra delay (s).
+  bool broadcast_fate(NodeId from, NodeId v, double depart, double& extra) {
+    extra = 0.0;
+    if (!faults->acts_on_messages()) return true;
+    const FaultInjector::Fate fate =
+        faults->message(from, v, depart, transport->base_latency_s(from, v));
+    if (fate.dropped) return false;
+    extra = std::max(0.0, fate.hold_until_s - depart) + fate.extra_s;
+    return true;
+  }
+
   /// One broadcast by gossip: deliveries at depart + each node's receive time, bytes per node,
   /// propagation percentiles over the live nodes.
   void gossip_broadcast(NodeId from, std::uint16_t channel,
@@ -523,8 +554,26 @@ struct Simulation::Impl {
     p.seed = splitmix64_mix(scenario.seed ^ 0x676f73736970ULL ^ broadcasts++);
     p.down = down;
     p.start_s = depart;
+    if (flow) {
+      flow_broadcast(from, channel, payload, depart, p);
+      return;
+    }
     const network::GossipResult r =
         network::simulate_gossip(*topology, *latency_model, *bandwidth, from, p);
+    for (std::uint32_t v = 0; v < n; ++v) {
+      if (down[v] != 0) continue;
+      const double t = r.receive_time_s[v];
+      if (v == from || t == network::kNever) continue;
+      double extra = 0.0;
+      if (!broadcast_fate(from, v, depart, extra)) continue;
+      push(Event{depart + t + extra, 0, EventKind::kDeliver, channel, v, from, 0, payload});
+    }
+    record_broadcast(r, down);
+  }
+
+  /// Counters, bytes and propagation percentiles (over the live nodes) of a finished broadcast.
+  void record_broadcast(const network::GossipResult& r, std::span<const std::uint8_t> down_of) {
+    const std::uint32_t n = scenario.network.validators;
     sketches += r.sketches;
     reconstruction_misses += r.reconstruction_misses;
     gossip_bytes += r.bytes;
@@ -533,19 +582,8 @@ struct Simulation::Impl {
     for (std::uint32_t v = 0; v < n; ++v) {
       transport->count_sent(v, r.bytes_sent[v]);
       transport->count_received(v, r.bytes_received[v]);
-      if (down[v] != 0) continue;
-      const double t = r.receive_time_s[v];
-      live.push_back(t);
-      if (v == from || t == network::kNever) continue;
-      double extra = 0.0;
-      if (faults->acts_on_messages()) {
-        // Faults on the (source, receiver) pair, applied to the gossiped first arrival.
-        const FaultInjector::Fate fate =
-            faults->message(from, v, depart, transport->base_latency_s(from, v));
-        if (fate.dropped) continue;
-        extra = std::max(0.0, fate.hold_until_s - depart) + fate.extra_s;
-      }
-      push(Event{depart + t + extra, 0, EventKind::kDeliver, channel, v, from, 0, payload});
+      if (down_of[v] != 0) continue;
+      live.push_back(r.receive_time_s[v]);
     }
     transport->count_messages(r.messages);
     std::sort(live.begin(), live.end());
@@ -562,6 +600,119 @@ struct Simulation::Impl {
     } else {
       ++incomplete_broadcasts;
     }
+  }
+
+  /// The SimGrid route latency (s) between two validators' hosts of a platform file (cached).
+  double route_latency_s(NodeId a, NodeId b) {
+    const std::uint64_t key = (static_cast<std::uint64_t>(a) << 32) | b;
+    auto it = route_latency_cache.find(key);
+    if (it == route_latency_cache.end()) {
+      std::vector<sg4::Link*> route;
+      double latency = 0.0;
+      hosts[a]->route_to(hosts[b], route, &latency);
+      it = route_latency_cache.emplace(key, latency).first;
+    }
+    return it->second;
+  }
+
+  /// Flow model: a SimGrid communication of `bytes` from `from`'s host to `to`'s host that
+  /// starts at `depart` (>= now_s); `done(end_s)` runs in the dispatcher when its last byte has
+  /// crossed the route (max-min fair share of every link on it, changing as other
+  /// communications start and end).
+  void flow_transfer(NodeId from, NodeId to, std::uint64_t bytes, double depart,
+                     std::function<void(double)> done) {
+    if (depart > now_s) {
+      Event ev{depart, 0, EventKind::kCallback, 0, from, from, 0, nullptr};
+      ev.arg = store_callback([this, from, to, bytes, depart, done = std::move(done)]() mutable {
+        flow_transfer(from, to, bytes, depart, std::move(done));
+      });
+      push(std::move(ev));
+      return;
+    }
+    // The dispatcher may be ahead of SimGrid's clock when nothing was running: catch up first.
+    if (sg4::Engine::get_clock() < now_s) sg4::this_actor::sleep_until(now_s);
+    ++active_jobs;
+    ++flow_transfers;
+    auto fn = std::make_shared<std::function<void(double)>>(std::move(done));
+    sg4::ActorPtr actor =
+        sg4::Actor::create("flow", hosts[from], guard_job([this, from, to, bytes, fn]() {
+                             sg4::Comm::sendto(hosts[from], hosts[to], bytes);
+                             const double end = sg4::Engine::get_clock();
+                             Event ev{end, 0, EventKind::kCallback, 0, to, from, 0, nullptr};
+                             ev.arg = store_callback([fn, end]() { (*fn)(end); });
+                             push(std::move(ev));
+                             --active_jobs;
+                             cv->notify_all();
+                           }));
+    actor->daemonize();
+  }
+
+  /// Flow model: one broadcast's relay protocol driven message by message. Bulk messages
+  /// (block, sketch, blocktxn of >= bulk_min_bytes) to live nodes are SimGrid communications
+  /// and arrive when their last byte has crossed plus the pair's latency; control and small
+  /// messages take the fast path (latency + size / min(upload, download), no link occupied).
+  void flow_broadcast(NodeId from, std::uint16_t channel,
+                      const std::shared_ptr<const void>& payload, double depart,
+                      network::GossipParams p) {
+    network::validate_gossip(*topology, *latency_model, *bandwidth, from, p);
+    auto owned = std::make_unique<FlowBroadcast>();
+    FlowBroadcast& b = *owned;
+    flow_broadcasts.push_back(std::move(owned));
+    b.from = from;
+    b.channel = channel;
+    b.payload = payload;
+    b.depart = depart;
+    b.down = down;
+    b.jitter_rng.seed(splitmix64_mix(p.seed ^ 0x6a6974746572ULL));
+    p.down = b.down;
+    p.links = nullptr;
+    b.relay = std::make_unique<network::GossipRelay>(
+        *topology, from, p, [this, &b](const network::RelayMessage& m) { flow_send(b, m); },
+        [this, &b](NodeId v, NodeId /*parent*/, double t) {
+          double extra = 0.0;
+          if (!broadcast_fate(b.from, v, b.depart, extra)) return;
+          push(Event{b.depart + t + extra, 0, EventKind::kDeliver, b.channel, v, b.from, 0,
+                     b.payload});
+        });
+    ++b.in_flight;  // the start itself: a broadcast reaching nobody still finishes
+    b.relay->start();
+    flow_arrived(b);
+  }
+
+  void flow_arrived(FlowBroadcast& b) {
+    if (--b.in_flight != 0) return;
+    record_broadcast(b.relay->finish(), b.down);
+    b.relay.reset();
+    b.payload.reset();
+  }
+
+  void flow_send(FlowBroadcast& b, const network::RelayMessage& m) {
+    ++b.in_flight;
+    const double depart = b.depart + m.depart_s;
+    double lat = gossip.jitter ? latency_model->sample_latency_s(m.from, m.to, b.jitter_rng)
+                               : latency_model->base_latency_s(m.from, m.to);
+    const bool bulk = network::is_bulk(m.kind);
+    if (!bulk) lat += gossip.control_extra_latency_s;
+    auto arrive = [this, &b, m](double at) {
+      Event ev{at, 0, EventKind::kCallback, 0, m.to, m.from, 0, nullptr};
+      ev.arg = store_callback([this, &b, m, at]() {
+        b.relay->arrive(m, at - b.depart);
+        flow_arrived(b);
+      });
+      push(std::move(ev));
+    };
+    if (bulk && m.bytes >= bulk_min_bytes && b.down[m.to] == 0) {
+      // A platform file's route carries its own latency; the model's latency on top of it is
+      // what the scenario adds (per-node class extras, jitter).
+      const double tail = scenario.network.platform_xml.empty()
+                              ? lat
+                              : std::max(0.0, lat - route_latency_s(m.from, m.to));
+      flow_transfer(m.from, m.to, m.bytes, depart,
+                    [arrive, tail](double end) { arrive(end + tail); });
+      return;
+    }
+    const double rate = std::min(transport->upload_Bps(m.from), transport->download_Bps(m.to));
+    arrive(depart + lat + static_cast<double>(m.bytes) / rate);
   }
 
   void dispatch(Event& e) {
@@ -727,6 +878,14 @@ Simulation::Simulation(const Scenario& scenario, const std::filesystem::path& ru
 
   const std::uint32_t n = scenario.network.validators;
   NetworkModel net = make_network_model(scenario);
+  s.flow = scenario.network.bulk_transfer_model == "flow";
+  s.bulk_min_bytes = scenario.network.bulk_min_bytes;
+  if (s.flow) {
+    // A lone flow then takes exactly size / min(bandwidth) on its route: no cross-traffic on
+    // the reverse route, no TCP window cap (simgrid-guide.md section 4).
+    sg4::Engine::set_config("network/crosstraffic:0");
+    sg4::Engine::set_config("network/TCP-gamma:0");
+  }
   if (scenario.network.platform_xml.empty()) {
     s.speed.assign(n, scenario.nodes.speed_factor);
     s.analytic_exec = true;
@@ -738,6 +897,17 @@ Simulation::Simulation(const Scenario& scenario, const std::filesystem::path& ru
       s.hosts.push_back(zone->create_host(name, s.speed[i] * kFlopsPerReferenceSecond)
                             ->set_core_count(static_cast<int>(scenario.nodes.cores))
                             ->seal());
+      if (s.flow) {
+        // The node's access link to the star's centre: UP = its upload, DOWN = its download
+        // (bytes/s), no latency (the latency model adds it after the last byte).
+        std::string link = "access";
+        link += std::to_string(i);
+        sg4::SplitDuplexLink* access = zone->create_split_duplex_link(link, net.upload_Bps[i]);
+        access->get_link_down()->set_bandwidth(net.download_Bps[i]);
+        access->set_latency(0)->seal();
+        zone->add_route(s.hosts.back()->get_netpoint(), nullptr, nullptr, nullptr,
+                        {{access, sg4::LinkInRoute::Direction::UP}}, true);
+      }
     }
     zone->seal();
   } else {
@@ -773,6 +943,10 @@ RunStats Simulation::run(Application& app, const ProgressFn& progress) {
   sg4::Actor::create("dispatcher", s.hosts[0], [&s, &progress]() { s.guarded_loop(progress); });
   s.engine->run();
   if (s.failure) std::rethrow_exception(s.failure);
+  for (auto& b : s.flow_broadcasts) {
+    // Broadcasts still in flight when the run ended: nodes not reached count as never.
+    if (b->relay) s.record_broadcast(b->relay->finish(), b->down);
+  }
   std::vector<std::uint64_t> sent(validators()), received(validators());
   for (NodeId i = 0; i < validators(); ++i) {
     sent[i] = s.transport->bytes_sent(i);
@@ -795,6 +969,9 @@ RunStats Simulation::run(Application& app, const ProgressFn& progress) {
       s.recorder->metric("compact_reconstruction_misses",
                          {{"value", s.reconstruction_misses}, {"unit", "count"}});
     }
+  }
+  if (s.flow) {
+    s.recorder->metric("flow_transfers", {{"value", s.flow_transfers}, {"unit", "count"}});
   }
   RunStats stats;
   stats.simulated_s = s.now_s;
@@ -833,6 +1010,34 @@ void Simulation::send(NodeId from, NodeId to, std::uint16_t channel,
   Impl& s = *impl_;
   const double depart = std::max(s.now_s, depart_s);
   if (s.crashed(from, depart)) return;
+  if (s.flow && size_bytes >= s.bulk_min_bytes) {
+    // Flow model: a SimGrid communication, then the pair's latency (see flow_broadcast).
+    double start = depart, extra = 0.0;
+    if (s.faults->acts_on_messages()) {
+      const FaultInjector::Fate fate =
+          s.faults->message(from, to, depart, s.transport->base_latency_s(from, to));
+      if (fate.dropped) {
+        s.transport->count_sent(from, size_bytes);  // sent, never received
+        return;
+      }
+      start = std::max(depart, fate.hold_until_s);
+      extra = fate.extra_s;
+    }
+    const double lat = s.transport->sample_latency_s(from, to);
+    const double tail = (s.scenario.network.platform_xml.empty()
+                             ? lat
+                             : std::max(0.0, lat - s.route_latency_s(from, to))) +
+                        extra;
+    s.transport->count_sent(from, size_bytes);
+    s.transport->count_received(to, size_bytes);
+    s.transport->count_messages(1);
+    s.flow_transfer(
+        from, to, size_bytes, start,
+        [&s, from, to, channel, payload = std::move(payload), tail](double end) {
+          s.push(Event{end + tail, 0, EventKind::kDeliver, channel, to, from, 0, payload});
+        });
+    return;
+  }
   if (s.faults->acts_on_messages()) {
     const FaultInjector::Fate fate =
         s.faults->message(from, to, depart, s.transport->base_latency_s(from, to));

@@ -33,6 +33,14 @@ Transport::Transport(std::uint32_t nodes, LatencyFn latency_s, double jitter_max
   if (jitter_max_s < 0) throw std::invalid_argument("transport: jitter must be >= 0 s");
 }
 
+double Transport::sample_latency_s(std::uint32_t from, std::uint32_t to) {
+  if (sample_s_) return sample_s_(from, to, rng_);
+  double latency = latency_s_(from, to);
+  if (jitter_max_s_ > 0)
+    latency += std::uniform_real_distribution<double>(0.0, jitter_max_s_)(rng_);
+  return latency;
+}
+
 double Transport::schedule(std::uint32_t from, std::uint32_t to, std::uint64_t size_bytes,
                            double depart_s) {
   const double bytes = static_cast<double>(size_bytes);

@@ -45,6 +45,10 @@ class Transport {
   double upload_Bps(std::uint32_t node) const { return upload_Bps_[node]; }
   double download_Bps(std::uint32_t node) const { return download_Bps_[node]; }
 
+  /// One message's one-way latency (s) drawn as schedule() draws it (sampler, or base + uniform
+  /// jitter), without reserving links: for link models outside the Transport (the flow model).
+  double sample_latency_s(std::uint32_t from, std::uint32_t to);
+
   /// Reserves the links for one message and returns its arrival time (s).
   double schedule(std::uint32_t from, std::uint32_t to, std::uint64_t size_bytes, double depart_s);
 

@@ -10,17 +10,16 @@
 namespace pipesim::network {
 namespace {
 
-// Full block, inv, getdata, cmpctblock, getblocktxn, blocktxn, proposal header.
-enum class Kind : std::uint8_t { kFull, kAnnounce, kRequest, kSketch, kTxRequest, kTxs, kHeader };
-
 struct Event {
   double t;
   std::uint64_t seq;  // issue order: total, deterministic tie-break
-  NodeId to;
-  NodeId from;
-  Kind kind;
-  std::uint64_t bytes;
+  RelayMessage message;
 };
+
+bool announces(GossipMode mode) {
+  return mode == GossipMode::kPushPull || mode == GossipMode::kInvGetdata ||
+         mode == GossipMode::kCompact || mode == GossipMode::kHeaderFirst;
+}
 
 /// Uniform double in [0, 1) from the top 53 bits.
 double unit(std::uint64_t x) {
@@ -41,6 +40,10 @@ struct Later {
 };
 
 }  // namespace
+
+bool is_bulk(RelayKind kind) {
+  return kind == RelayKind::kFull || kind == RelayKind::kSketch || kind == RelayKind::kTxs;
+}
 
 std::string_view to_string(GossipMode mode) {
   switch (mode) {
@@ -98,9 +101,8 @@ double time_to_fraction(std::span<const double> receive_time_s, double q) {
   return t[std::max<std::size_t>(k, 1) - 1];
 }
 
-GossipResult simulate_gossip(const Topology& topology, const LatencyModel& latency,
-                             const BandwidthModel& bandwidth, NodeId source,
-                             const GossipParams& params) {
+void validate_gossip(const Topology& topology, const LatencyModel& latency,
+                     const BandwidthModel& bandwidth, NodeId source, const GossipParams& params) {
   const std::uint32_t n = topology.node_count();
   if (latency.node_count() != n || bandwidth.node_count() != n) {
     throw std::invalid_argument("gossip: topology has " + std::to_string(n) +
@@ -126,16 +128,12 @@ GossipResult simulate_gossip(const Topology& topology, const LatencyModel& laten
   if (!params.down.empty() && params.down[source] != 0) {
     throw std::invalid_argument("gossip: the source " + std::to_string(source) + " is down");
   }
-  const bool announces =
-      params.mode == GossipMode::kPushPull || params.mode == GossipMode::kInvGetdata ||
-      params.mode == GossipMode::kCompact || params.mode == GossipMode::kHeaderFirst;
-  if (announces && params.announce_bytes == 0) {
+  if (announces(params.mode) && params.announce_bytes == 0) {
     throw std::invalid_argument("gossip: mode " + std::string(to_string(params.mode)) +
                                 " needs announce_bytes >= 1");
   }
   const CompactRelayParams& cp = params.compact;
-  const bool compact = params.mode == GossipMode::kCompact;
-  if (compact) {
+  if (params.mode == GossipMode::kCompact) {
     if (cp.sketch_bytes == 0) throw std::invalid_argument("gossip: sketch_bytes must be >= 1");
     const auto rate = [](double v, const char* what) {
       if (!(v >= 0.0 && v <= 1.0)) {
@@ -169,65 +167,47 @@ GossipResult simulate_gossip(const Topology& topology, const LatencyModel& laten
     }
     if (!std::isfinite(params.start_s)) throw std::invalid_argument("gossip: start_s not finite");
   }
+}
 
+struct GossipRelay::Impl {
+  const Topology& topology;
+  GossipParams params;
+  NodeId source;
+  SendFn send_fn;
+  ReceiveFn receive_fn;
   GossipResult r;
-  r.receive_time_s.assign(n, kNever);
-  r.parent.assign(n, source);
-  r.bytes_sent.assign(n, 0);
-  r.bytes_received.assign(n, 0);
-  if (params.mode == GossipMode::kHeaderFirst) r.header_time_s.assign(n, kNever);
-  // Link busy-until times relative to this broadcast's t = 0.
-  std::vector<double> uplink_free(n, 0.0);
-  std::vector<double> downlink_free(n, 0.0);
-  if (params.links != nullptr) {
-    for (NodeId v = 0; v < n; ++v) {
-      uplink_free[v] = std::max(0.0, params.links->uplink_free_s[v] - params.start_s);
-      downlink_free[v] = std::max(0.0, params.links->downlink_free_s[v] - params.start_s);
-    }
-  }
-  const auto is_down = [&](NodeId v) { return !params.down.empty() && params.down[v] != 0; };
-  std::vector<std::uint8_t> requested(announces ? n : 0, 0);
-  std::vector<Event> storage;
-  storage.reserve(static_cast<std::size_t>(2) * topology.edge_count() + 16);
-  std::priority_queue<Event, std::vector<Event>, Later> heap(Later{}, std::move(storage));
-  std::uint64_t seq = 0;
-  std::mt19937_64 jitter_rng(splitmix64_mix(params.seed ^ 0x6a6974746572ULL));
+  bool announces_ = false;
+  bool compact = false;
+  std::vector<std::uint8_t> requested;
+  std::vector<std::vector<NodeId>> hb_senders;  // hb_senders[v]: nodes that chose v
+  std::vector<NodeId> candidates;
 
-  auto send = [&](NodeId from, NodeId to, double at, Kind kind, std::uint64_t size) {
-    const double start = std::max(at, uplink_free[from]);
-    const double finish = start + static_cast<double>(size) / bandwidth.upload_bytes_per_s(from);
-    uplink_free[from] = finish;
-    double lat = params.jitter ? latency.sample_latency_s(from, to, jitter_rng)
-                               : latency.base_latency_s(from, to);
-    const bool bulk = kind == Kind::kFull || kind == Kind::kSketch || kind == Kind::kTxs;
-    if (!bulk) lat += params.control_extra_latency_s;
-    double arrival = finish + lat;
-    if (!is_down(to)) {
-      const double down_start = std::max(start + lat, downlink_free[to]);
-      arrival = std::max(
-          arrival, down_start + static_cast<double>(size) / bandwidth.download_bytes_per_s(to));
-      downlink_free[to] = arrival;
-    }
-    if (bulk && params.hold_uplink_until_arrival) uplink_free[from] = arrival;
-    heap.push(Event{arrival, seq++, to, from, kind, size});
+  Impl(const Topology& t, NodeId src, const GossipParams& p, SendFn send, ReceiveFn receive)
+      : topology(t),
+        params(p),
+        source(src),
+        send_fn(std::move(send)),
+        receive_fn(std::move(receive)) {}
+
+  bool is_down(NodeId v) const { return !params.down.empty() && params.down[v] != 0; }
+  bool speaks_compact(NodeId v) const {
+    return params.compact.uses_compact.empty() || params.compact.uses_compact[v] != 0;
+  }
+  static std::uint64_t node_stream(std::uint64_t seed, NodeId v) {
+    return splitmix64_mix(seed ^ splitmix64_mix(static_cast<std::uint64_t>(v) + 1));
+  }
+
+  void send(NodeId from, NodeId to, double at, RelayKind kind, std::uint64_t size) {
+    send_fn(RelayMessage{from, to, kind, size, at});
     ++r.messages;
     r.bytes += size;
     r.bytes_sent[from] += size;
-    if (kind == Kind::kFull) ++r.full_copies;
-    if (kind == Kind::kSketch) ++r.sketches;
-  };
-  const std::uint64_t full = params.message_bytes;
-  const std::uint64_t small = params.announce_bytes;
+    if (kind == RelayKind::kFull) ++r.full_copies;
+    if (kind == RelayKind::kSketch) ++r.sketches;
+  }
 
-  // Compact relay: who speaks it, and which neighbours each node chose as high-bandwidth peers.
-  const auto speaks_compact = [&](NodeId v) {
-    return cp.uses_compact.empty() || cp.uses_compact[v] != 0;
-  };
-  const auto node_stream = [](std::uint64_t seed, NodeId v) {
-    return splitmix64_mix(seed ^ splitmix64_mix(static_cast<std::uint64_t>(v) + 1));
-  };
-  std::vector<std::vector<NodeId>> hb_senders;  // hb_senders[v]: nodes that chose v
-  if (compact && cp.high_bandwidth_peers > 0) {
+  void choose_high_bandwidth_peers() {
+    const std::uint32_t n = topology.node_count();
     hb_senders.resize(n);
     std::vector<NodeId> nb;
     for (NodeId w = 0; w < n; ++w) {
@@ -235,7 +215,7 @@ GossipResult simulate_gossip(const Topology& topology, const LatencyModel& laten
       // Stable across broadcasts: a seed-independent stream per node (BIP-152 peers keep
       // their high-bandwidth choice between blocks).
       std::uint64_t state = node_stream(0x68626d6f6465ULL, w);
-      const std::size_t k = std::min<std::size_t>(cp.high_bandwidth_peers, nb.size());
+      const std::size_t k = std::min<std::size_t>(params.compact.high_bandwidth_peers, nb.size());
       for (std::size_t i = 0; i < k; ++i) {
         const std::size_t span = nb.size() - i;
         const auto j =
@@ -248,17 +228,19 @@ GossipResult simulate_gossip(const Topology& topology, const LatencyModel& laten
       }
     }
   }
-  const auto chose_high_bandwidth = [&](NodeId receiver, NodeId sender) {
+  bool chose_high_bandwidth(NodeId receiver, NodeId sender) const {
     if (hb_senders.empty()) return false;
     const auto& s = hb_senders[sender];
     return std::find(s.begin(), s.end(), receiver) != s.end();
-  };
+  }
   // Per receiver: the miss draw and the missing-fraction draw of this broadcast.
-  const auto miss_of = [&](NodeId w) {
+  bool miss_of(NodeId w) const {
+    const CompactRelayParams& cp = params.compact;
     const double p = cp.node_miss_rate.empty() ? cp.miss_rate : cp.node_miss_rate[w];
     return unit(node_stream(params.seed ^ 0x6d697373ULL, w)) < p;
-  };
-  const auto missing_bytes_of = [&](NodeId w) {
+  }
+  std::uint64_t missing_bytes_of(NodeId w) const {
+    const CompactRelayParams& cp = params.compact;
     double frac = cp.missing_fraction;
     if (!cp.missing_fraction_tables.empty()) {
       const auto& table = cp.missing_fraction_tables[cp.node_table.empty() ? 0 : cp.node_table[w]];
@@ -269,37 +251,40 @@ GossipResult simulate_gossip(const Topology& topology, const LatencyModel& laten
       frac = table[i];
     }
     return std::max<std::uint64_t>(
-        1, static_cast<std::uint64_t>(std::llround(frac * static_cast<double>(full))));
-  };
+        1,
+        static_cast<std::uint64_t>(std::llround(frac * static_cast<double>(params.message_bytes))));
+  }
 
-  std::vector<NodeId> candidates;
   // v has the block at t and forwards (after validation) at `at`.
-  auto forward = [&](NodeId v, NodeId came_from, double t, double at) {
+  void forward(NodeId v, NodeId came_from, double t, double at) {
+    const std::uint64_t full = params.message_bytes;
+    const std::uint64_t small = params.announce_bytes;
+    const CompactRelayParams& cp = params.compact;
     candidates.clear();
     for (NodeId w : topology.neighbors(v)) {
       if (w != came_from) candidates.push_back(w);
     }
     switch (params.mode) {
       case GossipMode::kFlood:
-        for (NodeId w : candidates) send(v, w, at, Kind::kFull, full);
+        for (NodeId w : candidates) send(v, w, at, RelayKind::kFull, full);
         return;
       case GossipMode::kInvGetdata:
-        for (NodeId w : candidates) send(v, w, at, Kind::kAnnounce, small);
+        for (NodeId w : candidates) send(v, w, at, RelayKind::kAnnounce, small);
         return;
       case GossipMode::kHeaderFirst:
-        for (NodeId w : candidates) send(v, w, at, Kind::kHeader, small);
-        for (NodeId w : candidates) send(v, w, at, Kind::kFull, full);
+        for (NodeId w : candidates) send(v, w, at, RelayKind::kHeader, small);
+        for (NodeId w : candidates) send(v, w, at, RelayKind::kFull, full);
         return;
       case GossipMode::kCompact:
         // High-bandwidth receivers first, unannounced and before validation; the rest get inv.
         for (NodeId w : candidates) {
           if (speaks_compact(v) && speaks_compact(w) && chose_high_bandwidth(w, v)) {
-            send(v, w, t, Kind::kSketch, cp.sketch_bytes);
+            send(v, w, t, RelayKind::kSketch, cp.sketch_bytes);
           }
         }
         for (NodeId w : candidates) {
           if (!(speaks_compact(v) && speaks_compact(w) && chose_high_bandwidth(w, v))) {
-            send(v, w, at, Kind::kAnnounce, small);
+            send(v, w, at, RelayKind::kAnnounce, small);
           }
         }
         return;
@@ -320,57 +305,52 @@ GossipResult simulate_gossip(const Topology& topology, const LatencyModel& laten
       std::swap(candidates[i], candidates[j]);
     }
     std::sort(candidates.begin(), candidates.begin() + static_cast<std::ptrdiff_t>(k));
-    for (std::size_t i = 0; i < k; ++i) send(v, candidates[i], at, Kind::kFull, full);
+    for (std::size_t i = 0; i < k; ++i) send(v, candidates[i], at, RelayKind::kFull, full);
     if (params.mode == GossipMode::kPushPull) {
       std::sort(candidates.begin() + static_cast<std::ptrdiff_t>(k), candidates.end());
       for (std::size_t i = k; i < candidates.size(); ++i) {
-        send(v, candidates[i], at, Kind::kAnnounce, small);
+        send(v, candidates[i], at, RelayKind::kAnnounce, small);
       }
     }
-  };
-  auto receive = [&](NodeId v, NodeId from, double t) {
+  }
+
+  void receive(NodeId v, NodeId from, double t) {
     r.receive_time_s[v] = t;
     r.parent[v] = from;
     ++r.reached;
-    if (announces) requested[v] = 1;
+    if (announces_) requested[v] = 1;
+    if (receive_fn) receive_fn(v, from, t);
     forward(v, from, t, t + params.processing_delay_s);
-  };
+  }
 
-  r.receive_time_s[source] = 0.0;
-  r.reached = 1;
-  if (announces) requested[source] = 1;
-  if (!r.header_time_s.empty()) r.header_time_s[source] = 0.0;
-  forward(source, source, 0.0, 0.0);  // came_from == source: excludes nobody (no self-edges)
-
-  while (!heap.empty()) {
-    const Event e = heap.top();
-    heap.pop();
-    if (is_down(e.to)) continue;
+  void arrive(const RelayMessage& e, double t) {
+    if (is_down(e.to)) return;
     r.bytes_received[e.to] += e.bytes;
     const bool has = r.receive_time_s[e.to] != kNever;
+    const std::uint64_t small = params.announce_bytes;
     switch (e.kind) {
-      case Kind::kFull:
-      case Kind::kTxs:
+      case RelayKind::kFull:
+      case RelayKind::kTxs:
         if (has) {
-          if (e.kind == Kind::kFull) ++r.duplicate_copies;
+          if (e.kind == RelayKind::kFull) ++r.duplicate_copies;
           break;
         }
-        receive(e.to, e.from, e.t);
+        receive(e.to, e.from, t);
         break;
-      case Kind::kAnnounce:
+      case RelayKind::kAnnounce:
         if (!has && requested[e.to] == 0) {
           requested[e.to] = 1;
-          send(e.to, e.from, e.t, Kind::kRequest, small);
+          send(e.to, e.from, t, RelayKind::kRequest, small);
         }
         break;
-      case Kind::kRequest:
+      case RelayKind::kRequest:
         if (compact && speaks_compact(e.to) && speaks_compact(e.from)) {
-          send(e.to, e.from, e.t, Kind::kSketch, cp.sketch_bytes);
+          send(e.to, e.from, t, RelayKind::kSketch, params.compact.sketch_bytes);
         } else {
-          send(e.to, e.from, e.t, Kind::kFull, full);
+          send(e.to, e.from, t, RelayKind::kFull, params.message_bytes);
         }
         break;
-      case Kind::kSketch:
+      case RelayKind::kSketch:
         if (has) {
           ++r.duplicate_copies;
           break;
@@ -379,18 +359,113 @@ GossipResult simulate_gossip(const Topology& topology, const LatencyModel& laten
         if (miss_of(e.to)) {
           requested[e.to] = 2;
           ++r.reconstruction_misses;
-          send(e.to, e.from, e.t, Kind::kTxRequest, small);
+          send(e.to, e.from, t, RelayKind::kTxRequest, small);
         } else {
-          receive(e.to, e.from, e.t);
+          receive(e.to, e.from, t);
         }
         break;
-      case Kind::kTxRequest:
-        send(e.to, e.from, e.t, Kind::kTxs, missing_bytes_of(e.from));
+      case RelayKind::kTxRequest:
+        send(e.to, e.from, t, RelayKind::kTxs, missing_bytes_of(e.from));
         break;
-      case Kind::kHeader:
-        r.header_time_s[e.to] = std::min(r.header_time_s[e.to], e.t);
+      case RelayKind::kHeader:
+        r.header_time_s[e.to] = std::min(r.header_time_s[e.to], t);
         break;
     }
+  }
+};
+
+GossipRelay::GossipRelay(const Topology& topology, NodeId source, const GossipParams& params,
+                         SendFn send, ReceiveFn on_receive)
+    : impl_(std::make_unique<Impl>(topology, source, params, std::move(send),
+                                   std::move(on_receive))) {
+  Impl& s = *impl_;
+  const std::uint32_t n = topology.node_count();
+  s.announces_ = announces(params.mode);
+  s.compact = params.mode == GossipMode::kCompact;
+  s.r.receive_time_s.assign(n, kNever);
+  s.r.parent.assign(n, source);
+  s.r.bytes_sent.assign(n, 0);
+  s.r.bytes_received.assign(n, 0);
+  if (params.mode == GossipMode::kHeaderFirst) s.r.header_time_s.assign(n, kNever);
+  s.requested.assign(s.announces_ ? n : 0, 0);
+  if (s.compact && params.compact.high_bandwidth_peers > 0) s.choose_high_bandwidth_peers();
+}
+
+GossipRelay::~GossipRelay() = default;
+
+void GossipRelay::start() {
+  Impl& s = *impl_;
+  s.r.receive_time_s[s.source] = 0.0;
+  s.r.reached = 1;
+  if (s.announces_) s.requested[s.source] = 1;
+  if (!s.r.header_time_s.empty()) s.r.header_time_s[s.source] = 0.0;
+  // came_from == source: excludes nobody (no self-edges)
+  s.forward(s.source, s.source, 0.0, 0.0);
+}
+
+void GossipRelay::arrive(const RelayMessage& message, double t_s) {
+  impl_->arrive(message, t_s);
+}
+
+const GossipResult& GossipRelay::result() const {
+  return impl_->r;
+}
+
+GossipResult GossipRelay::finish() {
+  GossipResult r = std::move(impl_->r);
+  r.t50_s = time_to_fraction(r.receive_time_s, 0.5);
+  r.t90_s = time_to_fraction(r.receive_time_s, 0.9);
+  r.t100_s = time_to_fraction(r.receive_time_s, 1.0);
+  return r;
+}
+
+GossipResult simulate_gossip(const Topology& topology, const LatencyModel& latency,
+                             const BandwidthModel& bandwidth, NodeId source,
+                             const GossipParams& params) {
+  validate_gossip(topology, latency, bandwidth, source, params);
+  const std::uint32_t n = topology.node_count();
+  // Link busy-until times relative to this broadcast's t = 0.
+  std::vector<double> uplink_free(n, 0.0);
+  std::vector<double> downlink_free(n, 0.0);
+  if (params.links != nullptr) {
+    for (NodeId v = 0; v < n; ++v) {
+      uplink_free[v] = std::max(0.0, params.links->uplink_free_s[v] - params.start_s);
+      downlink_free[v] = std::max(0.0, params.links->downlink_free_s[v] - params.start_s);
+    }
+  }
+  const auto is_down = [&](NodeId v) { return !params.down.empty() && params.down[v] != 0; };
+  std::vector<Event> storage;
+  storage.reserve(static_cast<std::size_t>(2) * topology.edge_count() + 16);
+  std::priority_queue<Event, std::vector<Event>, Later> heap(Later{}, std::move(storage));
+  std::uint64_t seq = 0;
+  std::mt19937_64 jitter_rng(splitmix64_mix(params.seed ^ 0x6a6974746572ULL));
+
+  // The FCFS link model: uplink, then the receiver's downlink, one message at a time each.
+  auto send = [&](const RelayMessage& m) {
+    const NodeId from = m.from, to = m.to;
+    const double start = std::max(m.depart_s, uplink_free[from]);
+    const double finish = start + static_cast<double>(m.bytes) / bandwidth.upload_bytes_per_s(from);
+    uplink_free[from] = finish;
+    double lat = params.jitter ? latency.sample_latency_s(from, to, jitter_rng)
+                               : latency.base_latency_s(from, to);
+    const bool bulk = is_bulk(m.kind);
+    if (!bulk) lat += params.control_extra_latency_s;
+    double arrival = finish + lat;
+    if (!is_down(to)) {
+      const double down_start = std::max(start + lat, downlink_free[to]);
+      arrival = std::max(
+          arrival, down_start + static_cast<double>(m.bytes) / bandwidth.download_bytes_per_s(to));
+      downlink_free[to] = arrival;
+    }
+    if (bulk && params.hold_uplink_until_arrival) uplink_free[from] = arrival;
+    heap.push(Event{arrival, seq++, m});
+  };
+  GossipRelay relay(topology, source, params, send);
+  relay.start();
+  while (!heap.empty()) {
+    const Event e = heap.top();
+    heap.pop();
+    relay.arrive(e.message, e.t);
   }
 
   if (params.links != nullptr) {
@@ -401,10 +476,7 @@ GossipResult simulate_gossip(const Topology& topology, const LatencyModel& laten
           std::max(params.links->downlink_free_s[v], params.start_s + downlink_free[v]);
     }
   }
-  r.t50_s = time_to_fraction(r.receive_time_s, 0.5);
-  r.t90_s = time_to_fraction(r.receive_time_s, 0.9);
-  r.t100_s = time_to_fraction(r.receive_time_s, 1.0);
-  return r;
+  return relay.finish();
 }
 
 }  // namespace pipesim::network

@@ -57,7 +57,9 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <limits>
+#include <memory>
 #include <span>
 #include <string_view>
 #include <vector>
@@ -161,6 +163,69 @@ nlohmann::json to_json(const GossipResult& r, GossipMode mode);
 /// receive time (kNever if fewer nodes were reached). Throws std::invalid_argument for q out of
 /// range or no nodes.
 double time_to_fraction(std::span<const double> receive_time_s, double q);
+
+/// The messages of the relay protocols: full block, inv (announcement), getdata (request),
+/// cmpctblock (sketch), getblocktxn, blocktxn, proposal header.
+enum class RelayKind : std::uint8_t {
+  kFull,
+  kAnnounce,
+  kRequest,
+  kSketch,
+  kTxRequest,
+  kTxs,
+  kHeader
+};
+
+/// True for the messages that carry block data (full block, sketch, blocktxn): the ones a link
+/// model treats as bulk transfers; the others are latency-bound control messages.
+bool is_bulk(RelayKind kind);
+
+/// One message of a broadcast as the link model sees it. depart_s: seconds after the
+/// broadcast's t = 0 at which the sender hands it to its uplink.
+struct RelayMessage {
+  NodeId from = 0;
+  NodeId to = 0;
+  RelayKind kind = RelayKind::kFull;
+  std::uint64_t bytes = 0;
+  double depart_s = 0.0;
+};
+
+/// Throws what simulate_gossip throws for bad inputs (see there); nothing else.
+void validate_gossip(const Topology& topology, const LatencyModel& latency,
+                     const BandwidthModel& bandwidth, NodeId source, const GossipParams& params);
+
+/// The relay protocol of one broadcast (every mode above) as an incremental state machine,
+/// without a link model: the protocol calls `send` for every message it issues, and the caller
+/// (a link model) calls arrive() when that message has arrived, in non-decreasing time order.
+/// simulate_gossip drives it with the FCFS link model; sim/ drives it with SimGrid's flow
+/// model (network.bulk_transfer_model "flow"). Times are seconds after the broadcast's t = 0.
+/// params.links, params.jitter, params.hold_uplink_until_arrival and
+/// params.control_extra_latency_s are the link model's business and ignored here. Inputs are not
+/// validated (call validate_gossip first); topology, params' spans and the callbacks must
+/// outlive the object.
+class GossipRelay {
+ public:
+  using SendFn = std::function<void(const RelayMessage&)>;
+  /// A node's first full arrival (node, who delivered it, time s).
+  using ReceiveFn = std::function<void(NodeId node, NodeId from, double t_s)>;
+  GossipRelay(const Topology& topology, NodeId source, const GossipParams& params, SendFn send,
+              ReceiveFn on_receive = {});
+  ~GossipRelay();
+  GossipRelay(const GossipRelay&) = delete;
+  GossipRelay& operator=(const GossipRelay&) = delete;
+  /// The source has the message at t = 0 and starts forwarding.
+  void start();
+  /// `message` (issued through `send`) arrived at t_s (>= its depart_s).
+  void arrive(const RelayMessage& message, double t_s);
+  /// The counters so far (percentiles not filled in).
+  const GossipResult& result() const;
+  /// The result with t50 / t90 / t100; call once, when no message is in flight.
+  GossipResult finish();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
 
 /// Disseminates one message from `source`. latency and bandwidth must cover the topology's
 /// nodes. Throws std::invalid_argument (bad parameters, node count mismatch, per-node vectors or

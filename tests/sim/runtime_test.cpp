@@ -238,6 +238,113 @@ TEST_CASE("runtime: flood on a ring delivers at the hand-computed gossip times")
   CHECK(m["broadcasts_gossiped"]["value"] == 1);
 }
 
+TEST_CASE("runtime: flow model: a lone transfer takes latency + size / min(up, down)") {
+  // SimGrid communication over the sender's 1 MB/s uplink and the receiver's 0.5 MB/s downlink:
+  // 1,000,000 bytes take 2 s at the slower link, then the 50 ms latency.
+  Scenario s = base(4);
+  s.network.bandwidth.upload_mbps = 8;
+  s.network.bandwidth.download_mbps = 4;
+  s.network.bulk_transfer_model = "flow";
+  Simulation sim(s);
+  Script app([&] {
+    sim.send(0, 1, 1, nullptr, 1'000'000, 0.5);
+    sim.send(2, 3, 1, nullptr, 100);  // below bulk_min_bytes: the fast path, 100 B at 0.5 MB/s
+  });
+  app.now = [&] { return sim.now(); };
+  sim.run(app);
+  REQUIRE(app.deliveries.size() == 2);
+  CHECK(app.deliveries[0].node == 3);
+  CHECK(app.deliveries[0].t == doctest::Approx(0.05 + 100 / 0.5e6).epsilon(1e-12));
+  CHECK(app.deliveries[1].node == 1);
+  CHECK(app.deliveries[1].t == doctest::Approx(0.5 + 2.0 + 0.05).epsilon(1e-9));
+  CHECK(sim.bytes_sent(0) == 1'000'000);
+  CHECK(sim.recorder().summary()["metrics"]["flow_transfers"]["value"] == 1);
+}
+
+TEST_CASE("runtime: flow model: two concurrent broadcasts from one node share its uplink") {
+  // Star: centre 0 and 4 leaves, 100 kB blocks, 1 MB/s links, 50 ms latency, no processing.
+  // One broadcast: 4 flows share the centre's uplink (max-min: 0.25 MB/s each), all end at
+  // 0.4 s. Two at once: 8 flows, 800 kB through one 1 MB/s uplink: every copy ends at 0.8 s and
+  // arrives 50 ms later -- the time the shared uplink implies (FCFS: the same last arrival, but
+  // the first copy at 0.15 s).
+  Scenario s = base(5);
+  s.network.bandwidth.upload_mbps = 8;
+  s.network.bandwidth.download_mbps = 8;
+  s.network.topology.kind = "star";
+  s.network.dissemination.mode = "flood";
+  s.network.bulk_transfer_model = "flow";
+  Simulation sim(s);
+  Script app([&] {
+    sim.at(1.0, [&] { sim.broadcast(0, 1, nullptr, 100'000); });
+    sim.at(3.0, [&] {
+      sim.broadcast(0, 1, nullptr, 100'000);
+      sim.broadcast(0, 1, nullptr, 100'000);
+    });
+  });
+  app.now = [&] { return sim.now(); };
+  sim.run(app);
+  REQUIRE(app.deliveries.size() == 12);
+  for (std::size_t i = 0; i < 4; ++i) {
+    CHECK(app.deliveries[i].t == doctest::Approx(1.0 + 0.4 + 0.05).epsilon(1e-9));
+  }
+  for (std::size_t i = 4; i < 12; ++i) {
+    CHECK(app.deliveries[i].t == doctest::Approx(3.0 + 0.8 + 0.05).epsilon(1e-9));
+  }
+  const nlohmann::json m = sim.recorder().summary()["metrics"];
+  CHECK(m["flow_transfers"]["value"] == 12);
+  CHECK(m["broadcasts_gossiped"]["value"] == 3);
+  CHECK(m["propagation_t100_s"]["max"].get<double>() == doctest::Approx(0.85).epsilon(1e-9));
+  CHECK(sim.bytes_sent(0) == 1'200'000);
+}
+
+TEST_CASE("runtime: flow model: flood on a ring matches the hand-computed times") {
+  // As "flood on a ring" with every copy a SimGrid flow: a node's two copies (only the source
+  // sends two) share its uplink, so 1 and 5 both get theirs at 0.002 + 0.050; the rest of the
+  // ring is one copy per uplink at a time: +0.010 processing, +0.001 transfer, +0.050 latency.
+  Scenario s = base(6);
+  s.network.bandwidth.upload_mbps = 8;
+  s.network.topology.kind = "ring";
+  s.network.dissemination.mode = "flood";
+  s.network.dissemination.processing_delay_ms = 10;
+  s.network.bulk_transfer_model = "flow";
+  s.network.bulk_min_bytes = 1;
+  Simulation sim(s);
+  Script app([&] { sim.at(1.0, [&] { sim.broadcast(0, 1, nullptr, 1000); }); });
+  app.now = [&] { return sim.now(); };
+  sim.run(app);
+  REQUIRE(app.deliveries.size() == 5);
+  std::map<NodeId, double> at;
+  for (const auto& d : app.deliveries) at[d.node] = d.t;
+  CHECK(at.at(1) == doctest::Approx(1.052).epsilon(1e-9));
+  CHECK(at.at(5) == doctest::Approx(1.052).epsilon(1e-9));
+  CHECK(at.at(2) == doctest::Approx(1.113).epsilon(1e-9));
+  CHECK(at.at(4) == doctest::Approx(1.113).epsilon(1e-9));
+  CHECK(at.at(3) == doctest::Approx(1.174).epsilon(1e-9));
+}
+
+TEST_CASE("runtime: flow model over a platform file uses its link bandwidths") {
+  // tests/data/platforms/narrow-link.xml: a -> b over a 1 MBps link, a -> c over a 100 kBps
+  // one, 10 ms each. A 100 kB block takes 0.1 s to b and 1 s to c (the narrow link), plus the
+  // route's 10 ms; network.bandwidth (1000 Mbit/s) is not what limits them.
+  Scenario s = base(4);
+  s.network.platform_xml =
+      std::string(PIPESIM_SOURCE_DIR) + "/tests/data/platforms/narrow-link.xml";
+  s.network.bulk_transfer_model = "flow";
+  s = parse_scenario(to_json(s));
+  Simulation sim(s);
+  Script app([&] {
+    sim.send(0, 1, 1, nullptr, 100'000);
+    sim.send(0, 2, 1, nullptr, 100'000);
+  });
+  app.now = [&] { return sim.now(); };
+  sim.run(app);
+  REQUIRE(app.deliveries.size() == 2);
+  CHECK(app.deliveries[0].node == 1);
+  CHECK(app.deliveries[0].t == doctest::Approx(0.01 + 0.1).epsilon(1e-9));
+  CHECK(app.deliveries[1].node == 2);
+  CHECK(app.deliveries[1].t == doctest::Approx(0.01 + 1.0).epsilon(1e-9));
+}
+
 TEST_CASE("runtime: platform_xml maps validators onto hosts and takes route latencies") {
   Scenario s = base(4);
   s.network.platform_xml = "platforms/small_platform.xml";
