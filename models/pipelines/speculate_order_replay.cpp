@@ -105,6 +105,15 @@ class SpeculateOrderReplay final : public sim::Application {
       if (rt_.is_crashed(i)) continue;
       apply(i, nodes_[i].dag->start(rt_.now()));
     }
+    // Byzantine `dag_equivocate` (faults.events): the node seals two vertices per round while
+    // the event lasts (DagBft::set_equivocating; honest nodes certify at most one of them).
+    for (NodeId i = 0; i < nodes_.size(); ++i) {
+      for (const sim::FaultEvent* ev : sim::byzantine_events(scenario_, i, "dag_equivocate")) {
+        any_equivocator_ = true;
+        rt_.at(ev->from_s, [this, i] { nodes_[i].dag->set_equivocating(true); });
+        rt_.at(ev->until_s, [this, i] { nodes_[i].dag->set_equivocating(false); });
+      }
+    }
   }
 
   void on_deliver(NodeId node, NodeId from, std::uint16_t channel,
@@ -405,6 +414,11 @@ class SpeculateOrderReplay final : public sim::Application {
     report_chain_metrics(rec_, totals, feed_.source(), scenario_.duration_s);
     rec_.metric("anchors_committed", {{"value", ref.ordered}, {"unit", "anchors"}});
     rec_.metric("dag_rounds", {{"value", ref.dag->current_round()}, {"unit", "rounds"}});
+    if (any_equivocator_) {
+      std::uint64_t detected = 0;
+      for (const auto& ns : nodes_) detected += ns.dag->equivocations_detected();
+      rec_.metric("dag_equivocations_detected", {{"value", detected}, {"unit", "count"}});
+    }
     rec_.metric("speculation_accuracy",
                 {{"value", txs ? static_cast<double>(exact) / dtxs : 1.0}, {"unit", "ratio"}});
     rec_.metric("reexecution_fraction",
@@ -423,6 +437,7 @@ class SpeculateOrderReplay final : public sim::Application {
   sim::Recorder& rec_;
   WorkloadFeed feed_;
   bool leader_only_ = false;
+  bool any_equivocator_ = false;  // a dag_equivocate event names some node
   NodeId reference_node_ = 0;
   ex::ExecutorConfig exec_;
   ex::ReplayConfig replay_;

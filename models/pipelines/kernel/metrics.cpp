@@ -149,6 +149,7 @@ std::vector<MetricInfo> build_catalogue() {
       {"cpu_busy_replay_s_per_node", "s", "dist", kSor},
       {"anchors_committed", "anchors", "scalar", kSor},
       {"dag_rounds", "rounds", "scalar", kSor},
+      {"dag_equivocations_detected", "count", "scalar", kSor},
       {"speculation_accuracy", "ratio", "scalar", kSor},
       {"reexecution_fraction", "ratio", "scalar", kSor},
       {"batches_speculated", "count", "scalar", kSor},
