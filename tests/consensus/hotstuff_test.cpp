@@ -579,7 +579,8 @@ TEST_CASE("byzantine: a QC needs a quorum of distinct signers on one block") {
   CHECK(all_of<QcFormed>(vote(1, a)).empty());
   CHECK(all_of<QcFormed>(vote(1, b)).empty());  // the Byzantine double vote
   CHECK(all_of<QcFormed>(vote(3, b)).empty());
-  const auto qcs = all_of<QcFormed>(vote(3, a));
+  const auto effs = vote(3, a);  // all_of points into effs: keep it alive
+  const auto qcs = all_of<QcFormed>(effs);
   REQUIRE(qcs.size() == 1);
   CHECK(qcs[0]->qc.block_id == a.id);
   CHECK(qcs[0]->qc.signers == std::vector<NodeId>{0, 1, 3});
