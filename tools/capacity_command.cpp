@@ -33,19 +33,8 @@ using ojson = nlohmann::ordered_json;
 using capacity::CapacitySpec;
 using capacity::LoadPoint;
 
-std::string read_text(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) return {};
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-std::optional<json> read_summary(const fs::path& pdir) {
-  std::error_code ec;
-  if (!fs::exists(pdir / "summary.json", ec)) return std::nullopt;
-  return json::parse(read_text(pdir / "summary.json"));
-}
+using sweep::read_summary;
+using sweep::read_text;
 
 double value_of(const json& m, const std::string& name, const char* field = "value") {
   if (!m.contains(name) || !m[name].contains(field) || !m[name][field].is_number()) {
@@ -386,7 +375,9 @@ int run_experiment(const Inputs& in, const std::string& exe, unsigned jobs, doub
       for (double l : s.loads) s.ids.push_back(series_id(s, l));
     }
     const int code = run_plan(make_plan(in, series, gas_points), exe, jobs, timeout_s, quiet);
-    if (code == 2) return 2;
+    // 2: a conflicting folder; > 128: the sweep was interrupted by a signal (128 + signal) and
+    // its unfinished points resume on the next run: stop here, start no further round.
+    if (code == 2 || code > 128) return code;
     note(code);
     measure(in, series);
     bool extended = false;
@@ -429,7 +420,7 @@ int run_experiment(const Inputs& in, const std::string& exe, unsigned jobs, doub
   std::vector<sweep::Point> extra = gas_points;
   extra.insert(extra.end(), timeline_points.begin(), timeline_points.end());
   const int code = run_plan(make_plan(in, series, extra), exe, jobs, timeout_s, quiet);
-  if (code == 2) return 2;
+  if (code == 2 || code > 128) return code;  // as above
   note(code);
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   write_tables(in, caps, series, wall);

@@ -37,38 +37,16 @@ namespace fs = std::filesystem;
 using json = nlohmann::json;
 using ojson = nlohmann::ordered_json;
 using Clock = std::chrono::steady_clock;
+using sweep::read_summary;
+using sweep::read_text;
 
 /// Test hook (docs/sweeps.md): the point whose child is killed with SIGKILL right after it
 /// starts, to exercise the crashed-point path without a crashing scenario.
 constexpr const char* kKillHookEnv = "PIPESIM_SWEEP_TEST_KILL";
 
-std::string read_text(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) return {};
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 bool file_exists(const fs::path& p) {
   std::error_code ec;
   return fs::exists(p, ec);
-}
-
-/// A point's summary.json when it is a finished run's (a JSON object with "metrics"); nullopt
-/// when absent or unreadable, with `problem` saying what is wrong with a file that exists.
-std::optional<json> read_summary(const fs::path& pdir, std::string* problem = nullptr) {
-  const fs::path f = pdir / "summary.json";
-  if (!file_exists(f)) return std::nullopt;
-  json j = json::parse(read_text(f), nullptr, /*allow_exceptions=*/false);
-  if (!j.is_discarded() && j.is_object() && j.contains("metrics") && j["metrics"].is_object()) {
-    return j;
-  }
-  if (problem != nullptr) {
-    *problem = fmt::format("{} is {}, expected the summary of a finished run", f.string(),
-                           j.is_discarded() ? "not valid JSON" : "not a run summary");
-  }
-  return std::nullopt;
 }
 
 bool finished(const fs::path& pdir) {
@@ -147,6 +125,28 @@ Plan make_plan(const std::string& file, const std::vector<std::string>& override
 }
 
 }  // namespace
+
+std::string sweep::read_text(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return {};
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+std::optional<json> sweep::read_summary(const fs::path& pdir, std::string* problem) {
+  const fs::path f = pdir / "summary.json";
+  if (!file_exists(f)) return std::nullopt;
+  json j = json::parse(read_text(f), nullptr, /*allow_exceptions=*/false);
+  if (!j.is_discarded() && j.is_object() && j.contains("metrics") && j["metrics"].is_object()) {
+    return j;
+  }
+  if (problem != nullptr) {
+    *problem = fmt::format("{} is {}, expected the summary of a finished run", f.string(),
+                           j.is_discarded() ? "not valid JSON" : "not a run summary");
+  }
+  return std::nullopt;
+}
 
 fs::path sweep::point_dir(const fs::path& dir, const sweep::Point& p) {
   return dir / "points" / p.id;

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,15 @@ struct Plan {
   std::vector<std::string> scenario_text;  // per point: its resolved scenario.json bytes
   nlohmann::ordered_json sweep_json;       // written to DIR/sweep.json
 };
+
+/// The whole file as bytes; "" when it cannot be read.
+std::string read_text(const std::filesystem::path& file);
+
+/// A point's DIR/points/<id>/summary.json when it is a finished run's (a JSON object with
+/// "metrics"); nullopt when absent or unreadable (never throws on bad content), with `problem`
+/// saying what is wrong with a file that exists.
+std::optional<nlohmann::json> read_summary(const std::filesystem::path& point_dir,
+                                           std::string* problem = nullptr);
 
 /// DIR/points/<id>.
 std::filesystem::path point_dir(const std::filesystem::path& dir, const Point& p);

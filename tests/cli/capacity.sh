@@ -82,4 +82,23 @@ set -e
 [[ $code == 2 ]] || { echo "exit $code"; cat "$tmp/err"; exit 1; }
 grep -q "capacity.loads_tx_per_s\[1\]" "$tmp/err" || { cat "$tmp/err"; exit 1; }
 [[ ! -e $tmp/bad ]] || { echo "bad section wrote $tmp/bad"; exit 1; }
+# SIGINT while a point runs (the first one, made 100,000 s long): capacity stops with 130 (the points resume later) and starts no
+# further round (no timeline runs after the interrupted sweep).
+sed -e 's/"name": "interleaved", "set": {/"name": "interleaved", "set": {"duration_s": 100000, /' \
+    "$tmp/c.json" > "$tmp/int.json"
+grep -q '"duration_s": 100000' "$tmp/int.json" || { echo "int.json not derived"; exit 1; }
+"$pipesim" capacity "$tmp/int.json" --out "$tmp/int" -j 1 > /dev/null 2> "$tmp/interr" &
+cap_pid=$!
+for _ in $(seq 600); do
+  compgen -G "$tmp/int/points/*interleaved*/INCOMPLETE" > /dev/null && break
+  sleep 0.05
+done
+compgen -G "$tmp/int/points/*interleaved*/INCOMPLETE" > /dev/null ||
+  { echo "interrupt: the long point never started"; cat "$tmp/interr"; kill "$cap_pid"; exit 1; }
+kill -INT "$cap_pid"
+set +e; wait "$cap_pid"; code=$?; set -e
+[[ $code -eq 130 ]] || { echo "interrupt: expected exit 130, got $code"; cat "$tmp/interr"; exit 1; }
+if compgen -G "$tmp/int/points/timeline.*" > /dev/null; then
+  echo "interrupt: timeline runs started after the interrupted sweep"; cat "$tmp/interr"; exit 1
+fi
 echo "cli_capacity: ok"
