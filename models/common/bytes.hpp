@@ -17,6 +17,13 @@ namespace pipesim {
 using Hash32 = std::array<std::uint8_t, 32>;
 /// 20-byte Ethereum account address.
 using Address = std::array<std::uint8_t, 20>;
+
+/// The first 8 bytes of an address as a big-endian integer (deterministic dealing offsets).
+inline std::uint64_t address_prefix_u64(const Address& a) {
+  std::uint64_t v = 0;
+  for (std::size_t i = 0; i < 8; ++i) v = v << 8 | a[i];
+  return v;
+}
 /// Variable-length byte string.
 using Bytes = std::vector<std::uint8_t>;
 using ByteView = std::span<const std::uint8_t>;

@@ -24,4 +24,10 @@ constexpr std::uint64_t splitmix64(std::uint64_t x) noexcept {
   return splitmix64_mix(x + kSplitmix64Gamma);
 }
 
+/// Absorbs one 64-bit word into a running hash `h` (splitmix64 of `h` xor the word's mix): the
+/// chaining step of the project's deterministic ids (block ids, vertex digests).
+constexpr std::uint64_t splitmix64_absorb(std::uint64_t h, std::uint64_t v) noexcept {
+  return splitmix64(h ^ splitmix64(v));
+}
+
 }  // namespace pipesim

@@ -12,8 +12,6 @@ namespace pipesim::consensus {
 
 namespace {
 
-constexpr double kTimeEpsilonS = 1e-9;
-
 // Constructs the effect in place (a push_back of a temporary variant trips GCC 12's
 // -Wmaybe-uninitialized false positive on the variant's move).
 template <class T>

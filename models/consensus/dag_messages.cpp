@@ -7,26 +7,19 @@
 
 namespace pipesim::consensus {
 
-namespace {
-
-std::uint64_t absorb(std::uint64_t h, std::uint64_t v) {
-  return splitmix64(h ^ splitmix64(v));
-}
-
-}  // namespace
-
 VertexDigest compute_vertex_digest(const VertexHeader& h) {
   std::uint64_t d = 0x7069'7065'6461'6731ULL;  // "pipedag1"
-  d = absorb(d, h.round);
-  d = absorb(d, h.source);
-  d = absorb(d, h.batch.batch_id);
-  d = absorb(d, h.batch.size_bytes);
-  d = absorb(d, h.batch.tx_count);
-  d = absorb(d, h.parents.size());
-  for (const VertexRef& p : h.parents) d = absorb(absorb(absorb(d, p.round), p.source), p.digest);
-  d = absorb(d, h.weak_parents.size());
+  d = splitmix64_absorb(d, h.round);
+  d = splitmix64_absorb(d, h.source);
+  d = splitmix64_absorb(d, h.batch.batch_id);
+  d = splitmix64_absorb(d, h.batch.size_bytes);
+  d = splitmix64_absorb(d, h.batch.tx_count);
+  d = splitmix64_absorb(d, h.parents.size());
+  for (const VertexRef& p : h.parents)
+    d = splitmix64_absorb(splitmix64_absorb(splitmix64_absorb(d, p.round), p.source), p.digest);
+  d = splitmix64_absorb(d, h.weak_parents.size());
   for (const VertexRef& p : h.weak_parents)
-    d = absorb(absorb(absorb(d, p.round), p.source), p.digest);
+    d = splitmix64_absorb(splitmix64_absorb(splitmix64_absorb(d, p.round), p.source), p.digest);
   return d;
 }
 

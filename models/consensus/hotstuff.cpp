@@ -16,9 +16,6 @@ PacemakerConfig pacemaker_config(const HotStuffConfig& c) {
   return p;
 }
 
-// Small slack so that a pacing timer fired at exactly its deadline counts as "due".
-constexpr double kTimeEpsilonS = 1e-9;
-
 }  // namespace
 
 HotStuff::HotStuff(const HotStuffConfig& config, NodeId self, std::uint32_t n)

@@ -6,31 +6,23 @@
 
 namespace pipesim::consensus {
 
-namespace {
-
-std::uint64_t absorb(std::uint64_t h, std::uint64_t v) {
-  return splitmix64(h ^ splitmix64(v));
-}
-
-}  // namespace
-
 BlockId compute_block_id(const BlockHeader& header) {
   std::uint64_t h = 0x70697065'73696d31ULL;  // "pipesim1"
-  h = absorb(h, header.parent_id);
-  h = absorb(h, header.round);
-  h = absorb(h, header.height);
-  h = absorb(h, header.proposer);
-  h = absorb(h, header.justify.block_id);
-  h = absorb(h, header.justify.round);
-  h = absorb(h, header.payload_id);
-  h = absorb(h, header.payload_size_bytes);
+  h = splitmix64_absorb(h, header.parent_id);
+  h = splitmix64_absorb(h, header.round);
+  h = splitmix64_absorb(h, header.height);
+  h = splitmix64_absorb(h, header.proposer);
+  h = splitmix64_absorb(h, header.justify.block_id);
+  h = splitmix64_absorb(h, header.justify.round);
+  h = splitmix64_absorb(h, header.payload_id);
+  h = splitmix64_absorb(h, header.payload_size_bytes);
   for (std::size_t i = 0; i < header.state_root.size(); i += 8) {
     std::uint64_t word = 0;
     for (std::size_t j = 0; j < 8; ++j) word = (word << 8) | header.state_root[i + j];
-    h = absorb(h, word);
+    h = splitmix64_absorb(h, word);
   }
-  h = absorb(h, header.tx_count);
-  h = absorb(h, header.gas_used);
+  h = splitmix64_absorb(h, header.tx_count);
+  h = splitmix64_absorb(h, header.gas_used);
   return h;
 }
 

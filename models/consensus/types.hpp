@@ -28,6 +28,10 @@ using Height = std::uint64_t;
 using BlockId = std::uint64_t;
 
 /// Number of faults tolerated by n validators: f = floor((n - 1) / 3).
+/// Slack (s) under which two simulated times count as equal, so that a timer fired at exactly
+/// its deadline counts as due (floating-point sums of delays are not exact).
+inline constexpr double kTimeEpsilonS = 1e-9;
+
 constexpr std::uint32_t max_faulty(std::uint32_t n) {
   return n == 0 ? 0 : (n - 1) / 3;
 }

@@ -18,7 +18,7 @@ namespace {
 
 using Edge = std::pair<NodeId, NodeId>;
 
-std::string num(double v) {
+std::string number_text(double v) {
   std::ostringstream ss;
   ss << v;
   return ss.str();
@@ -52,10 +52,10 @@ std::string describe(const TopologyParams& p) {
     case TopologyKind::kRandomRegular:
       return "random_regular(" + n + ", degree=" + std::to_string(p.degree) + seed + ")";
     case TopologyKind::kErdosRenyi:
-      return "erdos_renyi(" + n + ", p=" + num(p.p) + seed + ")";
+      return "erdos_renyi(" + n + ", p=" + number_text(p.p) + seed + ")";
     case TopologyKind::kWattsStrogatz:
-      return "watts_strogatz(" + n + ", degree=" + std::to_string(p.degree) + ", p=" + num(p.p) +
-             seed + ")";
+      return "watts_strogatz(" + n + ", degree=" + std::to_string(p.degree) +
+             ", p=" + number_text(p.p) + seed + ")";
     case TopologyKind::kBarabasiAlbert:
       return "barabasi_albert(" + n + ", m=" + std::to_string(p.degree) + seed + ")";
     case TopologyKind::kStar:
@@ -397,7 +397,7 @@ Topology build_topology(const TopologyParams& p) {
     }
     case TopologyKind::kErdosRenyi:
       if (!(p.p > 0.0 && p.p < 1.0)) {
-        bad(desc + ": p must be in (0, 1) (use complete for p = 1), got " + num(p.p));
+        bad(desc + ": p must be in (0, 1) (use complete for p = 1), got " + number_text(p.p));
       }
       edges = erdos_renyi_edges(n, p.p, rng);
       break;
@@ -405,7 +405,7 @@ Topology build_topology(const TopologyParams& p) {
       if (p.degree < 2 || p.degree % 2 != 0 || p.degree >= n) {
         bad(desc + ": degree must be even and in [2, n-1], got " + std::to_string(p.degree));
       }
-      if (!(p.p >= 0.0 && p.p <= 1.0)) bad(desc + ": p must be in [0, 1], got " + num(p.p));
+      if (!(p.p >= 0.0 && p.p <= 1.0)) bad(desc + ": p must be in [0, 1], got " + number_text(p.p));
       edges = watts_strogatz_edges(n, p.degree, p.p, rng);
       break;
     case TopologyKind::kBarabasiAlbert:
@@ -432,7 +432,8 @@ Topology build_topology(const TopologyParams& p) {
       double prev = 0.0;
       for (double c : cdf) {
         if (!(c >= prev && c <= 1.0)) {
-          bad(desc + ": outbound_degree_cdf must be non-decreasing in [0, 1], got " + num(c));
+          bad(desc + ": outbound_degree_cdf must be non-decreasing in [0, 1], got " +
+              number_text(c));
         }
         prev = c;
       }

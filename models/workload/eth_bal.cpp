@@ -23,17 +23,18 @@ namespace rlp = execution::rlp;
 
 namespace {
 
-[[noreturn]] void fail(const std::string& name, const std::string& field, const std::string& what) {
+[[noreturn]] void fail_bal(const std::string& name, const std::string& field,
+                           const std::string& what) {
   throw std::runtime_error(name + ": " + field + ": " + what);
 }
 
 const rlp::Item& as_list(const rlp::Item& it, const std::string& name, const std::string& field,
                          std::size_t expect_size = SIZE_MAX) {
-  if (!it.is_list) fail(name, field, "expected a list, got a byte string");
+  if (!it.is_list) fail_bal(name, field, "expected a list, got a byte string");
   if (expect_size != SIZE_MAX && it.items.size() != expect_size)
-    fail(name, field,
-         "expected " + std::to_string(expect_size) + " items, got " +
-             std::to_string(it.items.size()));
+    fail_bal(name, field,
+             "expected " + std::to_string(expect_size) + " items, got " +
+                 std::to_string(it.items.size()));
   return it;
 }
 
@@ -41,25 +42,25 @@ template <std::size_t N>
 std::array<std::uint8_t, N> fixed(const rlp::Item& it, const std::string& name,
                                   const std::string& field) {
   if (it.is_list || it.bytes.size() != N)
-    fail(name, field, "expected a " + std::to_string(N) + "-byte string");
+    fail_bal(name, field, "expected a " + std::to_string(N) + "-byte string");
   std::array<std::uint8_t, N> out{};
   std::copy(it.bytes.begin(), it.bytes.end(), out.begin());
   return out;
 }
 
 std::uint64_t integer(const rlp::Item& it, const std::string& name, const std::string& field) {
-  if (it.is_list) fail(name, field, "expected an integer, got a list");
+  if (it.is_list) fail_bal(name, field, "expected an integer, got a list");
   try {
     return it.to_uint64();
   } catch (const std::exception& e) {
-    fail(name, field, e.what());
+    fail_bal(name, field, e.what());
   }
 }
 
 U256 big_integer(const rlp::Item& it, const std::string& name, const std::string& field) {
-  if (it.is_list) fail(name, field, "expected an integer, got a list");
-  if (it.bytes.size() > 32) fail(name, field, "integer longer than 32 bytes");
-  if (!it.bytes.empty() && it.bytes[0] == 0) fail(name, field, "integer with a leading zero");
+  if (it.is_list) fail_bal(name, field, "expected an integer, got a list");
+  if (it.bytes.size() > 32) fail_bal(name, field, "integer longer than 32 bytes");
+  if (!it.bytes.empty() && it.bytes[0] == 0) fail_bal(name, field, "integer with a leading zero");
   Hash32 w{};
   std::copy(it.bytes.begin(), it.bytes.end(),
             w.end() - static_cast<std::ptrdiff_t>(it.bytes.size()));
@@ -68,14 +69,9 @@ U256 big_integer(const rlp::Item& it, const std::string& name, const std::string
 
 std::uint32_t tx_index(const rlp::Item& it, const std::string& name, const std::string& field) {
   const std::uint64_t v = integer(it, name, field);
-  if (v > 1'000'000) fail(name, field, "transaction index " + std::to_string(v) + " out of range");
+  if (v > 1'000'000)
+    fail_bal(name, field, "transaction index " + std::to_string(v) + " out of range");
   return static_cast<std::uint32_t>(v);
-}
-
-std::uint64_t address_u64(const Address& a) {
-  std::uint64_t v = 0;
-  for (int i = 0; i < 8; ++i) v = v << 8 | a[static_cast<std::size_t>(i)];
-  return v;
 }
 
 }  // namespace
@@ -133,7 +129,7 @@ BalBlock decode_bal(ByteView data, std::uint64_t number, const std::string& name
     acct.address = fixed<20>(a.items[0], name, f + ".address");
     f += " (" + to_hex0x(acct.address) + ")";
     if (!out.accounts.empty() && !(out.accounts.back().address < acct.address))
-      fail(name, f, "addresses not strictly ascending");
+      fail_bal(name, f, "addresses not strictly ascending");
     const rlp::Item& sw = as_list(a.items[1], name, f + ".storage_writes");
     for (std::size_t s = 0; s < sw.items.size(); ++s) {
       const std::string sf = f + ".storage_writes[" + std::to_string(s) + "]";
@@ -176,7 +172,7 @@ BalBlock decode_bal(ByteView data, std::uint64_t number, const std::string& name
       const rlp::Item& p = as_list(cc.items[c], name, cf, 2);
       const std::uint32_t tx = tx_index(p.items[0], name, cf + ".tx_index");
       see(tx);
-      if (p.items[1].is_list) fail(name, cf + ".code", "expected a byte string");
+      if (p.items[1].is_list) fail_bal(name, cf + ".code", "expected a byte string");
       acct.code_changes.emplace_back(tx, p.items[1].bytes);
     }
     out.accounts.push_back(std::move(acct));
@@ -327,7 +323,7 @@ BalTraced bal_to_traced(const BalBlock& block) {
       if (a.storage_reads.empty()) continue;
       const std::vector<std::uint32_t>& w = writers_of[a.address];
       const std::vector<std::uint32_t>& cand = w.empty() ? all : w;
-      std::uint64_t j = address_u64(a.address) % cand.size();
+      std::uint64_t j = address_prefix_u64(a.address) % cand.size();
       for (const Hash32& slot : a.storage_reads) {
         Build& b = build[cand[j % cand.size()]];
         ++j;

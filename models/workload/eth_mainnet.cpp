@@ -125,13 +125,6 @@ Address created_address(const Address& sender, std::uint64_t nonce) {
   return a;
 }
 
-// First 8 bytes of an address as an integer (deterministic dealing offsets).
-std::uint64_t address_u64(const Address& a) {
-  std::uint64_t v = 0;
-  for (int i = 0; i < 8; ++i) v = v << 8 | a[static_cast<std::size_t>(i)];
-  return v;
-}
-
 // Deterministic choice of the derived slots that are written: a fixed mix of the key bytes.
 bool derived_written(const StateKey& k, double fraction) {
   const std::uint64_t h = execution::StateKeyHash{}(k);
@@ -731,7 +724,7 @@ MainnetBlock load_eth_block(const std::string& dir, std::uint64_t number,
     for (const auto& [addr, cs] : storage) {
       const std::vector<std::uint32_t>& cand = candidates(addr);
       const auto& cl = claimed[addr];
-      std::uint64_t j = address_u64(addr) % cand.size();
+      std::uint64_t j = address_prefix_u64(addr) % cand.size();
       for (const Hash32& slot : cs.slots) {
         if (cl.count(slot)) continue;
         TxBuild& b = build[cand[j % cand.size()]];
@@ -745,7 +738,8 @@ MainnetBlock load_eth_block(const std::string& dir, std::uint64_t number,
     for (const Address& a : pre_accounts) {
       if (explained.count(a) || storage.count(a) || a == tb.beneficiary) continue;
       const std::vector<std::uint32_t>& cand = candidates(a);
-      build[cand[address_u64(a) % cand.size()]].read(StateKey::balance(a), KeyOrigin::kDerived);
+      build[cand[address_prefix_u64(a) % cand.size()]].read(StateKey::balance(a),
+                                                            KeyOrigin::kDerived);
     }
   }
 

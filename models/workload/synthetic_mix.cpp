@@ -14,7 +14,7 @@ using execution::U256;
 
 namespace {
 
-Address tagged(std::uint8_t tag, std::uint32_t i) {
+Address mix_address(std::uint8_t tag, std::uint32_t i) {
   Address a{};
   a[0] = tag;
   a[1] = 0xdd;
@@ -40,13 +40,13 @@ DependencyDistanceGenerator::DependencyDistanceGenerator(DependencyDistanceConfi
 }
 
 Address DependencyDistanceGenerator::account(std::uint32_t i) {
-  return tagged(0xa1, i);
+  return mix_address(0xa1, i);
 }
 Address DependencyDistanceGenerator::contract() {
-  return tagged(0xc1, 0);
+  return mix_address(0xc1, 0);
 }
 Address DependencyDistanceGenerator::beneficiary() {
-  return tagged(0xbe, 1);
+  return mix_address(0xbe, 1);
 }
 Hash32 DependencyDistanceGenerator::slot(std::uint64_t i) {
   return execution::word_slot(i);
