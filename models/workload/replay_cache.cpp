@@ -1,5 +1,8 @@
 #include "models/workload/replay_cache.hpp"
 
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -463,9 +466,22 @@ std::optional<RecordedStream> deserialize_recorded_stream(std::string_view image
 
 std::optional<RecordedStream> read_replay_cache(const std::string& path,
                                                 const ReplayCacheKey& key) {
-  std::string image;
-  if (!read_whole(path, image)) return std::nullopt;
-  return deserialize_recorded_stream(image, key);
+  // Mapped read-only and pre-faulted (MAP_POPULATE): no zero-filled buffer and no copy of the
+  // ~12 MB image (page faults are the dominant cost of reading it on a virtual machine).
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::nullopt;
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || st.st_size <= 0) {
+    ::close(fd);
+    return std::nullopt;
+  }
+  const auto size = static_cast<std::size_t>(st.st_size);
+  void* p = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+  ::close(fd);
+  if (p == MAP_FAILED) return std::nullopt;
+  auto out = deserialize_recorded_stream(std::string_view(static_cast<const char*>(p), size), key);
+  ::munmap(p, size);
+  return out;
 }
 
 bool write_replay_cache(const std::string& path, const RecordedStream& stream,
