@@ -1,6 +1,7 @@
 // Start-up of a mainnet-replay run, phase by phase (issue 16: sweep points start in < 0.1 s).
 //
-// Usage: startup_bench [repetitions=5] [data_dir=<repository>/data]
+// Usage: startup_bench [repetitions=5] [data_dir=<repository>/data] [mpt]
+// With `mpt`, only phase 5 is repeated (for a profiler: perf record startup_bench 50 "" mpt).
 // Times (median over the repetitions, CPU seconds of this thread) the phases a `pipesim run`
 // with workload.kind = "eth_mainnet" goes through before simulating:
 //  1. parse:      the shipped JSON blocks, pre-states and exact traces (parse_recorded_stream);
@@ -52,13 +53,25 @@ double median_of(int reps, const std::function<void()>& f) {
 
 int main(int argc, char** argv) {
   const int reps = argc > 1 ? std::max(1, std::atoi(argv[1])) : 5;
-  const std::string root = argc > 2 ? argv[2] : pipesim::data_dir();
+  const std::string root = argc > 2 && *argv[2] != '\0' ? argv[2] : pipesim::data_dir();
+  const bool mpt_only = argc > 3 && std::string(argv[3]) == "mpt";
   const std::string source = "eth_mainnet";
   const std::vector<std::uint64_t> numbers = wl::shipped_blocks(source, root);
   const std::string dir =
       (std::filesystem::temp_directory_path() / "pipesim-startup-bench").string();
 
   wl::RecordedStream parsed;
+  if (mpt_only) {
+    parsed = wl::load_recorded_stream(source, root, numbers, wl::replay_cache_dir());
+    const double mpt_s = median_of(reps, [&] {
+      auto base =
+          ex::StateLayer::make_base(parsed.genesis, ex::CommitmentKind::kMerklePatriciaTrie);
+      (void)base;
+    });
+    fmt::print("genesis MPT + root ({} keys): {:.4f} s (median of {})\n", parsed.genesis.size(),
+               mpt_s, reps);
+    return 0;
+  }
   const double parse_s =
       median_of(reps, [&] { parsed = wl::parse_recorded_stream(source, root, numbers); });
   wl::ReplayCacheKey key{};
