@@ -7,8 +7,11 @@
 # PIPESIM defaults to build/release/tools/pipesim, REPS to 7. For each scenario below, runs
 # `pipesim run SCENARIO --set duration_s=0.01` REPS times (a sweep point with nothing to
 # simulate) with the replay cache off (PIPESIM_CACHE_DIR=off: JSON parsing, as before the cache)
-# and on (a fresh cache folder, written by one warm-up run first), and `pipesim pipelines` (the
-# process floor: loading pipesim's ~50 shared libraries, SimGrid and ns-3 among them). Prints
+# and on (a fresh cache folder, written by one warm-up run first), then cached with
+# GLIBC_TUNABLES=glibc.malloc.hugetlb=1 (transparent huge pages for malloc, as `pipesim sweep`,
+# `capacity` and `compare` start their children: tools/child_process.hpp), and `pipesim
+# pipelines` (the process floor: loading pipesim's ~50 shared libraries, SimGrid and ns-3 among
+# them). Every run's environment has GLIBC_TUNABLES=glibc.malloc.hugetlb=0 unless stated. Prints
 # the medians of wall time, CPU time (user + system, /usr/bin/time) and of the start-up that
 # pipesim logs (scenario, platform, workload and pipeline construction; after dynamic loading).
 # The phases inside the start-up: build/release/bench/startup_bench.
@@ -40,16 +43,22 @@ wall = statistics.median(float(r[1]) for r in rows)
 cpu = statistics.median(float(r[2]) + float(r[3]) for r in rows)
 st = [float(r[4]) for r in rows if r[4] != "nan"]
 s = f"{statistics.median(st):7.3f} s" if st else "      –"
-print(f"{sys.argv[1]:<44} wall {wall:6.3f} s  cpu {cpu:6.3f} s  start-up {s}")
+print(f"{sys.argv[1]:<58} wall {wall:6.3f} s  cpu {cpu:6.3f} s  start-up {s}")
 PY
 }
 
+export GLIBC_TUNABLES=glibc.malloc.hugetlb=0
 echo "medians of $reps runs; load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 measure "process floor (pipesim pipelines)" "$bin" pipelines
 for scenario in scenarios/compare-pipelines.json scenarios/capacity/main.json; do
   args=(run "$root/$scenario" --out "$tmp/out" --quiet --set duration_s=0.01
         --set measurement.warmup_s=0 --set measurement.cooldown_s=0)
   PIPESIM_CACHE_DIR=off measure "$scenario, JSON (cache off)" "$bin" "${args[@]}"
+  GLIBC_TUNABLES=glibc.malloc.hugetlb=1 PIPESIM_CACHE_DIR=off \
+    measure "$scenario, JSON (cache off), huge pages" "$bin" "${args[@]}"
   PIPESIM_CACHE_DIR="$tmp/cache" "$bin" "${args[@]}" 2> /dev/null  # writes the cache
   PIPESIM_CACHE_DIR="$tmp/cache" measure "$scenario, cached" "$bin" "${args[@]}"
+  GLIBC_TUNABLES=glibc.malloc.hugetlb=1 PIPESIM_CACHE_DIR="$tmp/cache" \
+    measure "$scenario, cached, huge pages" "$bin" "${args[@]}"
 done
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
