@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -510,7 +511,37 @@ bool write_replay_cache(const std::string& path, const RecordedStream& stream,
     fs::remove(tmp, ec);
     return false;
   }
+  if (target.has_parent_path()) prune_replay_cache(target.parent_path().string());
   return true;
+}
+
+std::size_t prune_replay_cache(const std::string& dir, std::size_t keep) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  std::vector<std::pair<fs::file_time_type, fs::path>> files;
+  std::size_t deleted = 0;
+  const auto now = fs::file_time_type::clock::now();
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (name.rfind("replay-", 0) != 0) continue;
+    std::error_code tec;
+    const auto t = fs::last_write_time(it->path(), tec);
+    if (tec) continue;
+    if (name.find(".bin.tmp.") != std::string::npos) {
+      if (now - t > std::chrono::hours(1) && fs::remove(it->path(), tec)) ++deleted;
+    } else if (name.size() > 4 && name.compare(name.size() - 4, 4, ".bin") == 0) {
+      files.emplace_back(t, it->path());
+    }
+  }
+  if (files.size() <= keep) return deleted;
+  std::sort(files.begin(), files.end(), [](const auto& a, const auto& b) {
+    return a.first != b.first ? a.first > b.first : a.second < b.second;  // newest first
+  });
+  for (std::size_t i = keep; i < files.size(); ++i) {
+    std::error_code rec;
+    if (fs::remove(files[i].second, rec)) ++deleted;
+  }
+  return deleted;
 }
 
 RecordedStream parse_recorded_stream(const std::string& source, const std::string& data_root,

@@ -94,9 +94,20 @@ std::optional<RecordedStream> deserialize_recorded_stream(std::string_view image
 /// Reads and parses `path`; nullopt if it is absent, unreadable or does not check.
 std::optional<RecordedStream> read_replay_cache(const std::string& path, const ReplayCacheKey& key);
 /// Writes `stream` to `path` atomically (unique temporary file in the same folder, then rename),
-/// creating the folder. Returns false (and leaves no temporary file) on any I/O error.
+/// creating the folder, then prunes the folder (prune_replay_cache(folder, kReplayCacheKeep)).
+/// Returns false (and leaves no temporary file) on any I/O error.
 bool write_replay_cache(const std::string& path, const RecordedStream& stream,
                         const ReplayCacheKey& key);
+
+/// Cache files kept per folder: every edit of the loader's sources or of the data gives a new
+/// key, hence a new ~12 MB file; older ones are deleted when a new one is written.
+inline constexpr std::size_t kReplayCacheKeep = 8;
+
+/// Deletes all but the `keep` most recently modified cache files (replay-*.bin) of `dir`, and
+/// temporary files (replay-*.bin.tmp.*) older than an hour (left by a killed writer). Safe
+/// while other processes use the folder: a reader that loses its file parses the data instead.
+/// Returns the number of files deleted; never throws.
+std::size_t prune_replay_cache(const std::string& dir, std::size_t keep = kReplayCacheKeep);
 
 /// Parses the stream from the data files (JSON / RLP), no cache: the blocks `numbers` of
 /// `source` ("eth_mainnet": load_eth_block + make_replay; "eth_bal": read_bal_block +

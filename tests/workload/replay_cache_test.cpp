@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include <unistd.h>
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -270,4 +271,31 @@ TEST_CASE("ContentHasher: chunking does not matter, contents do") {
   b.field("a");
   b.field("bc");
   CHECK(a.digest() != b.digest());
+}
+
+TEST_CASE("replay cache: pruning keeps the newest files and removes stale temporaries") {
+  TempDir cache("replay-prune");
+  RecordedStream empty;
+  for (std::uint64_t i = 0; i < 5; ++i) {
+    const ReplayCacheKey key{i, i};
+    REQUIRE(
+        write_replay_cache(replay_cache_path(cache.path.string(), "eth_mainnet", key), empty, key));
+    // Distinct modification times, oldest first.
+    fs::last_write_time(replay_cache_path(cache.path.string(), "eth_mainnet", key),
+                        fs::file_time_type::clock::now() - std::chrono::minutes(10 - i));
+  }
+  const std::string old_tmp = (cache.path / "replay-eth_mainnet-x.bin.tmp.1.2.3").string();
+  const std::string new_tmp = (cache.path / "replay-eth_mainnet-y.bin.tmp.4.5.6").string();
+  spit(old_tmp, "partial");
+  spit(new_tmp, "partial");
+  fs::last_write_time(old_tmp, fs::file_time_type::clock::now() - std::chrono::hours(2));
+  spit((cache.path / "other.txt").string(), "not ours");
+  CHECK(prune_replay_cache(cache.path.string(), 2) == 4);  // 3 oldest caches, 1 old temporary
+  CHECK(fs::exists(replay_cache_path(cache.path.string(), "eth_mainnet", {4, 4})));
+  CHECK(fs::exists(replay_cache_path(cache.path.string(), "eth_mainnet", {3, 3})));
+  CHECK_FALSE(fs::exists(replay_cache_path(cache.path.string(), "eth_mainnet", {2, 2})));
+  CHECK_FALSE(fs::exists(old_tmp));
+  CHECK(fs::exists(new_tmp));  // may be a writer at work
+  CHECK(fs::exists(cache.path / "other.txt"));
+  CHECK(prune_replay_cache((cache.path / "absent").string()) == 0);
 }
