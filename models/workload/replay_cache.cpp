@@ -338,6 +338,7 @@ void ContentHasher::word(std::uint64_t w) {
 }
 
 void ContentHasher::update(const void* data, std::size_t size) {
+  if (size == 0) return;
   const auto* p = static_cast<const unsigned char*>(data);
   length_ += size;
   if (tail_size_ > 0) {
@@ -358,7 +359,7 @@ void ContentHasher::update(const void* data, std::size_t size) {
     p += 8;
     size -= 8;
   }
-  std::memcpy(tail_, p, size);
+  if (size > 0) std::memcpy(tail_, p, size);
   tail_size_ = size;
 }
 
@@ -410,10 +411,12 @@ ReplayCacheKey replay_cache_key(const std::string& source, const std::string& da
   for (std::uint64_t n : numbers) {
     const std::string num = std::to_string(n);
     if (source == "eth_mainnet") {
-      // load_eth_block: N/block.json, N/pre_state.json and the exact trace beside the blocks.
+      // load_eth_block: N/block.json, N/pre_state.json and the exact trace beside the blocks,
+      // by the path load_eth_block opens (eth-blocks/../eth-traces: the same file even when
+      // eth-blocks is a symbolic link to another folder).
       hash_input(h, data_root, "eth-blocks/" + num + "/block.json", buffer);
       hash_input(h, data_root, "eth-blocks/" + num + "/pre_state.json", buffer);
-      hash_input(h, data_root, "eth-traces/" + num + ".json", buffer);
+      hash_input(h, data_root, "eth-blocks/../eth-traces/" + num + ".json", buffer);
     } else {
       hash_input(h, data_root, "eth-bal/rlp/" + num + "_with_reads.rlp", buffer);
     }
