@@ -19,6 +19,12 @@ extern char** environ;
 
 namespace pipesim::tools {
 
+std::string child_glibc_tunables(const char* parent_value) {
+  const std::string current = parent_value != nullptr ? parent_value : "";
+  if (current.find("glibc.malloc.hugetlb=") != std::string::npos) return current;
+  return current.empty() ? std::string(kChildMallocTunable) : current + ":" + kChildMallocTunable;
+}
+
 pid_t spawn_process(const std::vector<std::string>& args, const std::filesystem::path& log) {
   if (args.empty()) throw std::invalid_argument("spawn_process: empty command");
   std::vector<char*> argv;
@@ -31,12 +37,15 @@ pid_t spawn_process(const std::vector<std::string>& args, const std::filesystem:
   posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
   std::vector<std::string> env_text;
   const std::string parent = std::string(kParentPidEnv) + "=" + std::to_string(getpid());
+  const std::string tunables = "GLIBC_TUNABLES=";
   for (char** e = environ; *e != nullptr; ++e) {
-    if (std::string_view(*e).rfind(std::string(kParentPidEnv) + "=", 0) != 0) {
+    const std::string_view v(*e);
+    if (v.rfind(std::string(kParentPidEnv) + "=", 0) != 0 && v.rfind(tunables, 0) != 0) {
       env_text.emplace_back(*e);
     }
   }
   env_text.push_back(parent);
+  env_text.push_back(tunables + child_glibc_tunables(std::getenv("GLIBC_TUNABLES")));
   std::vector<char*> envp;
   for (auto& e : env_text) envp.push_back(e.data());
   envp.push_back(nullptr);

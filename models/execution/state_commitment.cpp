@@ -205,6 +205,24 @@ struct StateCommitment::Impl {
   AccountMap accounts;              // current account data, keyed by Keccak256(address)
   MerklePatriciaTrie account_trie;  // keyed by Keccak256(address); leaves as of the last root()
   std::vector<Hash32> dirty;        // hashed addresses written since the last root()
+  // Keccak256 of the last address written: consecutive writes to one account (its storage
+  // slots, in key order as StateLayer applies them) hash its address once (issue 16: the
+  // genesis of the mainnet replay writes 33,502 keys of far fewer accounts).
+  Address last_address{};
+  Hash32 last_key{};
+  bool has_last = false;
+
+  const Hash32& hashed(const Address& a) {
+    if (!has_last || a != last_address) {
+      last_address = a;
+      last_key = keccak256(a);
+      has_last = true;
+    }
+    return last_key;
+  }
+  void mark_dirty(const Hash32& key) {
+    if (dirty.empty() || dirty.back() != key) dirty.push_back(key);
+  }
 
   // kFlatHash
   std::map<FlatKey, Bytes> pending;  // record payload after the key, last write wins
@@ -247,10 +265,10 @@ void StateCommitment::set_account(const Address& address, const AccountFields& f
     s.pending[FlatKey{address, kTagAccount, Hash32{}}] = std::move(rec);
     return;
   }
-  const Hash32 key = keccak256(address);
+  const Hash32 key = s.hashed(address);
   AccountData& data = s.accounts.upsert(key, address, nullptr);
   data.fields = fields;
-  s.dirty.push_back(key);
+  s.mark_dirty(key);
 }
 
 void StateCommitment::erase_account(const Address& address) {
@@ -264,9 +282,9 @@ void StateCommitment::erase_account(const Address& address) {
     s.pending[FlatKey{address, kTagErase, Hash32{}}] = Bytes{};
     return;
   }
-  const Hash32 key = keccak256(address);
+  const Hash32 key = s.hashed(address);
   s.accounts.erase(key);
-  s.dirty.push_back(key);
+  s.mark_dirty(key);
 }
 
 void StateCommitment::set_storage(const Address& address, const Hash32& slot, const Hash32& value) {
@@ -275,7 +293,7 @@ void StateCommitment::set_storage(const Address& address, const Hash32& slot, co
     s.pending[FlatKey{address, kTagStorage, slot}] = Bytes(value.begin(), value.end());
     return;
   }
-  const Hash32 key = keccak256(address);
+  const Hash32 key = s.hashed(address);
   bool created = false;
   AccountData& data = s.accounts.upsert(key, address, &created);
   // Storage of an account never set: the account exists with nonce 0, balance 0 and no code.
@@ -286,7 +304,7 @@ void StateCommitment::set_storage(const Address& address, const Hash32& slot, co
   } else {
     data.storage.put_hashed(slot_key, storage_value_rlp(value));
   }
-  s.dirty.push_back(key);
+  s.mark_dirty(key);
 }
 
 Hash32 StateCommitment::root(CommitStats* stats) {

@@ -11,6 +11,7 @@
 #include "models/workload/eth_bal.hpp"
 #include "models/workload/eth_mainnet.hpp"
 #include "models/workload/poisson_transfers.hpp"
+#include "models/workload/replay_cache.hpp"
 #include "models/workload/trace_stats.hpp"
 
 namespace pipesim::workload {
@@ -190,34 +191,14 @@ std::unique_ptr<TxSource> make_replay_source(const ReplaySourceParams& params, s
   const std::string root = params.data_dir.empty() ? workload::data_dir() : params.data_dir;
   const std::vector<std::uint64_t> numbers =
       select_blocks(shipped_blocks(params.source, root), params.blocks, params.source);
-  std::vector<execution::Transaction> txs;
-  execution::StateMap genesis;
-  TxSource::ReplayCoverage coverage;
-  std::vector<std::uint32_t> block_sizes;
-  if (params.source == "eth_mainnet") {
-    std::vector<MainnetBlock> blocks;
-    for (std::uint64_t b : numbers) {
-      blocks.push_back(load_eth_block(root + "/eth-blocks", b));
-      ++(blocks.back().exact ? coverage.exact_blocks : coverage.approximated_blocks);
-    }
-    ReplayStream stream = make_replay(blocks);
-    for (const auto& block : stream.blocks) {
-      txs.insert(txs.end(), block.txs.begin(), block.txs.end());
-      block_sizes.push_back(static_cast<std::uint32_t>(block.txs.size()));
-    }
-    genesis = std::move(stream.genesis);
-  } else {
-    std::vector<BalTraced> blocks;
-    for (std::uint64_t b : numbers) {
-      blocks.push_back(bal_to_traced(read_bal_block(root + "/eth-bal/rlp", b)));
-    }
-    for (const auto& b : blocks) {
-      for (const auto& t : b.traced.txs) txs.push_back(t.tx);
-      block_sizes.push_back(static_cast<std::uint32_t>(b.traced.txs.size()));
-    }
-    coverage.approximated_blocks = static_cast<std::uint32_t>(blocks.size());
-    genesis = bal_genesis(blocks);
-  }
+  const std::string cache_dir = params.cache_dir.empty()    ? replay_cache_dir()
+                                : params.cache_dir == "off" ? std::string()
+                                                            : params.cache_dir;
+  RecordedStream stream = load_recorded_stream(params.source, root, numbers, cache_dir);
+  std::vector<execution::Transaction> txs = std::move(stream.txs);
+  execution::StateMap genesis = std::move(stream.genesis);
+  const TxSource::ReplayCoverage coverage = stream.coverage;
+  std::vector<std::uint32_t> block_sizes = std::move(stream.block_sizes);
   const std::size_t recorded = txs.size();
   std::uint32_t passes = 1;
   if (params.loop && recorded > 0 && params.tps > 0 && params.duration_s > 0) {

@@ -87,6 +87,10 @@ struct ReplaySourceParams {
   /// storage keys recur, as popular contracts do on mainnet).
   bool loop = false;
   double duration_s = 0.0;
+  /// Pre-parsed binary cache of the recorded stream (replay_cache.hpp): "" = replay_cache_dir()
+  /// ($PIPESIM_CACHE_DIR, else the build folder's cache/), "off" = parse the data files every
+  /// time, else that folder. The stream is the same either way.
+  std::string cache_dir;
 };
 
 /// The address standing for `a` in pass `pass` (>= 1) of a looped replay: `a` with its first
