@@ -558,6 +558,12 @@ struct Simulation::Impl {
       flow_broadcast(from, channel, payload, depart, p);
       return;
     }
+    // FCFS fast path: a broadcast below network.bulk_min_bytes is latency-bound; it neither waits
+    // for nor leaves reservations on the shared links. A whole flood is reserved when it departs,
+    // so its relays' busy-until times lie up to a few hops in the future; a high-water mark per
+    // link then made every later small message wait for them, which serialised concurrent
+    // floods (20 DAG vertices of 165 bytes each took ~0.1 s more than the one before).
+    if (p.links != nullptr && size_bytes < scenario.network.bulk_min_bytes) p.links = nullptr;
     const network::GossipResult r =
         network::simulate_gossip(*topology, *latency_model, *bandwidth, from, p);
     for (std::uint32_t v = 0; v < n; ++v) {
