@@ -347,7 +347,7 @@ int run_experiment(const Inputs& in, const std::string& exe, unsigned jobs, doub
     for (const std::string& name : g.pipelines) {
       const capacity::Case& pipe = find_case(spec.pipelines, name);
       for (std::uint64_t limit : g.block_gas_limit) {
-        ojson extra = ojson::object();
+        ojson extra = g.set;
         extra["workload.tps"] = load_json(g.load_tx_per_s);
         extra["pipeline.block_gas_limit"] = limit;
         ojson labels = ojson::object();

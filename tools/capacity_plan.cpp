@@ -161,7 +161,7 @@ CapacitySpec parse_capacity(const ojson& section) {
   if (section.contains("gas_limit")) {
     const ojson& g = section["gas_limit"];
     const std::string p = "capacity.gas_limit";
-    check_keys(g, p, {"topology", "pipelines", "block_gas_limit", "load_tx_per_s"});
+    check_keys(g, p, {"topology", "pipelines", "block_gas_limit", "load_tx_per_s", "set"});
     GasLimitSweep s;
     if (!g.contains("topology")) fail(p + ".topology", "missing, expected a topology name");
     s.topology = checked_name(g["topology"], p + ".topology");
@@ -188,6 +188,10 @@ CapacitySpec parse_capacity(const ojson& section) {
     for (double l : limits) s.block_gas_limit.push_back(static_cast<std::uint64_t>(l));
     if (!g.contains("load_tx_per_s")) fail(p + ".load_tx_per_s", "missing, expected a load");
     s.load_tx_per_s = positive(g["load_tx_per_s"], p + ".load_tx_per_s");
+    if (g.contains("set")) {
+      if (!g["set"].is_object()) fail(p + ".set", "not an object, expected {\"key.path\": value}");
+      s.set = g["set"];
+    }
     spec.gas_limit = std::move(s);
   }
   return spec;

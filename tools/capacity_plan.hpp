@@ -57,6 +57,9 @@ struct GasLimitSweep {
   std::vector<std::string> pipelines;  // names among the pipelines
   std::vector<std::uint64_t> block_gas_limit;
   double load_tx_per_s = 0;  // offered load (a saturating one)
+  /// Applied after the topology's and pipeline's `set` (e.g. a hardware class whose execution
+  /// is heavy enough to bound the interleaved pipeline): {"key.path": value}.
+  nlohmann::ordered_json set = nlohmann::ordered_json::object();
 };
 
 struct CapacitySpec {

@@ -142,6 +142,11 @@ TEST_CASE("parse_capacity: errors name the JSON path") {
                   R"(, "loads_tx_per_s": [1], "gas_limit": {"topology": "aws",
                   "pipelines": ["interleaved"], "block_gas_limit": [1e6], "load_tx_per_s": 5}})",
               "capacity.gas_limit.topology: value \"aws\"");
+  check_error("{" + topo + "," + pipe +
+                  R"(, "loads_tx_per_s": [1], "gas_limit": {"topology": "dc",
+                  "pipelines": ["interleaved"], "block_gas_limit": [1e6], "load_tx_per_s": 5,
+                  "set": [1]}})",
+              "capacity.gas_limit.set: not an object");
   check_error("{" + topo + "," + pipe + R"(, "loads_tx_per_s": [1], "extend_factor": 1})",
               "capacity.extend_factor: value 1");
 }
@@ -161,5 +166,7 @@ TEST_CASE("the shipped experiment's section parses") {
     CHECK(spec.pipelines.size() == 4);
     REQUIRE(spec.gas_limit);
     CHECK(spec.gas_limit->pipelines.size() == 2);
+    // The gas-limit sweep runs on the disk-backed hardware class (execution bounds it there).
+    CHECK(spec.gas_limit->set.value("pipeline.cost_model.preset", "") == "reth-nvme-disk");
   }
 }
