@@ -142,7 +142,10 @@ std::vector<MetricInfo> build_catalogue() {
       {"relay_blocks_authored", "blocks", "scalar", kAb},
       {"relay_blocks_finalized", "blocks", "scalar", kAb},
       {"relay_slots_empty", "slots", "scalar", kAb},
+      {"relay_forks_orphaned", "blocks", "scalar", kAb},
       {"relay_validators", "nodes", "scalar", kAb},
+      {"candidates_invalid_authored", "candidates", "scalar", kAb},
+      {"statements_refused_invalid", "statements", "scalar", kAb},
       {"backing_groups", "groups", "scalar", kAb},
       // speculate_order_replay.
       {"cpu_busy_speculation_s_per_node", "s", "dist", kSor},
