@@ -175,6 +175,7 @@ void AsyncBacking::author_relay_block(NodeId author, const pd::AuthorSlot& slot)
                    fmt::format("orphaned fork on relay #{} (tip #{})", slot.parent, number - 1),
                    now);
     }
+    apply(author, nodes_[author].relay->on_orphaned(now, slot.parent + 1));
     return;
   }
   RelayBlockRec b;
@@ -226,7 +227,11 @@ void AsyncBacking::author_relay_block(NodeId author, const pd::AuthorSlot& slot)
       }
       rec_.block_stage(author, ref(id), "backed_on_chain", now);
     }
-    if (const auto p = pa.tracker->pending_availability()) block->pending.push_back(*p);
+    if (const auto p = pa.tracker->pending_availability()) {
+      const auto& votes = pa.tracker->find(*p)->valid_votes;
+      block->pending.push_back(
+          pd::BackedReceipt{*p, cands_.at(*p).pov_bytes, {votes.begin(), votes.end()}});
+    }
     segment_sample(para, now);
   }
   // Header + the parachain inherent: R signed bitfields and, per backed candidate, its receipt

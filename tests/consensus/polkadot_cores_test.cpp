@@ -156,7 +156,7 @@ TEST_CASE("relay node: import, chunk push by backers, bitfields and their count"
   b.number = 3;
   b.author = 0;
   b.backed = {BackedReceipt{42, 1000, {3, 1}}};  // validator i fetches from backer i mod 2
-  b.pending = {42};
+  b.pending = b.backed;
   b.size_bytes = 900;
   const MessagePtr msg = make_message(b);
 
@@ -197,6 +197,39 @@ TEST_CASE("relay node: import, chunk push by backers, bitfields and their count"
   CHECK(late.available_votes(2, 42) == 0);
 }
 
+TEST_CASE("relay node: a missing chunk is requested from the next backer at each later block") {
+  RelayNodeConfig cfg;
+  cfg.nodes = 6;
+  cfg.relay_validators = 4;
+  RelayChainNode fetcher(cfg, 2), backer(cfg, 1);
+  RelayBlock b3;
+  b3.number = 3;
+  b3.backed = {BackedReceipt{42, 1000, {3, 1}}};
+  b3.pending = b3.backed;
+  fetcher.on_message(10.0, 0, make_message(b3));  // the push from backer 3 is lost
+  backer.on_message(10.0, 0, make_message(b3));
+  RelayBlock b4;
+  b4.number = 4;
+  b4.pending = b3.backed;  // still pending availability
+  auto effs = fetcher.on_message(16.0, 0, make_message(b4));
+  REQUIRE(receivers(effs) == std::vector<NodeId>{1});  // retry 1: backer (2 + 1) mod 2 = 1
+  const MessagePtr req = as<Send>(effs[1]).msg;
+  CHECK(body<ChunkRequest>(req).id == 42);
+  CHECK(req->size_bytes() == kChunkRequestBytes);
+  effs = backer.on_message(16.1, 2, req);
+  REQUIRE(effs.size() == 1);
+  CHECK(as<Send>(effs[0]).to == 2);
+  CHECK(as<Send>(effs[0]).msg->size_bytes() == chunk_bytes(1000, 4));
+  CHECK(fetcher.on_message(16.1, 2, req).empty());  // not a backer: nothing to serve
+  fetcher.on_message(16.2, 1, as<Send>(effs[0]).msg);
+  CHECK(fetcher.holds_chunk(42));
+  RelayBlock b5;
+  b5.number = 5;
+  b5.pending = b3.backed;
+  CHECK(receivers(fetcher.on_message(22.0, 0, make_message(b5))).empty());  // has it now
+  CHECK(backer.holds_chunk(42));  // a backer holds the PoV, hence every chunk
+}
+
 TEST_CASE("relay node: on_authored broadcasts first, then imports like any block") {
   RelayNodeConfig cfg;
   RelayChainNode node(cfg, 0);
@@ -209,6 +242,29 @@ TEST_CASE("relay node: on_authored broadcasts first, then imports like any block
   CHECK(as<Imported>(effs[1]).block->number == 1);
   CHECK(as<SetTimer>(effs[2]).id == pd_timer(PdTimer::kBitfield, 1));
   CHECK(node.best() == 1);
+}
+
+TEST_CASE("relay node: an orphaned author's fork announce is answered with the peer's best block") {
+  RelayNodeConfig cfg;
+  RelayChainNode ahead(cfg, 1), behind(cfg, 2);
+  RelayBlock b3;
+  b3.number = 3;
+  b3.size_bytes = 500;
+  const MessagePtr m3 = make_message(b3);
+  ahead.on_message(18.0, 0, m3);  // `behind` missed it (partition)
+  auto effs = behind.on_orphaned(24.0, 3);
+  REQUIRE(effs.size() == 1);
+  const MessagePtr announce = as<Broadcast>(effs[0]).msg;
+  CHECK(announce->size_bytes() == kRelayHeaderBytes);
+  CHECK(body<ForkAnnounce>(announce).number == 3);
+  CHECK(RelayChainNode(cfg, 3).on_message(24.1, 2, announce).empty());  // not ahead: no answer
+  effs = ahead.on_message(24.1, 2, announce);
+  REQUIRE(effs.size() == 1);
+  CHECK(as<Send>(effs[0]).to == 2);
+  CHECK(as<Send>(effs[0]).msg == m3);
+  effs = behind.on_message(24.2, 1, m3);
+  CHECK(as<Imported>(effs[0]).block->number == 3);
+  CHECK(behind.best() == 3);
 }
 
 TEST_CASE("backer: the seconder validates, forwards the PoV, states to every validator") {
@@ -351,7 +407,7 @@ TEST_CASE("polkadot cores wired: a candidate is seconded, backed, made available
   auto b1 = std::make_shared<RelayBlock>();
   b1->number = 1;
   b1->backed = {BackedReceipt{1, 4000, {0, 1, 2, 3}}};
-  b1->pending = {1};
+  b1->pending = b1->backed;
   run(0, relay[0]->on_authored(6.0, b1));
   drain();
   for (NodeId v = 0; v < kNodes; ++v) CHECK(relay[v]->best() == 1);

@@ -40,6 +40,14 @@ MessagePtr make_message(Chunk c, std::uint64_t chunk_size) {
   return wrap(Message{c, chunk_size});
 }
 
+MessagePtr make_message(ChunkRequest r) {
+  return wrap(Message{r, kChunkRequestBytes});
+}
+
+MessagePtr make_message(ForkAnnounce a) {
+  return wrap(Message{a, kRelayHeaderBytes});
+}
+
 MessagePtr make_message(GrandpaVote v) {
   return wrap(Message{v, kGrandpaVoteBytes});
 }

@@ -64,10 +64,10 @@ struct RelayBlock {
   std::uint64_t number = 0;
   std::uint64_t slot = 0;
   NodeId author = 0;
-  std::vector<BackedReceipt> backed;  // put on chain (pending availability) by this block
-  std::vector<CandidateId> pending;   // pending availability after this block (bitfield bits)
-  std::vector<CandidateId> included;  // made available by this block
-  std::uint64_t size_bytes = 0;       // encoded size (see the file comment)
+  std::vector<BackedReceipt> backed;   // put on chain (pending availability) by this block
+  std::vector<BackedReceipt> pending;  // pending availability after this block (bitfield bits)
+  std::vector<CandidateId> included;   // made available by this block
+  std::uint64_t size_bytes = 0;        // encoded size (see the file comment)
 };
 
 /// A collation: collator -> seconder (`forwarded` false), seconder -> the other group members
@@ -99,6 +99,21 @@ struct Chunk {
   CandidateId id = 0;
 };
 
+/// A validator's request for its chunk of `id` to one backer (availability-distribution's
+/// ChunkFetchingRequest: candidate hash 32 + validator index 4 + tag 1 = 37 B).
+struct ChunkRequest {
+  CandidateId id = 0;
+};
+inline constexpr std::uint64_t kChunkRequestBytes = 37;
+
+/// A block announcement of an author that built on a stale best block (a fork at `number`,
+/// which loses the fork choice): header only. Nodes whose best block is at or above `number`
+/// answer with their best block (Substrate's block-announce handshake and sync answer a peer
+/// that is behind; the request round-trip is folded into this answer).
+struct ForkAnnounce {
+  std::uint64_t number = 0;
+};
+
 enum class VoteKind : std::uint8_t { kPrevote, kPrecommit };
 /// A GRANDPA prevote or precommit of `voter` in `round` for relay block number `target`.
 struct GrandpaVote {
@@ -109,7 +124,9 @@ struct GrandpaVote {
 };
 
 struct Message {
-  std::variant<RelayBlock, Collation, Statement, Bitfield, Chunk, GrandpaVote> body;
+  std::variant<RelayBlock, Collation, Statement, Bitfield, Chunk, ChunkRequest, ForkAnnounce,
+               GrandpaVote>
+      body;
   /// Encoded size in bytes (file comment). Bitfields use `cores`, chunks `chunk_size`.
   std::uint64_t size = 0;
   std::uint64_t size_bytes() const { return size; }
@@ -124,6 +141,8 @@ MessagePtr make_message(Collation c);
 MessagePtr make_message(Statement s);
 MessagePtr make_message(Bitfield b, std::uint32_t cores);
 MessagePtr make_message(Chunk c, std::uint64_t chunk_size);
+MessagePtr make_message(ChunkRequest r);
+MessagePtr make_message(ForkAnnounce a);  // kRelayHeaderBytes
 MessagePtr make_message(GrandpaVote v);
 
 // ---- effects ----

@@ -57,14 +57,24 @@ Effects RelayChainNode::on_timer(double /*now*/, TimerId id) {
   }
 }
 
-Effects RelayChainNode::on_message(double now, NodeId /*from*/, const MessagePtr& msg) {
+Effects RelayChainNode::on_message(double now, NodeId from, const MessagePtr& msg) {
   if (const auto* b = std::get_if<RelayBlock>(&msg->body)) {
     // The message owns the block; alias it so Imported shares the same object.
+    if (b->number > best_) best_block_ = msg;
     return import(now, std::shared_ptr<const RelayBlock>(msg, b));
+  }
+  if (const auto* f = std::get_if<ForkAnnounce>(&msg->body)) {
+    if (best_block_ == nullptr || best_ < f->number) return {};
+    return {Send{from, best_block_}};
   }
   if (const auto* c = std::get_if<Chunk>(&msg->body)) {
     if (is_validator()) chunks_.insert(c->id);
     return {};
+  }
+  if (const auto* r = std::get_if<ChunkRequest>(&msg->body)) {
+    const auto it = serves_.find(r->id);
+    if (it == serves_.end()) return {};
+    return {Send{from, make_message(Chunk{r->id}, it->second)}};
   }
   if (const auto* bf = std::get_if<Bitfield>(&msg->body)) {
     if (is_validator() && bf->validator < config_.relay_validators) record_bitfield(*bf);
@@ -74,8 +84,13 @@ Effects RelayChainNode::on_message(double now, NodeId /*from*/, const MessagePtr
 
 Effects RelayChainNode::on_authored(double now, std::shared_ptr<const RelayBlock> block) {
   Effects out = import(now, block);
-  out.insert(out.begin(), Broadcast{make_message(*block)});
+  best_block_ = make_message(*block);
+  out.insert(out.begin(), Broadcast{best_block_});
   return out;
+}
+
+Effects RelayChainNode::on_orphaned(double /*now*/, std::uint64_t number) {
+  return {Broadcast{make_message(ForkAnnounce{number})}};
 }
 
 Effects RelayChainNode::import(double now, const std::shared_ptr<const RelayBlock>& block) {
@@ -88,8 +103,9 @@ Effects RelayChainNode::import(double now, const std::shared_ptr<const RelayBloc
     const auto it = std::find(r.backers.begin(), r.backers.end(), self_);
     if (it == r.backers.end()) continue;
     const auto k = static_cast<std::size_t>(it - r.backers.begin());
-    const MessagePtr chunk =
-        make_message(Chunk{r.id}, chunk_bytes(r.pov_bytes, config_.relay_validators));
+    const std::uint64_t size = chunk_bytes(r.pov_bytes, config_.relay_validators);
+    serves_[r.id] = size;
+    const MessagePtr chunk = make_message(Chunk{r.id}, size);
     for (NodeId i = 0; i < config_.relay_validators; ++i) {
       if (i % r.backers.size() != k) continue;
       if (i == self_) {
@@ -99,7 +115,22 @@ Effects RelayChainNode::import(double now, const std::shared_ptr<const RelayBloc
       }
     }
   }
-  pending_[block->number] = block->pending;
+  std::vector<CandidateId>& pending = pending_[block->number];
+  for (const BackedReceipt& r : block->pending) {
+    pending.push_back(r.id);
+    if (std::find(r.backers.begin(), r.backers.end(), self_) != r.backers.end()) {
+      serves_[r.id] = chunk_bytes(r.pov_bytes, config_.relay_validators);  // it has the PoV
+      chunks_.insert(r.id);
+    }
+    if (chunks_.count(r.id) || r.backers.empty()) continue;
+    const bool just_backed = std::any_of(block->backed.begin(), block->backed.end(),
+                                         [&](const BackedReceipt& b) { return b.id == r.id; });
+    if (just_backed) continue;  // its backer's push is on its way
+    // Still pending and no chunk: ask the next backer in turn.
+    const std::uint32_t k = ++retries_[r.id];
+    const NodeId backer = r.backers[(self_ + k) % r.backers.size()];
+    if (backer != self_) out.emplace_back(Send{backer, make_message(ChunkRequest{r.id})});
+  }
   out.emplace_back(
       SetTimer{pd_timer(PdTimer::kBitfield, block->number), now + config_.bitfield_delay_s});
   // Bitfields on blocks older than the parent of the next block are never counted again.

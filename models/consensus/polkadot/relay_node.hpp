@@ -18,6 +18,11 @@
 //    block it holds a chunk of, and sends the bitfield to every other relay validator.
 //  - The author of the next block counts the bitfields it holds on its parent
 //    (available_votes()).
+//  - Catch-up: an author whose block was orphaned (the pipeline found it built on a stale best
+//    block) broadcasts a ForkAnnounce (on_orphaned); every node whose best block is at or above
+//    the fork's number answers with its best block, which the stale node imports. Without it a
+//    node that missed blocks during a partition (messages dropped, never retransmitted) would
+//    stay behind until the next canonical block reached it.
 #pragma once
 
 #include <cstdint>
@@ -47,10 +52,14 @@ class RelayChainNode {
   /// Arms the timer of the first slot after `now` (at start and after a recovery).
   Effects start(double now);
   Effects on_timer(double now, TimerId id);
-  /// RelayBlock, Chunk and Bitfield messages (others are ignored).
+  /// RelayBlock, Chunk, ChunkRequest, ForkAnnounce and Bitfield messages (others are ignored).
   Effects on_message(double now, NodeId from, const MessagePtr& msg);
   /// The block this node authored in answer to AuthorSlot: imported locally, broadcast.
   Effects on_authored(double now, std::shared_ptr<const RelayBlock> block);
+
+  /// The block this node authored in answer to AuthorSlot{slot, parent} forks at parent + 1 and
+  /// was orphaned: announce it so that peers ahead send their best block.
+  Effects on_orphaned(double now, std::uint64_t number);
 
   bool is_validator() const { return self_ < config_.relay_validators; }
   std::uint64_t best() const { return best_; }
@@ -65,8 +74,11 @@ class RelayChainNode {
   RelayNodeConfig config_;
   NodeId self_;
   std::uint64_t best_ = 0;
+  MessagePtr best_block_;  // the message of the best block (nullptr: genesis)
   std::uint64_t last_slot_ = 0;
   std::set<CandidateId> chunks_;
+  std::map<CandidateId, std::uint64_t> serves_;  // candidates it backed (holds the PoV): chunk size
+  std::map<CandidateId, std::uint32_t> retries_;                // chunk requests sent per candidate
   std::map<std::uint64_t, std::vector<CandidateId>> pending_;   // per imported block
   std::map<std::uint64_t, std::set<NodeId>> bitfield_signers_;  // per relay parent
   std::map<std::uint64_t, std::map<CandidateId, std::uint32_t>> bits_;
