@@ -102,8 +102,13 @@ void AsyncBacking::on_timer(NodeId node, std::uint64_t timer_id) {
   if (rt_.now() >= s_.duration_s) return;
   NodeCores& c = nodes_[node];
   switch (pd::pd_timer_kind(timer_id)) {
-    case pd::PdTimer::kSlot:
     case pd::PdTimer::kBitfield:
+      if (rec_.traced(node) && !is_collator(node)) {
+        rec_.instant(node, sim::Track::kNetwork,
+                     fmt::format("sign bitfield on #{}", pd::pd_timer_value(timer_id)), rt_.now());
+      }
+      [[fallthrough]];
+    case pd::PdTimer::kSlot:
       apply(node, c.relay->on_timer(rt_.now(), timer_id));
       break;
     case pd::PdTimer::kGrandpaRound:
