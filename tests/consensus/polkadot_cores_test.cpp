@@ -143,6 +143,8 @@ TEST_CASE("relay node: BABE author of a slot asks for a block; others only re-ar
     if (v == author) CHECK(as<AuthorSlot>(effs[1]).slot == slot);
     CHECK(node.on_timer(30.0, pd_timer(PdTimer::kSlot, slot)).empty());  // stale
   }
+  CHECK(RelayChainNode(cfg, 5).start(0.0).empty());  // a collator has no slot clock
+  CHECK(as<SetTimer>(RelayChainNode(cfg, 0).start(0.0)[0]).at_s == doctest::Approx(6.0));
   CHECK_THROWS_AS(RelayChainNode(cfg, 6), std::invalid_argument);
 }
 

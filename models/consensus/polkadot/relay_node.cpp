@@ -19,6 +19,7 @@ RelayChainNode::RelayChainNode(RelayNodeConfig config, NodeId self) : config_(co
 }
 
 Effects RelayChainNode::start(double now) {
+  if (!is_validator()) return {};  // collators author no relay blocks: no slot clock
   const auto next = static_cast<std::uint64_t>(std::floor(now / config_.slot_s)) + 1;
   return {SetTimer{pd_timer(PdTimer::kSlot, next), static_cast<double>(next) * config_.slot_s}};
 }

@@ -2,13 +2,14 @@
 // full node), as a sans-I/O core: BABE slot authorship, block import, availability chunks and
 // bitfields. on_message / on_timer return effects (messages.hpp).
 //
-//  - Slots: every node runs a slot timer (PdTimer::kSlot, value = slot, at slot x slot_s);
-//    in slot s relay validator babe_slot_author(seed, s, relay_validators) emits AuthorSlot
-//    {s, best}: the pipeline builds the block on the node's best block (the relay chain's
-//    runtime, ParachainTracker, is the pipeline's) and hands it back with on_authored, which
-//    imports it locally and broadcasts it.
+//  - Slots: every relay validator runs a slot timer (PdTimer::kSlot, value = slot, at
+//    slot x slot_s); in slot s relay validator babe_slot_author(seed, s, relay_validators)
+//    emits AuthorSlot {s, best}: the pipeline builds the block on the node's best block (the relay
+//    chain's runtime, ParachainTracker, is the pipeline's) and hands it back with on_authored,
+//    which imports it locally and broadcasts it.
 //  - Import: a RelayBlock above the node's best becomes its best (Imported effect; the blocks
-//    it missed are implied, block sync is not modelled); older or repeated blocks are ignored.
+//    it missed are implied: their content is not re-sent); older or repeated blocks are
+//    ignored.
 //    A relay validator that backed a candidate the block put on chain pushes erasure chunks to
 //    the validators that fetch from it (validator i from backer i mod backers, backers in
 //    statement order; a chunk whose backer is down is lost: no retry is modelled), and every
@@ -49,7 +50,8 @@ class RelayChainNode {
   /// Throws std::invalid_argument on relay_validators 0 or > nodes, self >= nodes, slot_s <= 0.
   RelayChainNode(RelayNodeConfig config, NodeId self);
 
-  /// Arms the timer of the first slot after `now` (at start and after a recovery).
+  /// Arms the timer of the first slot after `now` (at start and after a recovery); nothing for
+  /// a collator.
   Effects start(double now);
   Effects on_timer(double now, TimerId id);
   /// RelayBlock, Chunk, ChunkRequest, ForkAnnounce and Bitfield messages (others are ignored).
