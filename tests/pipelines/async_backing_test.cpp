@@ -180,6 +180,23 @@ TEST_CASE("async_backing: an invalid_candidate collator's candidates are never b
         metric(s, "parablock_interval_s_para1", "count") - 3);
 }
 
+TEST_CASE("async_backing: Byzantine backers attesting invalid candidates break the invariant") {
+  sim::Scenario sc = small("async");
+  sc.duration_s = 40;
+  sim::FaultEvent byz;
+  byz.kind = "byzantine";
+  byz.behaviour = "invalid_candidate";
+  byz.nodes = {20, 21};  // parachain 0's collators author invalid candidates ...
+  for (std::uint32_t v = 0; v < 20; ++v) byz.nodes.push_back(v);  // ... every backer attests
+  byz.from_s = 0;
+  byz.until_s = 40;
+  sc.faults.events = {byz};
+  const json s = run(sc);
+  REQUIRE(s["invariants"].contains("no_invalid_candidate_backed"));
+  CHECK_FALSE(s["invariants"]["no_invalid_candidate_backed"]["holds"].get<bool>());
+  CHECK(metric(s, "statements_refused_invalid") == 0);
+}
+
 TEST_CASE("async_backing: an unknown node layout is rejected by the scenario loader") {
   json doc = {{"network", {{"validators", 8}}},
               {"pipeline", {{"kind", "async_backing"}}},
