@@ -53,12 +53,15 @@ AsyncBacking::AsyncBacking(const sim::Scenario& scenario, sim::Runtime& rt)
   rc.seed = s_.seed;
   rc.slot_s = slot_s_;
   rc.bitfield_delay_s = p_.bitfield_delay_ms / 1000.0;
-  pd::GrandpaConfig gc{relay_n_, p_.grandpa_round_ms / 1000.0, p_.grandpa_vote_behind_blocks};
+  const pd::SignatureCost sig{s_.consensus.signature_verify_us * 1e-6,
+                              s_.consensus.signature_sign_us * 1e-6};
+  rc.signatures = sig;
+  pd::GrandpaConfig gc{relay_n_, p_.grandpa_round_ms / 1000.0, p_.grandpa_vote_behind_blocks, sig};
   nodes_.resize(n_);
   for (NodeId v = 0; v < n_; ++v) {
     nodes_[v].relay = std::make_unique<pd::RelayChainNode>(rc, v);
     if (!is_collator(v)) {
-      nodes_[v].backer = std::make_unique<pd::Backer>(groups_, relay_n_, v);
+      nodes_[v].backer = std::make_unique<pd::Backer>(groups_, relay_n_, v, sig);
       nodes_[v].grandpa = std::make_unique<pd::GrandpaVoter>(gc, v);
       continue;
     }
@@ -256,6 +259,8 @@ void AsyncBacking::author_relay_block(NodeId author, const pd::AuthorSlot& slot)
   block->author = author;
   block->included = b.included;
   block->size_bytes = b.size_bytes;
+  block->signatures =
+      1 + (b.inherent ? relay_n_ : 0) + 2 * static_cast<std::uint32_t>(b.backed.size());
   relay_.push_back(std::move(b));
   apply(author, nodes_[author].relay->on_authored(now, std::move(block)));
 }

@@ -15,7 +15,9 @@
 // SCALE sizes and sources are in polkadot/messages.hpp), so their latencies and bytes come from
 // the network model. The relay chain's runtime (the per-parachain ParachainTracker of
 // polkadot/parachain_backing.hpp) is applied by the block author, as the canonical chain's
-// state transition.
+// state transition. Signatures (statements, bitfields, GRANDPA votes, block seals and, on import,
+// the block's inherent) cost consensus.signature_verify_us / signature_sign_us on the node's
+// consensus lane (Cpu effects).
 //
 // Relay chain: slot s (every polkadot.relay_slot_ms) is authored by babe_slot_author(seed, s, R);
 // a crashed author leaves the slot empty. The author builds on its best block: if that is not

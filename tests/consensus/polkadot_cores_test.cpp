@@ -73,9 +73,9 @@ TEST_CASE("polkadot messages: SCALE sizes") {
 }
 
 TEST_CASE("GRANDPA voter: prevote, precommit at the prevote supermajority, finalize") {
-  CHECK_THROWS_AS(GrandpaVoter(GrandpaConfig{0, 3.0, 2}, 0), std::invalid_argument);
-  CHECK_THROWS_AS(GrandpaVoter(GrandpaConfig{4, 3.0, 2}, 4), std::invalid_argument);
-  GrandpaVoter v(GrandpaConfig{4, 3.0, 2}, 1);  // supermajority 3
+  CHECK_THROWS_AS(GrandpaVoter(GrandpaConfig{0, 3.0, 2, {}}, 0), std::invalid_argument);
+  CHECK_THROWS_AS(GrandpaVoter(GrandpaConfig{4, 3.0, 2, {}}, 4), std::invalid_argument);
+  GrandpaVoter v(GrandpaConfig{4, 3.0, 2, {}}, 1);  // supermajority 3
   auto effs = v.start(0.0);
   REQUIRE(effs.size() == 1);
   CHECK(as<SetTimer>(effs[0]).id == pd_timer(PdTimer::kGrandpaRound, 1));
@@ -112,7 +112,7 @@ TEST_CASE("GRANDPA voter: prevote, precommit at the prevote supermajority, final
 }
 
 TEST_CASE("GRANDPA voter: a round whose prevotes arrived before it started precommits at once") {
-  GrandpaVoter v(GrandpaConfig{4, 3.0, 0}, 3);
+  GrandpaVoter v(GrandpaConfig{4, 3.0, 0, {}}, 3);
   v.on_block_imported(2);
   CHECK(v.on_message(5.9, body<GrandpaVote>(vote(2, VoteKind::kPrevote, 2, 0))).empty());
   CHECK(v.on_message(5.9, body<GrandpaVote>(vote(2, VoteKind::kPrevote, 2, 1))).empty());
@@ -123,6 +123,49 @@ TEST_CASE("GRANDPA voter: a round whose prevotes arrived before it started preco
   CHECK(body<GrandpaVote>(as<Send>(effs[4]).msg).target == 2);
   // After a recovery at 7.5 s the next round is 3 (at 9 s).
   CHECK(as<SetTimer>(v.start(7.5)[0]).at_s == doctest::Approx(9.0));
+}
+
+TEST_CASE("signature costs: a Cpu effect first, verify and sign per signature") {
+  const SignatureCost cost{50e-6, 20e-6};
+  // GRANDPA: the round timer signs the prevote; the vote completing the prevote supermajority
+  // is verified and the precommit signed.
+  GrandpaVoter v(GrandpaConfig{4, 3.0, 0, cost}, 0);
+  auto effs = v.on_timer(3.0, pd_timer(PdTimer::kGrandpaRound, 1));
+  CHECK(as<pipesim::consensus::Cpu>(effs[0]).seconds == doctest::Approx(20e-6));
+  CHECK(as<pipesim::consensus::Cpu>(effs[0]).label == "grandpa.vote");
+  effs = v.on_message(3.1, body<GrandpaVote>(vote(1, VoteKind::kPrevote, 0, 1)));
+  REQUIRE(effs.size() == 1);
+  CHECK(as<pipesim::consensus::Cpu>(effs[0]).seconds == doctest::Approx(50e-6));
+  effs = v.on_message(3.1, body<GrandpaVote>(vote(1, VoteKind::kPrevote, 0, 2)));
+  CHECK(as<pipesim::consensus::Cpu>(effs[0]).seconds == doctest::Approx(70e-6));
+  CHECK(count_of<Send>(effs) == 3);  // the precommit
+  // Backing: a received statement is verified, an issued one signed.
+  auto groups = std::make_shared<const BackingGroups>(4, 4, 10);
+  Backer b(groups, 4, 1, cost);
+  effs = b.on_message(1.0, 0, make_message(Statement{7, 0, true}));
+  CHECK(as<pipesim::consensus::Cpu>(effs[0]).seconds == doctest::Approx(50e-6));
+  b.on_message(1.0, 0, make_message(Collation{7, 0, 100, true}));
+  effs = b.on_validated(2.0, 7, true);
+  CHECK(as<pipesim::consensus::Cpu>(effs[0]).seconds == doctest::Approx(20e-6));
+  // Relay node: an imported block's signatures are verified; a bitfield is signed / verified.
+  RelayNodeConfig rc;
+  rc.signatures = cost;
+  RelayChainNode node(rc, 1);
+  RelayBlock blk;
+  blk.number = 1;
+  blk.signatures = 7;  // seal + 4 bitfields + 2 statements
+  effs = node.on_message(6.0, 0, make_message(blk));
+  CHECK(as<pipesim::consensus::Cpu>(effs[0]).seconds == doctest::Approx(7 * 50e-6));
+  CHECK(as<pipesim::consensus::Cpu>(effs[0]).label == "relay.import");
+  effs = node.on_timer(7.5, pd_timer(PdTimer::kBitfield, 1));
+  CHECK(as<pipesim::consensus::Cpu>(effs[0]).seconds == doctest::Approx(20e-6));
+  effs = node.on_message(7.6, 2, make_message(Bitfield{1, 2, {}}, 1));
+  CHECK(as<pipesim::consensus::Cpu>(effs[0]).seconds == doctest::Approx(50e-6));
+  auto own = std::make_shared<RelayBlock>();
+  own->number = 2;
+  effs = node.on_authored(12.0, own);
+  CHECK(as<pipesim::consensus::Cpu>(effs[0]).seconds == doctest::Approx(20e-6));
+  CHECK(std::holds_alternative<Broadcast>(effs[1]));
 }
 
 TEST_CASE("relay node: BABE author of a slot asks for a block; others only re-arm") {
@@ -362,7 +405,7 @@ TEST_CASE("polkadot cores wired: a candidate is seconded, backed, made available
   for (NodeId v = 0; v < kNodes; ++v) relay.push_back(std::make_unique<RelayChainNode>(rc, v));
   for (NodeId v = 0; v < kRelay; ++v) {
     backers.push_back(std::make_unique<Backer>(groups, kRelay, v));
-    voters.push_back(std::make_unique<GrandpaVoter>(GrandpaConfig{kRelay, 3.0, 0}, v));
+    voters.push_back(std::make_unique<GrandpaVoter>(GrandpaConfig{kRelay, 3.0, 0, {}}, v));
   }
   std::deque<std::tuple<NodeId, NodeId, MessagePtr>> queue;  // (to, from, msg)
   std::uint64_t finalized = 0;

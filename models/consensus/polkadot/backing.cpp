@@ -6,8 +6,11 @@
 namespace pipesim::consensus::polkadot {
 
 Backer::Backer(std::shared_ptr<const BackingGroups> groups, std::uint32_t relay_validators,
-               NodeId self)
-    : groups_(std::move(groups)), relay_validators_(relay_validators), self_(self) {
+               NodeId self, SignatureCost signatures)
+    : groups_(std::move(groups)),
+      relay_validators_(relay_validators),
+      self_(self),
+      signatures_(signatures) {
   if (!groups_ || self >= relay_validators) {
     throw std::invalid_argument("Backer: need backing groups and self < relay_validators");
   }
@@ -17,6 +20,7 @@ Effects Backer::on_message(double /*now*/, NodeId /*from*/, const MessagePtr& ms
   Effects out;
   if (const auto* s = std::get_if<Statement>(&msg->body)) {
     if (s->validator < relay_validators_) statements_[s->id].insert(s->validator);
+    charge_signatures(out, signatures_, 1, 0, "backing.statement");
     return out;
   }
   const auto* c = std::get_if<Collation>(&msg->body);
@@ -50,6 +54,7 @@ Effects Backer::on_validated(double /*now*/, CandidateId id, bool valid) {
   for (NodeId to = 0; to < relay_validators_; ++to) {
     if (to != self_) out.emplace_back(Send{to, statement});
   }
+  charge_signatures(out, signatures_, 0, 1, "backing.statement");
   return out;
 }
 

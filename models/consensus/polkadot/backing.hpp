@@ -28,7 +28,8 @@ class Backer {
   /// `groups` (shared by every backer) gives the members a seconder forwards the PoV to;
   /// `relay_validators` the statement recipients (nodes 0 .. relay_validators - 1).
   /// Throws std::invalid_argument when self >= relay_validators or groups is null.
-  Backer(std::shared_ptr<const BackingGroups> groups, std::uint32_t relay_validators, NodeId self);
+  Backer(std::shared_ptr<const BackingGroups> groups, std::uint32_t relay_validators, NodeId self,
+         SignatureCost signatures = {});
 
   /// Collation and Statement messages (others are ignored).
   Effects on_message(double now, NodeId from, const MessagePtr& msg);
@@ -51,6 +52,7 @@ class Backer {
   std::set<CandidateId> seen_;
   std::map<CandidateId, std::set<NodeId>> statements_;
   std::uint64_t refused_ = 0;
+  SignatureCost signatures_;  // per statement verified / signed
 };
 
 }  // namespace pipesim::consensus::polkadot

@@ -25,7 +25,8 @@ GrandpaVoter::RoundState& GrandpaVoter::round(std::uint64_t r) {
   return rounds_.try_emplace(r, config_.voters).first->second;
 }
 
-void GrandpaVoter::send_all(const GrandpaVote& v, Effects& out) const {
+void GrandpaVoter::send_all(const GrandpaVote& v, Effects& out) {
+  ++signed_;
   const MessagePtr msg = make_message(v);
   for (NodeId to = 0; to < config_.voters; ++to) {
     if (to != self_) out.emplace_back(Send{to, msg});
@@ -38,6 +39,7 @@ Effects GrandpaVoter::on_timer(double /*now*/, TimerId id) {
   const std::uint64_t r = pd_timer_value(id);
   if (r <= round_) return out;  // stale
   round_ = r;
+  signed_ = 0;
   out.emplace_back(SetTimer{pd_timer(PdTimer::kGrandpaRound, r + 1),
                             static_cast<double>(r + 1) * config_.round_s});
   while (!rounds_.empty() && rounds_.begin()->first + 4 < r) rounds_.erase(rounds_.begin());
@@ -48,6 +50,7 @@ Effects GrandpaVoter::on_timer(double /*now*/, TimerId id) {
   send_all(vote, out);
   count(vote, out);
   maybe_precommit(r, out);  // a supermajority of peers may have prevoted already
+  charge_signatures(out, config_.signatures, 0, signed_, "grandpa.vote");
   return out;
 }
 
@@ -55,7 +58,9 @@ Effects GrandpaVoter::on_message(double /*now*/, const GrandpaVote& vote) {
   Effects out;
   if (vote.voter >= config_.voters || vote.voter == self_) return out;
   if (!rounds_.empty() && vote.round + 4 < round_) return out;  // too old
+  signed_ = 0;
   count(vote, out);
+  charge_signatures(out, config_.signatures, 1, signed_, "grandpa.vote");
   return out;
 }
 

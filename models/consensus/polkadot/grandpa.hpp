@@ -26,6 +26,7 @@ struct GrandpaConfig {
   std::uint32_t voters = 4;       // relay validators 0 .. voters - 1, >= 1
   double round_s = 3.0;           // > 0
   std::uint64_t vote_behind = 2;  // BeforeBestBlockBy
+  SignatureCost signatures;       // per vote verified / signed (ed25519)
 };
 
 class GrandpaVoter {
@@ -54,7 +55,7 @@ class GrandpaVoter {
     bool precommitted = false;
   };
   RoundState& round(std::uint64_t r);
-  void send_all(const GrandpaVote& v, Effects& out) const;
+  void send_all(const GrandpaVote& v, Effects& out);
   void maybe_precommit(std::uint64_t r, Effects& out);
   void count(const GrandpaVote& v, Effects& out);
 
@@ -62,6 +63,7 @@ class GrandpaVoter {
   NodeId self_;
   std::uint64_t best_ = 0, finalized_ = 0, round_ = 0;
   std::map<std::uint64_t, RoundState> rounds_;
+  std::uint32_t signed_ = 0;  // votes signed by the handler running
 };
 
 }  // namespace pipesim::consensus::polkadot

@@ -48,6 +48,12 @@ MessagePtr make_message(ForkAnnounce a) {
   return wrap(Message{a, kRelayHeaderBytes});
 }
 
+void charge_signatures(Effects& out, const SignatureCost& cost, std::uint32_t verifies,
+                       std::uint32_t signs, const char* label) {
+  const double seconds = verifies * cost.verify_s + signs * cost.sign_s;
+  if (seconds > 0.0) out.insert(out.begin(), Cpu{seconds, label});
+}
+
 MessagePtr make_message(GrandpaVote v) {
   return wrap(Message{v, kGrandpaVoteBytes});
 }

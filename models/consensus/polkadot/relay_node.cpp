@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iterator>
 #include <stdexcept>
 #include <utility>
 
@@ -50,6 +51,7 @@ Effects RelayChainNode::on_timer(double /*now*/, TimerId id) {
       for (NodeId to = 0; to < config_.relay_validators; ++to) {
         if (to != self_) out.emplace_back(Send{to, msg});
       }
+      charge_signatures(out, config_.signatures, 0, 1, "relay.bitfield");
       pending_.erase(pending_.begin(), it);  // older blocks' bits are no longer needed
       return out;
     }
@@ -61,8 +63,11 @@ Effects RelayChainNode::on_timer(double /*now*/, TimerId id) {
 Effects RelayChainNode::on_message(double now, NodeId from, const MessagePtr& msg) {
   if (const auto* b = std::get_if<RelayBlock>(&msg->body)) {
     // The message owns the block; alias it so Imported shares the same object.
-    if (b->number > best_) best_block_ = msg;
-    return import(now, std::shared_ptr<const RelayBlock>(msg, b));
+    if (b->number <= best_) return {};
+    best_block_ = msg;
+    Effects out = import(now, std::shared_ptr<const RelayBlock>(msg, b));
+    charge_signatures(out, config_.signatures, b->signatures, 0, "relay.import");
+    return out;
   }
   if (const auto* f = std::get_if<ForkAnnounce>(&msg->body)) {
     if (best_block_ == nullptr || best_ < f->number) return {};
@@ -78,15 +83,22 @@ Effects RelayChainNode::on_message(double now, NodeId from, const MessagePtr& ms
     return {Send{from, make_message(Chunk{r->id}, it->second)}};
   }
   if (const auto* bf = std::get_if<Bitfield>(&msg->body)) {
-    if (is_validator() && bf->validator < config_.relay_validators) record_bitfield(*bf);
+    if (!is_validator() || bf->validator >= config_.relay_validators) return {};
+    record_bitfield(*bf);
+    Effects out;
+    charge_signatures(out, config_.signatures, 1, 0, "relay.bitfield");
+    return out;
   }
   return {};
 }
 
 Effects RelayChainNode::on_authored(double now, std::shared_ptr<const RelayBlock> block) {
-  Effects out = import(now, block);
   best_block_ = make_message(*block);
-  out.insert(out.begin(), Broadcast{best_block_});
+  Effects out;
+  out.emplace_back(Broadcast{best_block_});
+  Effects imported = import(now, block);
+  std::move(imported.begin(), imported.end(), std::back_inserter(out));
+  charge_signatures(out, config_.signatures, 0, 1, "relay.seal");
   return out;
 }
 

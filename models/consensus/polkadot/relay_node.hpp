@@ -43,6 +43,7 @@ struct RelayNodeConfig {
   std::uint64_t seed = 0;              // BABE slot lottery
   double slot_s = 6.0;                 // > 0
   double bitfield_delay_s = 1.5;       // >= 0
+  SignatureCost signatures;  // bitfields verified / signed, block seals and inherent signatures
 };
 
 class RelayChainNode {
