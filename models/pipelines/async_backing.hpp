@@ -7,12 +7,27 @@
 // R = validators - P * C (validated >= max(4, backing_group_size)). Collators are relay-chain
 // full nodes: they receive every relay block.
 //
-// Relay chain (models/consensus/relay_chain.hpp): slot s (every polkadot.relay_slot_ms) is
-// authored by babe_slot_author(seed, s, R); a crashed author leaves the slot empty. The author
-// builds the next block from what it has received by then: the availability bitfields signed on
-// its parent and the backing statements, applies them to each parachain's tracker
-// (models/consensus/parachain_backing.hpp) and broadcasts the block (header, candidate receipts,
-// R signed bitfields) to every node through the runtime.
+// Protocol cores (models/consensus/polkadot/, sans-I/O, effects driven by the kernel's
+// drive_effects): every node runs a RelayChainNode (BABE slots, block import, erasure chunks,
+// availability bitfields); relay validators also a Backer (validation, statements) and a
+// GrandpaVoter; collators a Collator (para slots). Relay blocks, collations, statements,
+// bitfields, erasure chunks and GRANDPA votes are real transport messages (one channel; their
+// SCALE sizes and sources are in polkadot/messages.hpp), so their latencies and bytes come from
+// the network model. The relay chain's runtime (the per-parachain ParachainTracker of
+// polkadot/parachain_backing.hpp) is applied by the block author, as the canonical chain's
+// state transition. Signatures (statements, bitfields, GRANDPA votes, block seals and, on import,
+// the block's inherent) cost consensus.signature_verify_us / signature_sign_us on the node's
+// consensus lane (Cpu effects).
+//
+// Relay chain: slot s (every polkadot.relay_slot_ms) is authored by babe_slot_author(seed, s, R);
+// a crashed author leaves the slot empty. The author builds on its best block: if that is not
+// the canonical tip (it missed the tip's announcement: a partition or a delay longer than a
+// slot), its block is a fork that loses the longest-chain fork choice and is orphaned (metric
+// relay_forks_orphaned; the slot counts as empty). Otherwise it applies the availability
+// bitfields it holds on its parent and the backing statements it holds to each parachain's
+// tracker and broadcasts the block (header, candidate receipts, R signed bitfields) to every
+// node. A node that receives a block above its best imports it (the blocks it missed are
+// implied: block sync is not modelled).
 //
 // Parachains: the workload (make_tx_source) is partitioned by sender: parachain
 // low4(sender) mod P, entering at collator (low4(sender) / P) mod C and gossiped to the
@@ -25,25 +40,30 @@
 // them for real (compute once, pipeline.executor) on its parent's post-state and is charged the
 // execution on its host; a block whose execution exceeds the authoring time
 // (polkadot.authoring_time_ms, default 0.5 s sync / 2 s async) is cut to the prefix that fits.
-// The collation (PoV = transactions + a 1 KiB header; state proofs are not modelled) goes to
-// one member of the backing group assigned to the parachain's core at the relay parent
-// (BackingGroups, rotation every group_rotation_relay_blocks), which validates it (the same
-// execution charged on its host), issues its statement and forwards the PoV to the other
-// members, who validate and issue theirs. Statements and bitfields are gossiped: a node holds
-// one once the signer's base latency has passed (bytes counted with account_broadcast_bytes).
+// The collation (PoV = transactions + a 1 KiB header + receipt; state proofs are not modelled)
+// goes to one live member of the backing group assigned to the parachain's core at the relay
+// parent (BackingGroups, rotation every group_rotation_relay_blocks), which validates it (the
+// same execution charged on its host), sends its statement to every relay validator and
+// forwards the PoV to the other members, who validate and send theirs.
 //
 // Availability: when the relay block that backs a candidate reaches one of its backers, the
-// backer sends erasure chunks (3 x PoV / R bytes each, rate-1/3 coding) to the validators that
-// fetch from it (validator i from backer i mod backers); a validator signs its bitfield
+// backer sends erasure chunks (polkadot/messages.hpp chunk_bytes) to the validators that fetch
+// from it (validator i from backer i mod backers); a validator signs its bitfield
 // polkadot.bitfield_delay_ms after importing a block, with the bit set when its chunk arrived
-// by then. The next author counts the bitfields it holds: >= supermajority(R) includes the
-// candidate.
+// by then, and sends it to every relay validator. The next author counts the bitfields it
+// holds: >= supermajority(R) includes the candidate.
 //
-// GRANDPA (relay_chain.hpp): a round starts every polkadot.grandpa_round_ms; each live relay
-// validator prevotes its best block minus grandpa_vote_behind_blocks; each voter precommits
-// the prevote-GHOST once a supermajority of prevotes reached it; relay validator 0 (or the
-// first live one) finalizes the precommit-GHOST once a supermajority of precommits reached it.
-// Votes are delivered analytically (base latency), bytes counted.
+// GRANDPA (polkadot/grandpa.hpp): a round starts every polkadot.grandpa_round_ms; each relay
+// validator prevotes its best block minus grandpa_vote_behind_blocks and sends the prevote to
+// every relay validator; at a supermajority of prevotes it precommits the prevote-GHOST; at a
+// supermajority of precommits it finalizes. The reference validator (the first relay validator
+// that never crashes) gives the finality metrics.
+//
+// Faults: faults.events crash / recover apply to relay validators and collators alike (a
+// recovered node re-arms its slot and GRANDPA clocks; collators build again at the next relay
+// block). Byzantine `invalid_candidate`: a collator authors invalid candidates (honest backers
+// refuse them: no statement, the PoV is not forwarded); a relay validator attests whatever it
+// validates.
 //
 // Transaction times: submitted at arrival; executed when the authoring collator finished the
 // block plus the base latency to the transaction's entry collator; included when the relay
@@ -56,9 +76,12 @@
 // blockspace_gas_per_relay_block, blockspace_bytes_per_relay_block,
 // latency_candidate_authored_to_{backed,backed_on_chain,included,finalized}_s,
 // unincluded_segment_length (and unincluded_segment_length_max), candidates_{authored,backed,
-// included,dropped} and candidates_dropped_<reason>, relay_blocks_authored, relay_slots_empty.
-// Invariants: inclusion_follows_parent_links, sync_builds_on_included_head (sync),
-// unincluded_segment_within_bound, relay_chain_linear.
+// included,dropped} and candidates_dropped_<reason>, relay_blocks_authored, relay_slots_empty,
+// relay_forks_orphaned; with invalid_candidate scheduled candidates_invalid_authored and
+// statements_refused_invalid. Invariants: inclusion_follows_parent_links,
+// sync_builds_on_included_head (sync), unincluded_segment_within_bound, relay_chain_linear (no
+// voter finalized beyond the canonical head), no_invalid_candidate_backed (with
+// invalid_candidate scheduled).
 #pragma once
 
 #include <memory>

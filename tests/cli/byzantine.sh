@@ -16,7 +16,7 @@ run() {  # run NAME [--set ...]: runs scenarios/faults/NAME.json into $tmp/NAME,
   set -e
 }
 for name in byzantine-equivocate byzantine-withhold byzantine-invalid-execution-vote \
-            crash-f-plus-1; do
+            byzantine-invalid-candidate crash-f-plus-1; do
   rc=$(run "$name")
   [[ $rc == 0 ]] || { echo "$name: exit $rc"; cat "$tmp/$name.log"; exit 1; }
 done
@@ -48,6 +48,8 @@ expect_error 'faults.events[0].behaviour' --set pipeline.kind=async_backing \
 expect_error 'faults.events[0].behaviour' \
   --set 'faults=[{"kind":"byzantine","behaviour":"dag_equivocate","nodes":[0]}]'
 expect_error 'faults.events[0].nodes' --set 'faults=[{"kind":"byzantine","behaviour":"equivocate"}]'
+expect_error 'faults.events[0].behaviour' \
+  --set 'faults=[{"kind":"byzantine","behaviour":"invalid_candidate","nodes":[0]}]'
 expect_error 'faults.events[0].delay_ms' \
   --set 'faults=[{"kind":"byzantine","behaviour":"withhold","nodes":[0]}]'
 expect_error 'faults.events[0].withhold_from[1]' \
@@ -111,6 +113,10 @@ print("f + 1 equivocators:", inv["detail"])
 s = load("eq-f")
 assert s["invariants_hold"], s["invariants"]
 
+s = load("byzantine-invalid-candidate")  # async_backing: honest backers refuse invalid PoVs
+assert s["invariants"]["no_invalid_candidate_backed"]["holds"], s["invariants"]
+assert metric(s, "candidates_invalid_authored") >= 1, s["metrics"]
+assert metric(s, "statements_refused_invalid") >= metric(s, "candidates_invalid_authored")
 s = load("crash-f-plus-1")
 assert s["invariants_hold"], s["invariants"]
 assert s["liveness"]["progress_stopped"], s["liveness"]

@@ -6,9 +6,9 @@
 #include <set>
 #include <stdexcept>
 
-#include "models/consensus/parachain_backing.hpp"
+#include "models/consensus/polkadot/parachain_backing.hpp"
 
-using namespace pipesim::consensus;
+using namespace pipesim::consensus::polkadot;
 
 namespace {
 

@@ -4,9 +4,9 @@
 #include <map>
 #include <stdexcept>
 
-#include "models/consensus/relay_chain.hpp"
+#include "models/consensus/polkadot/relay_chain.hpp"
 
-using namespace pipesim::consensus;
+using namespace pipesim::consensus::polkadot;
 
 TEST_CASE("supermajority is 2f + 1 for n = 3f + 1 and n - floor((n-1)/3) otherwise") {
   CHECK(supermajority(4) == 3);

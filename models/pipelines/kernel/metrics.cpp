@@ -35,7 +35,6 @@ namespace {
 constexpr std::string_view kChain =
     "interleaved async_execution async_backing speculate_order_replay";
 constexpr std::string_view kHotStuff = "interleaved async_execution";
-constexpr std::string_view kHotStuffSor = "interleaved async_execution speculate_order_replay";
 constexpr std::string_view kExec = "interleaved async_execution async_backing";
 constexpr std::string_view kAb = "async_backing";
 constexpr std::string_view kAe = "async_execution";
@@ -53,7 +52,7 @@ std::vector<MetricInfo> build_catalogue() {
       {"bytes_sent_per_node", "bytes", "dist", "*"},
       {"bytes_received_per_node", "bytes", "dist", "*"},
       {"bytes_sent_per_node_per_committed_tx", "bytes", "scalar", kChain},
-      {"cpu_busy_consensus_s_per_node", "s", "dist", kHotStuffSor},
+      {"cpu_busy_consensus_s_per_node", "s", "dist", kChain},
       {"cpu_busy_execution_s_per_node", "s", "dist", kExec},
       {"topology", "", "object", "*"},
       {"propagation_t50_s", "s", "dist", "*"},
@@ -142,7 +141,10 @@ std::vector<MetricInfo> build_catalogue() {
       {"relay_blocks_authored", "blocks", "scalar", kAb},
       {"relay_blocks_finalized", "blocks", "scalar", kAb},
       {"relay_slots_empty", "slots", "scalar", kAb},
+      {"relay_forks_orphaned", "blocks", "scalar", kAb},
       {"relay_validators", "nodes", "scalar", kAb},
+      {"candidates_invalid_authored", "candidates", "scalar", kAb},
+      {"statements_refused_invalid", "statements", "scalar", kAb},
       {"backing_groups", "groups", "scalar", kAb},
       // speculate_order_replay.
       {"cpu_busy_speculation_s_per_node", "s", "dist", kSor},

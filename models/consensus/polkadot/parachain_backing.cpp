@@ -1,11 +1,11 @@
-#include "models/consensus/parachain_backing.hpp"
+#include "models/consensus/polkadot/parachain_backing.hpp"
 
 #include <algorithm>
 #include <stdexcept>
 
 #include <fmt/format.h>
 
-namespace pipesim::consensus {
+namespace pipesim::consensus::polkadot {
 
 BackingGroups::BackingGroups(std::uint32_t validators, std::uint32_t group_size,
                              std::uint32_t rotation_relay_blocks)
@@ -228,4 +228,4 @@ std::string ParachainTracker::check_invariants() const {
   return "";
 }
 
-}  // namespace pipesim::consensus
+}  // namespace pipesim::consensus::polkadot

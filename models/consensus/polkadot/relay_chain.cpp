@@ -1,4 +1,4 @@
-#include "models/consensus/relay_chain.hpp"
+#include "models/consensus/polkadot/relay_chain.hpp"
 
 #include <algorithm>
 #include <functional>
@@ -6,7 +6,7 @@
 
 #include "models/common/splitmix64.hpp"
 
-namespace pipesim::consensus {
+namespace pipesim::consensus::polkadot {
 
 std::uint32_t supermajority(std::uint32_t n) {
   return n == 0 ? 0 : n - (n - 1) / 3;
@@ -62,4 +62,4 @@ std::uint64_t grandpa_vote_target(std::uint64_t best, std::uint64_t finalized,
   return std::max(target, finalized);
 }
 
-}  // namespace pipesim::consensus
+}  // namespace pipesim::consensus::polkadot

@@ -37,7 +37,7 @@
 #include <string>
 #include <vector>
 
-namespace pipesim::consensus {
+namespace pipesim::consensus::polkadot {
 
 enum class BackingMode : std::uint8_t { kSync, kAsync };
 
@@ -182,4 +182,4 @@ class ParachainTracker {
   std::uint32_t max_segment_ = 0;
 };
 
-}  // namespace pipesim::consensus
+}  // namespace pipesim::consensus::polkadot

@@ -20,7 +20,7 @@
 #include <optional>
 #include <vector>
 
-namespace pipesim::consensus {
+namespace pipesim::consensus::polkadot {
 
 /// Supermajority of `n` voters: n - floor((n - 1) / 3), i.e. 2f + 1 for n = 3f + 1 (GRANDPA's and
 /// polkadot-sdk's availability threshold, polkadot/primitives `supermajority_threshold`).
@@ -67,4 +67,4 @@ class GrandpaRound {
 std::uint64_t grandpa_vote_target(std::uint64_t best, std::uint64_t finalized,
                                   std::uint64_t behind);
 
-}  // namespace pipesim::consensus
+}  // namespace pipesim::consensus::polkadot
