@@ -47,7 +47,9 @@ template <class Trie>
 int run_file(const std::string& file) {
   const auto tests = load(file);
   int passed = 0;
-  for (const auto& [name, t] : tests.items()) {
+  for (const auto& item : tests.items()) {
+    const std::string& name = item.key();
+    const auto& t = item.value();
     CAPTURE(file);
     CAPTURE(name);
     const std::string expected = t.at("root").template get<std::string>();

@@ -40,7 +40,9 @@ Item to_item(const nlohmann::json& j) {
 TEST_CASE("rlp: ethereum/tests rlptest.json vectors encode and decode exactly") {
   const auto tests = load("rlptest.json");
   int passed = 0;
-  for (const auto& [name, t] : tests.items()) {
+  for (const auto& entry : tests.items()) {
+    const std::string& name = entry.key();
+    const auto& t = entry.value();
     CAPTURE(name);
     const Item item = to_item(t.at("in"));
     const Bytes expected = from_hex(t.at("out").get<std::string>());

@@ -48,7 +48,9 @@ double metric(const json& summary, const std::string& name, const char* field = 
 }
 
 void check_invariants(const json& summary) {
-  for (const auto& [name, inv] : summary["invariants"].items()) {
+  for (const auto& item : summary["invariants"].items()) {
+    const std::string& name = item.key();
+    const json& inv = item.value();
     CHECK_MESSAGE(inv["holds"].get<bool>(), name << ": " << inv["detail"]);
   }
   CHECK(summary["invariants"].contains("inclusion_follows_parent_links"));
