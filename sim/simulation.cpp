@@ -108,7 +108,6 @@ struct Simulation::Impl {
   std::vector<double> node_miss_rate;
   std::vector<std::uint8_t> node_table;
   std::vector<std::vector<double>> missing_fraction_tables;
-  network::LinkState links;  // views of the Transport's link state (shared_links)
   std::uint64_t sketches = 0, reconstruction_misses = 0, gossip_bytes = 0;
   // Region of every validator (region_matrix latency without a platform), else empty.
   std::shared_ptr<const network::LatencyModel> region_model;
@@ -474,10 +473,11 @@ struct Simulation::Impl {
     gossip.hold_uplink_until_arrival = d.hold_uplink_until_arrival;
     gossip.control_extra_latency_s = d.control_extra_latency_ms / 1000.0;
     if (d.mode == "compact") setup_compact(sc);
-    if (d.shared_links) {
-      links.uplink_free_s = transport->uplink_free_s();
-      links.downlink_free_s = transport->downlink_free_s();
-      gossip.links = &links;
+    if (d.shared_links && !flow) {
+      // Broadcasts and point-to-point messages reserve the Transport's link calendars (the flow
+      // model shares links in SimGrid instead).
+      transport->set_shared_calendars(true);
+      gossip.links = &transport->links();
     }
     down.assign(n, 0);
   }
@@ -559,11 +559,13 @@ struct Simulation::Impl {
       return;
     }
     // FCFS fast path: a broadcast below network.bulk_min_bytes is latency-bound; it neither waits
-    // for nor leaves reservations on the shared links. A whole flood is reserved when it departs,
-    // so its relays' busy-until times lie up to a few hops in the future; a high-water mark per
-    // link then made every later small message wait for them, which serialised concurrent
-    // floods (20 DAG vertices of 165 bytes each took ~0.1 s more than the one before).
+    // for nor leaves reservations on the shared links. (A whole flood is reserved when it
+    // departs, so its relays' reservations lie up to a few hops in the future; with one
+    // busy-until time per link every later small message waited for them, which serialised
+    // concurrent floods: 20 DAG vertices of 165 bytes each took ~0.1 s more than the one before.
+    // The link calendars now let later messages use the gaps before them; see docs/network.md.)
     if (p.links != nullptr && size_bytes < scenario.network.bulk_min_bytes) p.links = nullptr;
+    transport->set_now(now_s);
     const network::GossipResult r =
         network::simulate_gossip(*topology, *latency_model, *bandwidth, from, p);
     for (std::uint32_t v = 0; v < n; ++v) {
@@ -1051,12 +1053,14 @@ void Simulation::send(NodeId from, NodeId to, std::uint16_t channel,
       s.transport->count_sent(from, size_bytes);  // sent, never received
       return;
     }
+    s.transport->set_now(s.now_s);
     const double arrival =
         s.transport->schedule(from, to, size_bytes, std::max(depart, fate.hold_until_s)) +
         fate.extra_s;
     s.push(Event{arrival, 0, EventKind::kDeliver, channel, to, from, 0, std::move(payload)});
     return;
   }
+  s.transport->set_now(s.now_s);
   const double arrival = s.transport->schedule(from, to, size_bytes, depart);
   s.push(Event{arrival, 0, EventKind::kDeliver, channel, to, from, 0, std::move(payload)});
 }

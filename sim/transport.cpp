@@ -20,8 +20,12 @@ Transport::Transport(std::uint32_t nodes, LatencyFn latency_s, double jitter_max
       rng_(seed),
       uplink_free_s_(nodes, 0.0),
       downlink_free_s_(nodes, 0.0),
+      uplink_calendar_(nodes),
+      downlink_calendar_(nodes),
       bytes_sent_(nodes, 0),
       bytes_received_(nodes, 0) {
+  links_.uplink = uplink_calendar_;
+  links_.downlink = downlink_calendar_;
   if (upload_Bps_.size() != nodes || download_Bps_.size() != nodes) {
     throw std::invalid_argument("transport: one upload and one download rate per node expected");
   }
@@ -44,6 +48,7 @@ double Transport::sample_latency_s(std::uint32_t from, std::uint32_t to) {
 double Transport::schedule(std::uint32_t from, std::uint32_t to, std::uint64_t size_bytes,
                            double depart_s) {
   const double bytes = static_cast<double>(size_bytes);
+  if (calendars_) return schedule_on_calendars(from, to, size_bytes, depart_s);
   double& up = uplink_free_s_[from];
   const double start = std::max(up, depart_s);
   up = start + bytes / upload_Bps_[from];
@@ -62,6 +67,25 @@ double Transport::schedule(std::uint32_t from, std::uint32_t to, std::uint64_t s
   const double down_start = std::max(start + latency, down);
   const double arrival = std::max(up + latency, down_start + bytes / download_Bps_[to]);
   if (size_bytes > 0) down = arrival;
+  bytes_sent_[from] += size_bytes;
+  bytes_received_[to] += size_bytes;
+  ++messages_;
+  return arrival;
+}
+
+double Transport::schedule_on_calendars(std::uint32_t from, std::uint32_t to,
+                                        std::uint64_t size_bytes, double depart_s) {
+  const double bytes = static_cast<double>(size_bytes);
+  network::LinkCalendar& up = uplink_calendar_[from];
+  network::LinkCalendar& down = downlink_calendar_[to];
+  up.prune_before(links_.prune_before_s);
+  down.prune_before(links_.prune_before_s);
+  const network::LinkCalendar::Slot u = up.reserve(depart_s, bytes / upload_Bps_[from]);
+  const double latency = sample_latency_s(from, to);
+  // The downlink slot starts with the first byte and lasts until the arrival (the slower of
+  // the two links carries all bytes), as in the busy-until rule.
+  const double arrival =
+      down.reserve(u.start_s + latency, bytes / download_Bps_[to], u.end_s + latency).end_s;
   bytes_sent_[from] += size_bytes;
   bytes_received_[to] += size_bytes;
   ++messages_;

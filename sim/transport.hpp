@@ -10,6 +10,12 @@
 // i.e. the bytes stream through both access links (the slower one bounds the transfer), the
 // uplink sends one message at a time in send order and the downlink receives one at a time.
 // A configured 50 ms one-way latency with a 0-byte message arrives exactly 50 ms later.
+// With set_shared_calendars(true) (pipesim turns it on when gossip broadcasts share the links,
+// network.dissemination.shared_links) each link is a calendar of busy intervals
+// (network::LinkCalendar) instead of one busy-until time: the same rule, but a message takes the
+// earliest gap of its length at or after `depart` on the uplink (start .. uplink finish) and at
+// or after start + latency on the downlink (held until the arrival), so it may use idle time
+// before reservations made earlier for later times (a flood's relays).
 // Upload / download rates are per node (bytes/s; e.g. from node classes or SimBlock's regions).
 // Bytes are counted per node (sent / received) for the summary.
 #pragma once
@@ -18,6 +24,8 @@
 #include <functional>
 #include <random>
 #include <vector>
+
+#include "models/network/link_calendar.hpp"
 
 namespace pipesim::sim {
 
@@ -39,6 +47,10 @@ class Transport {
   Transport(std::uint32_t nodes, LatencyFn latency_s, double jitter_max_s,
             std::vector<double> upload_Bps, std::vector<double> download_Bps, std::uint64_t seed);
 
+  // links() views the Transport's own calendars.
+  Transport(const Transport&) = delete;
+  Transport& operator=(const Transport&) = delete;
+
   /// Draws every message's latency with `sample` instead of latency_s + U[0, jitter_max]
   /// (empty: back to that). base_latency_s still answers latency_s.
   void set_sampler(SampleFn sample) { sample_s_ = std::move(sample); }
@@ -52,10 +64,18 @@ class Transport {
   /// Reserves the links for one message and returns its arrival time (s).
   double schedule(std::uint32_t from, std::uint32_t to, std::uint64_t size_bytes, double depart_s);
 
-  /// Busy-until times (s) of every node's uplink / downlink, for dissemination models that
-  /// reserve the same links (network::LinkState).
-  std::vector<double>& uplink_free_s() { return uplink_free_s_; }
-  std::vector<double>& downlink_free_s() { return downlink_free_s_; }
+  /// Off (default): one busy-until time per link. On: per-link calendars of busy intervals
+  /// (see the file comment), which links() shares with dissemination models. Call before the
+  /// first schedule().
+  void set_shared_calendars(bool on) { calendars_ = on; }
+  bool shared_calendars() const { return calendars_; }
+  /// The current simulated time (s): calendar reservations that end by then are dropped when a
+  /// link is next used. Every later message must depart at or after it.
+  void set_now(double now_s) { links_.prune_before_s = now_s; }
+  /// Every node's uplink / downlink calendar (absolute seconds), for dissemination models that
+  /// reserve the same links (network::simulate_gossip's params.links). Used by schedule() only
+  /// with set_shared_calendars(true).
+  network::LinkState& links() { return links_; }
 
   std::uint64_t bytes_sent(std::uint32_t node) const { return bytes_sent_[node]; }
   std::uint64_t bytes_received(std::uint32_t node) const { return bytes_received_[node]; }
@@ -68,6 +88,8 @@ class Transport {
   double base_latency_s(std::uint32_t from, std::uint32_t to) const { return latency_s_(from, to); }
 
  private:
+  double schedule_on_calendars(std::uint32_t from, std::uint32_t to, std::uint64_t size_bytes,
+                               double depart_s);
   LatencyFn latency_s_;
   SampleFn sample_s_;
   double jitter_max_s_;
@@ -76,6 +98,10 @@ class Transport {
   std::mt19937_64 rng_;
   std::vector<double> uplink_free_s_;
   std::vector<double> downlink_free_s_;
+  bool calendars_ = false;
+  std::vector<network::LinkCalendar> uplink_calendar_;
+  std::vector<network::LinkCalendar> downlink_calendar_;
+  network::LinkState links_;  // views of the two calendars
   std::vector<std::uint64_t> bytes_sent_;
   std::vector<std::uint64_t> bytes_received_;
   std::uint64_t messages_ = 0;

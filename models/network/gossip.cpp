@@ -159,7 +159,7 @@ void validate_gossip(const Topology& topology, const LatencyModel& latency,
     }
   }
   if (params.links != nullptr) {
-    if (params.links->uplink_free_s.size() != n || params.links->downlink_free_s.size() != n) {
+    if (params.links->uplink.size() != n || params.links->downlink.size() != n) {
       throw std::invalid_argument(
           "gossip: link state must have one uplink and one downlink "
           "entry per node (" +
@@ -424,15 +424,9 @@ GossipResult simulate_gossip(const Topology& topology, const LatencyModel& laten
                              const GossipParams& params) {
   validate_gossip(topology, latency, bandwidth, source, params);
   const std::uint32_t n = topology.node_count();
-  // Link busy-until times relative to this broadcast's t = 0.
-  std::vector<double> uplink_free(n, 0.0);
-  std::vector<double> downlink_free(n, 0.0);
-  if (params.links != nullptr) {
-    for (NodeId v = 0; v < n; ++v) {
-      uplink_free[v] = std::max(0.0, params.links->uplink_free_s[v] - params.start_s);
-      downlink_free[v] = std::max(0.0, params.links->downlink_free_s[v] - params.start_s);
-    }
-  }
+  // Link busy-until times relative to this broadcast's t = 0 (without shared links).
+  std::vector<double> uplink_free(params.links == nullptr ? n : 0, 0.0);
+  std::vector<double> downlink_free(params.links == nullptr ? n : 0, 0.0);
   const auto is_down = [&](NodeId v) { return !params.down.empty() && params.down[v] != 0; };
   std::vector<Event> storage;
   storage.reserve(static_cast<std::size_t>(2) * topology.edge_count() + 16);
@@ -441,7 +435,7 @@ GossipResult simulate_gossip(const Topology& topology, const LatencyModel& laten
   std::mt19937_64 jitter_rng(splitmix64_mix(params.seed ^ 0x6a6974746572ULL));
 
   // The FCFS link model: uplink, then the receiver's downlink, one message at a time each.
-  auto send = [&](const RelayMessage& m) {
+  auto send_local = [&](const RelayMessage& m) {
     const NodeId from = m.from, to = m.to;
     const double start = std::max(m.depart_s, uplink_free[from]);
     const double finish = start + static_cast<double>(m.bytes) / bandwidth.upload_bytes_per_s(from);
@@ -460,6 +454,46 @@ GossipResult simulate_gossip(const Topology& topology, const LatencyModel& laten
     if (bulk && params.hold_uplink_until_arrival) uplink_free[from] = arrival;
     heap.push(Event{arrival, seq++, m});
   };
+  // The same rule on the shared calendars (absolute times): earliest gaps instead of FIFO.
+  auto send_shared = [&](const RelayMessage& m) {
+    const NodeId from = m.from, to = m.to;
+    LinkCalendar& up = params.links->uplink[from];
+    LinkCalendar& down = params.links->downlink[to];
+    up.prune_before(params.links->prune_before_s);
+    down.prune_before(params.links->prune_before_s);
+    const double up_s = static_cast<double>(m.bytes) / bandwidth.upload_bytes_per_s(from);
+    const double down_s = static_cast<double>(m.bytes) / bandwidth.download_bytes_per_s(to);
+    double lat = params.jitter ? latency.sample_latency_s(from, to, jitter_rng)
+                               : latency.base_latency_s(from, to);
+    const bool bulk = is_bulk(m.kind);
+    if (!bulk) lat += params.control_extra_latency_s;
+    const bool receives = !is_down(to);
+    const bool hold = bulk && params.hold_uplink_until_arrival;
+    const auto arrival_of = [&](const LinkCalendar::Slot& u) {
+      return receives ? down.find(u.start_s + lat, down_s, u.end_s + lat).end_s : u.end_s + lat;
+    };
+    LinkCalendar::Slot u = up.find(params.start_s + m.depart_s, up_s);
+    if (hold) {
+      // The uplink gap must last until the arrival, which depends on where it starts: try the
+      // next gap long enough for the current candidate's hold until one holds (start grows).
+      for (;;) {
+        const LinkCalendar::Slot longer = up.find(u.start_s, arrival_of(u) - u.start_s);
+        if (longer.start_s == u.start_s) break;
+        u = up.find(longer.start_s, up_s);
+      }
+    }
+    double arrival = u.end_s + lat;
+    if (receives) arrival = down.reserve(u.start_s + lat, down_s, u.end_s + lat).end_s;
+    up.reserve(u.start_s, (hold ? arrival : u.end_s) - u.start_s);
+    heap.push(Event{arrival - params.start_s, seq++, m});
+  };
+  auto send = [&](const RelayMessage& m) {
+    if (params.links != nullptr) {
+      send_shared(m);
+    } else {
+      send_local(m);
+    }
+  };
   GossipRelay relay(topology, source, params, send);
   relay.start();
   while (!heap.empty()) {
@@ -468,14 +502,6 @@ GossipResult simulate_gossip(const Topology& topology, const LatencyModel& laten
     relay.arrive(e.message, e.t);
   }
 
-  if (params.links != nullptr) {
-    for (NodeId v = 0; v < n; ++v) {
-      params.links->uplink_free_s[v] =
-          std::max(params.links->uplink_free_s[v], params.start_s + uplink_free[v]);
-      params.links->downlink_free_s[v] =
-          std::max(params.links->downlink_free_s[v], params.start_s + downlink_free[v]);
-    }
-  }
   return relay.finish();
 }
 

@@ -49,10 +49,17 @@
 // Links: every message a node sends occupies its uplink (FIFO in issue order) and then the
 // receiver's downlink: arrival = max(uplink_finish + latency, max(start + latency,
 // downlink_free[to]) + bytes / download_bytes_per_s(to)) (the Transport's rule,
-// sim/transport.hpp), downlink_free[to] = arrival. With params.links, the links start from and
-// leave their busy-until times there (absolute seconds, params.start_s = this broadcast's t = 0),
-// so successive broadcasts and other traffic compete for the same links; without it every
-// broadcast starts on idle links.
+// sim/transport.hpp), downlink_free[to] = arrival; without params.links every broadcast starts
+// on idle links and each link is a busy-until time of its own. With params.links the links are
+// the shared calendars of busy intervals there (LinkCalendar; absolute seconds, params.start_s =
+// this broadcast's t = 0), so successive broadcasts and other traffic compete for the same
+// links: a message takes its sender's earliest uplink gap of bytes / upload_bytes_per_s(from)
+// at or after its departure (start .. finish), then the receiver's earliest downlink gap at or
+// after start + latency that holds it until max(finish + latency, gap start + bytes /
+// download_bytes_per_s(to)) = its arrival (the same rule, gap-filling instead of FIFO). So a
+// message may use a link's idle time before reservations made earlier for later times (an
+// earlier flood's relays a few hops ahead). With hold_uplink_until_arrival the uplink gap must
+// last until the arrival.
 // Cost: O((n + m) log m) time, O(n + m) memory for n nodes and m edges.
 #pragma once
 
@@ -68,6 +75,7 @@
 
 #include "models/network/bandwidth.hpp"
 #include "models/network/latency_model.hpp"
+#include "models/network/link_calendar.hpp"
 #include "models/network/topology.hpp"
 
 namespace pipesim::network {
@@ -78,13 +86,6 @@ enum class GossipMode { kFlood, kPush, kPushPull, kInvGetdata, kCompact, kHeader
 std::string_view to_string(GossipMode mode);
 /// Inverse of to_string; std::invalid_argument listing the valid names.
 GossipMode gossip_mode_from_string(std::string_view name);
-
-/// Busy-until time of every node's uplink and downlink, absolute seconds (shared between
-/// broadcasts and the point-to-point transport). n entries each; not owned.
-struct LinkState {
-  std::span<double> uplink_free_s;
-  std::span<double> downlink_free_s;
-};
 
 /// BIP-152 compact block relay (GossipMode::kCompact). Defaults are SimBlock's
 /// (dsg-titech/simblock SimulationConfiguration.java, main branch commit 5fc7f9f):

@@ -323,7 +323,7 @@ TEST_CASE("header_first: every node has the header before the proposal") {
 TEST_CASE("shared links: two concurrent broadcasts from one node share its uplink") {
   // Star: centre 0, 4 leaves; 100 kB on the 1 MB/s uplink = 0.1 s per copy.
   Fixture f("star", 5, {{0, 1}, {0, 2}, {0, 3}, {0, 4}});
-  std::vector<double> up(5, 0.0), down(5, 0.0);
+  std::vector<LinkCalendar> up(5), down(5);
   LinkState links{up, down};
   GossipParams p = flood();
   p.links = &links;
@@ -333,7 +333,7 @@ TEST_CASE("shared links: two concurrent broadcasts from one node share its uplin
   CHECK(a.t100_s == doctest::Approx(4 * 0.1 + 0.05));
   // The second broadcast queues behind the first: 8 copies on one uplink.
   CHECK(b.t100_s == doctest::Approx(8 * 0.1 + 0.05));
-  CHECK(up[0] == doctest::Approx(0.8));
+  CHECK(up[0].busy_until_s() == doctest::Approx(0.8));
   // Without shared state each broadcast starts on idle links.
   GossipParams q = flood();
   CHECK(simulate_gossip(f.topo, f.lat, f.bw, 0, q).t100_s == doctest::Approx(0.45));
@@ -342,13 +342,33 @@ TEST_CASE("shared links: two concurrent broadcasts from one node share its uplin
   CHECK(simulate_gossip(f.topo, f.lat, f.bw, 0, p).t100_s == doctest::Approx(0.45));
 }
 
+TEST_CASE("shared links: a later broadcast fills the gap before an earlier flood's relays") {
+  // Line 0 - 1 - 2, 100 kB = 0.1 s per copy, 50 ms, 10 ms processing. Flood A from 0 at t = 0
+  // reserves 1's uplink for its relay at [0.16, 0.26) and 2's downlink at [0.21, 0.31).
+  // Flood B from 1 at t = 0: its copy to 0 takes the idle [0, 0.1) (arrives 0.15); the copy to
+  // 2 does not fit in [0.1, 0.16) and goes after A's relay: [0.26, 0.36), arriving 0.41.
+  // (One busy-until time per link made both wait for 0.26: 0.41 and 0.51.)
+  Fixture f("line", 3, {{0, 1}, {1, 2}});
+  std::vector<LinkCalendar> up(3), down(3);
+  LinkState links{up, down};
+  GossipParams p = flood();
+  p.links = &links;
+  const GossipResult a = simulate_gossip(f.topo, f.lat, f.bw, 0, p);
+  CHECK(a.receive_time_s[2] == doctest::Approx(0.31));
+  const GossipResult b = simulate_gossip(f.topo, f.lat, f.bw, 1, p);
+  CHECK(b.receive_time_s[0] == doctest::Approx(0.15));
+  CHECK(b.receive_time_s[2] == doctest::Approx(0.41));
+  REQUIRE(up[1].size() == 2);  // [0, 0.1) and [0.16, 0.26) + [0.26, 0.36) merged
+  CHECK(up[1].intervals()[0].end_s == doctest::Approx(0.1));
+}
+
 TEST_CASE("shared links: concurrent downloads into one node share its downlink") {
   // 0 - 2 - 1: node 2 downloads from 0 and 1 at once over a 4 Mbit/s (500 kB/s) downlink.
   Topology topo("vee", 3, {{0, 2}, {1, 2}});
   const LatencyModel lat = LatencyModel::constant(3, ConstantLatencyParams{50.0});
   BandwidthModel bw(3, BandwidthParams{8.0, 8.0});
   bw.set_node(2, BandwidthParams{8.0, 4.0});
-  std::vector<double> up(3, 0.0), down(3, 0.0);
+  std::vector<LinkCalendar> up(3), down(3);
   LinkState links{up, down};
   GossipParams p = flood();
   p.links = &links;

@@ -265,6 +265,45 @@ TEST_CASE("runtime: concurrent small floods do not wait for each other's future 
   CHECK(last >= 1.0 + 3 * 0.0502 - 1e-9);
 }
 
+TEST_CASE("runtime: concurrent bulk floods use the links' idle time before earlier relays") {
+  // Ring 0-1-2-3-4-5, 50 ms, 1 MB/s uplinks (10 kB = 10 ms per copy), 125 MB/s downlinks, no
+  // processing delay. Nodes 0 and 1 each flood 10 kB (bulk: >= network.bulk_min_bytes) at 1.0 s,
+  // 0 first. Flood 0 reserves 0's uplink for [0, 20) ms, then its relays: 1 at [60, 70), 5 at
+  // [70, 80), 2 at [120, 130), 4 at [130, 140), 3 at [180, 190). Flood 1 finds 1's uplink idle
+  // until 60 ms: its copies leave at 0 and 10 ms, and every relay of it fits in an idle gap, so
+  // both floods reach every node in 3 hops of 60 ms at most, each copy after the one before it
+  // in its direction (deliveries hand-computed below, ms after 1.0 s). With one busy-until time
+  // per link, flood 1 started at 70 ms, behind flood 0's relay at node 1, and its last copy
+  // arrived at 1.25 s.
+  Scenario s = base(6);
+  s.network.bandwidth.upload_mbps = 8;
+  s.network.topology.kind = "ring";
+  s.network.dissemination.mode = "flood";
+  REQUIRE(s.network.dissemination.shared_links);
+  REQUIRE(s.network.bulk_min_bytes <= 10'000);
+  Simulation sim(s);
+  Script app([&] {
+    sim.at(1.0, [&] {
+      sim.broadcast(0, 1, nullptr, 10'000);
+      sim.broadcast(1, 1, nullptr, 10'000);
+    });
+  });
+  app.now = [&] { return sim.now(); };
+  sim.run(app);
+  REQUIRE(app.deliveries.size() == 10);
+  std::map<std::pair<NodeId, NodeId>, double> at;  // (source, receiver) -> time
+  for (const auto& d : app.deliveries) at[{d.from, d.node}] = d.t;
+  const std::map<std::pair<NodeId, NodeId>, double> expected = {
+      {{0, 1}, 0.06}, {{0, 5}, 0.07}, {{0, 2}, 0.12}, {{0, 4}, 0.13}, {{0, 3}, 0.18},
+      {{1, 0}, 0.06}, {{1, 2}, 0.07}, {{1, 5}, 0.12}, {{1, 3}, 0.13}, {{1, 4}, 0.18}};
+  for (const auto& [key, t] : expected) {
+    CAPTURE(key.first);
+    CAPTURE(key.second);
+    REQUIRE(at.count(key) == 1);
+    CHECK(at[key] == doctest::Approx(1.0 + t).epsilon(1e-9));
+  }
+}
+
 TEST_CASE("runtime: flow model: a lone transfer takes latency + size / min(up, down)") {
   // SimGrid communication over the sender's 1 MB/s uplink and the receiver's 0.5 MB/s downlink:
   // 1,000,000 bytes take 2 s at the slower link, then the 50 ms latency.

@@ -99,3 +99,27 @@ TEST_CASE("a sampler replaces latency + uniform jitter and draws from the seeded
   }
   CHECK(t.base_latency_s(0, 1) == 0.050);
 }
+
+TEST_CASE("shared calendars: a message uses the idle link before a later reservation") {
+  // 100 kB at 1 MB/s = 0.1 s per message, 10 ms latency, fast downlinks.
+  Transport t = make(0.010, 1e6, 1e9);
+  t.set_shared_calendars(true);
+  t.set_now(0.0);
+  CHECK(t.schedule(0, 1, 100'000, 1.0) == doctest::Approx(1.110));   // reserved for [1.0, 1.1)
+  CHECK(t.schedule(0, 2, 100'000, 0.0) == doctest::Approx(0.110));   // fits before it
+  CHECK(t.schedule(0, 3, 100'000, 0.95) == doctest::Approx(1.210));  // does not: after it
+  // One busy-until time per link (the default) queues every message behind the last one.
+  Transport u = make(0.010, 1e6, 1e9);
+  CHECK(u.schedule(0, 1, 100'000, 1.0) == doctest::Approx(1.110));
+  CHECK(u.schedule(0, 2, 100'000, 0.0) == doctest::Approx(1.210));
+  // The downlink: held from the first byte until the arrival, gaps used the same way.
+  Transport d = make(0.010, 1e6, 1e6);
+  d.set_shared_calendars(true);
+  CHECK(d.schedule(1, 0, 100'000, 1.0) == doctest::Approx(1.110));   // 0's downlink [1.01, 1.11)
+  CHECK(d.schedule(2, 0, 100'000, 0.0) == doctest::Approx(0.110));   // [0.01, 0.11)
+  CHECK(d.schedule(3, 0, 100'000, 0.95) == doctest::Approx(1.210));  // [1.11, 1.21)
+  // Pruned reservations (ended before now) change nothing later.
+  d.set_now(2.0);
+  CHECK(d.schedule(1, 0, 100'000, 2.0) == doctest::Approx(2.110));
+  CHECK(d.links().downlink[0].size() == 1);
+}
