@@ -82,6 +82,25 @@ set -e
 [[ $code == 2 ]] || { echo "exit $code"; cat "$tmp/err"; exit 1; }
 grep -q "capacity.loads_tx_per_s\[1\]" "$tmp/err" || { cat "$tmp/err"; exit 1; }
 [[ ! -e $tmp/bad ]] || { echo "bad section wrote $tmp/bad"; exit 1; }
+# A series still following its load at its last point (one load of 10 tx/s, no extension) is a
+# lower bound: exit 0 and marked in the table; --require-saturation makes it exit 1 (the resumed
+# rerun runs nothing).
+sed -e 's/"loads_tx_per_s": \[10, 3000\]/"loads_tx_per_s": [10]/' "$tmp/c.json" > "$tmp/low.json"
+python3 - "$tmp/low.json" <<'PY'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+doc["capacity"].pop("gas_limit", None)
+doc["capacity"]["pipelines"] = doc["capacity"]["pipelines"][:1]
+json.dump(doc, open(sys.argv[1], "w"))
+PY
+"$pipesim" capacity "$tmp/low.json" --out "$tmp/low" -j 2 > "$tmp/lowout" 2> "$tmp/lowerr" ||
+  { echo "unsaturated series: expected exit 0"; cat "$tmp/lowout" "$tmp/lowerr"; exit 1; }
+grep -q "not saturated" "$tmp/low/capacity.md" || { cat "$tmp/low/capacity.md"; exit 1; }
+set +e
+"$pipesim" capacity "$tmp/low.json" --out "$tmp/low" --require-saturation > /dev/null 2> "$tmp/lowerr2"
+code=$?
+set -e
+[[ $code -eq 1 ]] || { echo "--require-saturation: expected exit 1, got $code"; cat "$tmp/lowerr2"; exit 1; }
 # SIGINT while a point runs (the first one, made 100,000 s long): capacity stops with 130 (the points resume later) and starts no
 # further round (no timeline runs after the interrupted sweep).
 sed -e 's/"name": "interleaved", "set": {/"name": "interleaved", "set": {"duration_s": 100000, /' \
