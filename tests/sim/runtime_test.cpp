@@ -296,7 +296,9 @@ TEST_CASE("runtime: concurrent bulk floods use the links' idle time before earli
   const std::map<std::pair<NodeId, NodeId>, double> expected = {
       {{0, 1}, 0.06}, {{0, 5}, 0.07}, {{0, 2}, 0.12}, {{0, 4}, 0.13}, {{0, 3}, 0.18},
       {{1, 0}, 0.06}, {{1, 2}, 0.07}, {{1, 5}, 0.12}, {{1, 3}, 0.13}, {{1, 4}, 0.18}};
-  for (const auto& [key, t] : expected) {
+  for (const auto& entry : expected) {
+    const std::pair<NodeId, NodeId>& key = entry.first;
+    const double t = entry.second;
     CAPTURE(key.first);
     CAPTURE(key.second);
     REQUIRE(at.count(key) == 1);
