@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "models/pipelines/async_backing_app.hpp"
+#include "models/pipelines/kernel/invariants.hpp"
 #include "models/pipelines/kernel/metrics.hpp"
 
 namespace pipesim::pipelines::async_backing_detail {
@@ -148,6 +149,26 @@ void AsyncBacking::report() {
   }
   rec_.invariant("inclusion_follows_parent_links", order_detail.empty(), order_detail);
   rec_.invariant("unincluded_segment_within_bound", segment_detail.empty(), segment_detail);
+  // Per parachain, along the parablocks the canonical relay chain included (positions: relay
+  // block numbers).
+  std::string twice;
+  for (std::uint32_t para = 0; para < paras_n_ && twice.empty(); ++para) {
+    DuplicateTxFinder finder;
+    for (std::size_t k = 1; k < relay_.size() && twice.empty(); ++k) {
+      for (CandidateId id : relay_[k].included) {
+        const CandRec& c = cands_.at(id);
+        if (c.para != para) continue;
+        if (const auto d = finder.add(relay_[k].number, c.txs)) {
+          twice = fmt::format(
+              "parachain {} relay block {} (parablock {} at height {}): transaction {} (already "
+              "included at relay block {})",
+              para, d->position, id, c.para_height, d->tx, d->first_position);
+          break;
+        }
+      }
+    }
+  }
+  rec_.invariant("no_transaction_committed_twice", twice.empty(), twice);
   if (sync_) {
     rec_.invariant("sync_builds_on_included_head", sync_detail.empty(), sync_detail);
   }

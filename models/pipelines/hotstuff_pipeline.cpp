@@ -4,9 +4,10 @@
 
 #include <algorithm>
 #include <stdexcept>
-#include <unordered_map>
 #include <unordered_set>
 #include <variant>
+
+#include "models/pipelines/kernel/invariants.hpp"
 
 namespace pipesim::pipelines {
 namespace {
@@ -379,25 +380,21 @@ void HotStuffPipeline::report_common() {
     }
   }
   rec_.invariant("committed_chains_are_prefixes", prefix, detail);
-  // Invariant: no transaction is committed twice in an honest node's committed chain.
+  // Invariant: no transaction is committed twice in an honest node's committed chain (the
+  // kernel's DuplicateTxFinder, positions = block heights).
   std::string twice;
   for (NodeId i = 0; i < n && twice.empty(); ++i) {
     if (!honest[i]) continue;
-    std::unordered_map<std::uint64_t, std::uint64_t> height_of;  // tx -> first height
+    DuplicateTxFinder finder;
     for (const BlockHeader* h : nodes_[i].committed) {
       const PayloadRecord* p = payload(h->payload_id);
       if (p == nullptr) continue;
-      for (std::uint64_t t : p->txs) {
-        const auto [it, fresh] = height_of.try_emplace(t, h->height);
-        if (!fresh) {
-          twice = fmt::format(
-              "node {} block {:#x} at height {}: transaction {} (already "
-              "committed at height {})",
-              i, h->id, h->height, t, it->second);
-          break;
-        }
+      if (const auto dup = finder.add(h->height, p->txs)) {
+        twice = fmt::format(
+            "node {} block {:#x} at height {}: transaction {} (already committed at height {})", i,
+            h->id, h->height, dup->tx, dup->first_position);
+        break;
       }
-      if (!twice.empty()) break;
     }
   }
   rec_.invariant("no_transaction_committed_twice", twice.empty(), twice);

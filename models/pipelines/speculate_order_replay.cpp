@@ -5,7 +5,9 @@
 #include <algorithm>
 #include <deque>
 #include <map>
+#include <optional>
 #include <set>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -21,6 +23,7 @@
 #include "models/pipelines/chain_state.hpp"
 #include "models/pipelines/kernel/driver.hpp"
 #include "models/pipelines/kernel/execution_lane.hpp"
+#include "models/pipelines/kernel/invariants.hpp"
 #include "models/pipelines/kernel/metrics.hpp"
 #include "models/pipelines/kernel/workload_feed.hpp"
 #include "models/workload/tx_source.hpp"
@@ -159,6 +162,9 @@ class SpeculateOrderReplay final : public sim::Application {
     std::uint64_t ordered = 0;   // anchors ordered
     std::uint64_t replayed = 0;  // anchors replayed (index into states_)
     double last_ordered_s = 0.0;
+    /// Anchors this node ordered differently from the k-th anchor computed first (an agreement
+    /// violation; normally empty): k -> the transactions of its own sub-DAG, in order.
+    std::map<std::uint64_t, std::vector<std::uint64_t>> own_txs;
   };
   struct Effects;
 
@@ -307,6 +313,15 @@ class SpeculateOrderReplay final : public sim::Application {
     if (!same && agreement_detail_.empty()) {
       agreement_detail_ = fmt::format("node {} anchor #{} differs", node, k + 1);
     }
+    if (!same) {
+      // Keep what this node ordered for no_transaction_committed_twice (report()).
+      std::vector<std::uint64_t>& own = ns.own_txs[k];
+      for (const auto& v : o.vertices) {
+        if (v.header->batch.batch_id == 0) continue;
+        const Batch& b = batches_.at(v.header->batch.batch_id - 1);
+        own.insert(own.end(), b.txs.begin(), b.txs.end());
+      }
+    }
     const sim::BlockRef ref{k + 1, a.anchor.digest, a.anchor.round, a.anchor.source};
     rec_.block_stage(node, ref, "ordered", now);
     for (std::size_t i = 0; i < a.txs.size(); ++i) {
@@ -385,6 +400,50 @@ class SpeculateOrderReplay final : public sim::Application {
 
   // ---- end of run ----
 
+  /// no_transaction_committed_twice: per honest node (not crashed from the start, never
+  /// Byzantine; crashed-and-recovered nodes are honest), the transactions of the anchors'
+  /// sub-DAGs it ordered (and replayed from), in order; "" when none is committed twice, else
+  /// the first duplicate of the first such node (node, anchor, its round and proposer, tx id,
+  /// the anchor it was first ordered in).
+  std::string committed_twice_detail() const {
+    const std::uint32_t n = static_cast<std::uint32_t>(nodes_.size());
+    std::vector<bool> honest = sim::ever_byzantine(scenario_);
+    honest.flip();
+    for (std::uint32_t c : scenario_.faults.crashed) honest[c] = false;
+    // Transactions of anchor `k` as `own` ordered them (own: a node's divergent orderings).
+    auto scan = [&](const std::map<std::uint64_t, std::vector<std::uint64_t>>& own,
+                    std::uint64_t upto) {
+      DuplicateTxFinder finder;  // positions: anchor indexes k (anchor #k+1)
+      for (std::uint64_t k = 0; k < upto && !finder.first(); ++k) {
+        auto it = own.find(k);
+        finder.add(k, it != own.end() ? std::span<const std::uint64_t>(it->second)
+                                      : std::span<const std::uint64_t>(anchors_[k].txs));
+      }
+      return finder.first();
+    };
+    // The nodes that ordered the anchors as computed first (every node, unless an agreement
+    // violation) share one sequence: it is scanned once, as far as any of them ordered.
+    std::uint64_t shared_upto = 0;
+    for (NodeId i = 0; i < n; ++i) {
+      if (honest[i] && nodes_[i].own_txs.empty()) {
+        shared_upto = std::max(shared_upto, nodes_[i].ordered);
+      }
+    }
+    const std::optional<DuplicateTx> shared = scan({}, shared_upto);
+    for (NodeId i = 0; i < n; ++i) {
+      if (!honest[i]) continue;
+      const NodeState& ns = nodes_[i];
+      std::optional<DuplicateTx> d = ns.own_txs.empty() ? shared : scan(ns.own_txs, ns.ordered);
+      if (!d || d->position >= ns.ordered) continue;
+      const cs::VertexRef& at = anchors_[d->position].anchor;
+      return fmt::format(
+          "node {} anchor #{} (round {}, proposer {}): transaction {} (already ordered in "
+          "anchor #{})",
+          i, d->position + 1, at.round, at.source, d->tx, d->first_position + 1);
+    }
+    return {};
+  }
+
   void report() {
     rec_.invariant("honest_nodes_order_same_anchor_sequence", agreement_detail_.empty(),
                    agreement_detail_);
@@ -392,6 +451,8 @@ class SpeculateOrderReplay final : public sim::Application {
     rec_.invariant("transaction_ordered_at_most_once", !tx_ordered_twice_);
     rec_.invariant("replay_equals_sequential_on_serial_order", serial_detail_.empty(),
                    serial_detail_);
+    const std::string twice = committed_twice_detail();
+    rec_.invariant("no_transaction_committed_twice", twice.empty(), twice);
 
     const NodeState& ref = nodes_[reference_node_];
     std::uint64_t txs = 0, gas = 0, exact = 0, reexec = 0;

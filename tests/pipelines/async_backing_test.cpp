@@ -55,6 +55,7 @@ void check_invariants(const json& summary) {
   }
   CHECK(summary["invariants"].contains("inclusion_follows_parent_links"));
   CHECK(summary["invariants"].contains("unincluded_segment_within_bound"));
+  CHECK(summary["invariants"].contains("no_transaction_committed_twice"));
 }
 
 }  // namespace

@@ -108,7 +108,8 @@ double value(const Run& r, const std::string& metric) {
 /// <= executed (where recorded).
 void check_run(const Run& r) {
   CHECK_MESSAGE(r.summary["invariants_hold"].get<bool>(), r.summary["invariants"].dump());
-  CHECK(r.summary["invariants"].size() >= 4);
+  CHECK(r.summary["invariants"].size() >= 5);
+  CHECK(r.summary["invariants"].contains("no_transaction_committed_twice"));
   CHECK(value(r, "anchors_committed") >= 2);
   CHECK(value(r, "txs_committed") > 0);
   CHECK(value(r, "throughput_tx_per_s") > 0);
