@@ -257,6 +257,17 @@ ExecutorConfig executor_config(const Options& o, std::uint32_t threads) {
   return c;
 }
 
+/// Batch OCC: rounds, batch sizes and abort fractions (nothing for the other executors).
+void print_occ_rounds(const execution::ExecutionStats& stats) {
+  if (stats.occ_rounds.empty()) return;
+  const execution::OccAbortSummary r = execution::summarise_occ_rounds(stats.occ_rounds);
+  fmt::print(
+      "{:<11} occ_rounds {}  batch size mean {:.2f} max {}  abort fraction per round mean "
+      "{:.4f} max {:.4f}  overall {:.4f} ({} of {} executions)\n",
+      "", r.rounds, r.mean_batch_size, r.max_batch_size, r.abort_fraction_mean,
+      r.abort_fraction_max, r.abort_fraction_overall, r.aborted, r.executed);
+}
+
 void print_outcome(const char* label, const ExecutionOutcome& out, double seq_makespan,
                    std::size_t n) {
   fmt::print(
@@ -265,6 +276,7 @@ void print_outcome(const char* label, const ExecutionOutcome& out, double seq_ma
       label, out.makespan_s * 1e3, seq_makespan / out.makespan_s,
       n ? static_cast<double>(out.stats.incarnations) / static_cast<double>(n) : 0.0,
       out.stats.aborts, out.stats.dependency_waits, out.stats.validations, out.gas_used);
+  print_occ_rounds(out.stats);
 }
 
 /// The machine-readable results (--csv): one row per executor x threads x accounts. The

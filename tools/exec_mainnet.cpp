@@ -31,7 +31,8 @@ constexpr const char* kUsage =
     "both on N workers, in virtual time. Per block: number, transactions, gas used, trace kind\n"
     "(exact = re-executed by a real EVM, approx = approximated), sequential and executor virtual\n"
     "time, speedup, incarnations per transaction; then the mean and median speedup and\n"
-    "sum(sequential) / sum(executor).\n";
+    "sum(sequential) / sum(executor); for batch_occ, the rounds and abort fractions pooled\n"
+    "over every block's rounds (a round's abort fraction = aborted / executed).\n";
 
 struct Options {
   std::vector<std::uint64_t> blocks;
@@ -133,6 +134,7 @@ int run(const Options& o) {
   fmt::print("{:>9} {:>5} {:>11} {:>6} {:>10} {:>10} {:>8} {:>8}\n", "block", "txs", "gas_used",
              "trace", "seq_ms", "exec_ms", "speedup", "inc/tx");
   std::vector<double> speedups;
+  std::vector<execution::OccRoundStats> occ_rounds;  // Batch OCC: every block's rounds
   double sum_seq = 0, sum_exec = 0;
   std::size_t exact = 0;
   for (std::uint64_t b : blocks) {
@@ -152,6 +154,7 @@ int run(const Options& o) {
     const double speedup = out.makespan_s > 0 ? seq.makespan_s / out.makespan_s : 1.0;
     const double inc = static_cast<double>(out.stats.incarnations) / n;
     speedups.push_back(speedup);
+    occ_rounds.insert(occ_rounds.end(), out.stats.occ_rounds.begin(), out.stats.occ_rounds.end());
     sum_seq += seq.makespan_s;
     sum_exec += out.makespan_s;
     fmt::print("{:>9} {:>5} {:>11} {:>6} {:>10.3f} {:>10.3f} {:>7.2f}x {:>8.2f}\n", b,
@@ -179,6 +182,15 @@ int run(const Options& o) {
       "sum(seq)/sum(exec) {:.2f}x\n",
       blocks.size(), exact, blocks.size() - exact, mean, median(speedups),
       sum_exec > 0 ? sum_seq / sum_exec : 1.0);
+  if (!occ_rounds.empty()) {
+    const execution::OccAbortSummary r = execution::summarise_occ_rounds(occ_rounds);
+    fmt::print(
+        "batch_occ: occ_rounds {} ({:.2f} per block), batch size mean {:.2f} max {}; abort "
+        "fraction per round mean {:.4f} max {:.4f}, overall {:.4f} ({} of {} executions)\n",
+        r.rounds, static_cast<double>(r.rounds) / static_cast<double>(blocks.size()),
+        r.mean_batch_size, r.max_batch_size, r.abort_fraction_mean, r.abort_fraction_max,
+        r.abort_fraction_overall, r.aborted, r.executed);
+  }
   if (csv) {
     csv->commit();
     fmt::print("wrote {}\n", o.csv);

@@ -92,6 +92,7 @@ ExecutionOutcome BatchOccExecutor::execute(const Block& block,
       final_results[i] = std::move(s);
     }
     out.stats.aborts += end - i;
+    out.stats.occ_rounds.push_back(OccRoundStats{end - next, end - i});
     next = i;
     t = v;
   }

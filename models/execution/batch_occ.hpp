@@ -13,6 +13,10 @@
 // Virtual time: the batch's executions are list-scheduled on the workers (earliest-free worker
 // first, ties to the lowest index); validation and commit run serially on worker 0 after the
 // slowest execution (one validate span per transaction validated).
+//
+// Statistics: rounds; occ_rounds holds, per round, the batch size (transactions executed) and
+// how many of them were aborted (summarise_occ_rounds: abort fraction per round, mean and max,
+// and overall = aborts / incarnations); incarnations = transactions + aborts.
 #pragma once
 
 #include "models/execution/executor.hpp"

@@ -85,6 +85,14 @@ struct AccessLists {
   void close_tx() { offsets.push_back(static_cast<std::uint32_t>(keys.size())); }
 };
 
+/// One Batch OCC round: transactions executed on the round's snapshot (batch_size) and how many
+/// of those executions were aborted (retried in a later round); aborted <= batch_size.
+struct OccRoundStats {
+  std::uint32_t batch_size = 0;
+  std::uint32_t aborted = 0;
+  friend bool operator==(const OccRoundStats&, const OccRoundStats&) = default;
+};
+
 struct ExecutionStats {
   std::uint64_t incarnations = 0;      // executions run to completion (>= transactions)
   std::uint64_t re_executions = 0;     // incarnations beyond the first of each transaction
@@ -95,7 +103,25 @@ struct ExecutionStats {
   std::uint64_t cold_reads = 0;        // reads served from storage (first touch of a base key)
   std::uint64_t warm_reads = 0;        // reads served from memory
   bool sequential_fallback = false;    // Block-STM ran the block sequentially (small block)
+  /// Batch OCC: one entry per round, in round order (size() == rounds); empty otherwise.
+  std::vector<OccRoundStats> occ_rounds;
 };
+
+/// Batch OCC abort fractions of one block (or of several blocks' rounds pooled). A round's
+/// abort fraction is aborted / batch_size (the share of the round's executions wasted).
+struct OccAbortSummary {
+  std::uint64_t rounds = 0;
+  std::uint64_t executed = 0;  // sum of batch sizes (= incarnations)
+  std::uint64_t aborted = 0;   // sum of aborted (= aborts)
+  double mean_batch_size = 0;  // executed / rounds (0 without rounds)
+  std::uint32_t max_batch_size = 0;
+  double abort_fraction_mean = 0;     // mean over rounds of aborted / batch_size
+  double abort_fraction_max = 0;      // max over rounds
+  double abort_fraction_overall = 0;  // aborted / executed (0 without executions)
+};
+
+/// Summarises `rounds` (an ExecutionStats::occ_rounds); all zero for an empty span.
+OccAbortSummary summarise_occ_rounds(std::span<const OccRoundStats> rounds);
 
 struct ExecutionOutcome {
   std::shared_ptr<const StateLayer> post_state;  // overlay with the block's writes on pre_state

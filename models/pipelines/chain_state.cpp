@@ -134,6 +134,7 @@ std::shared_ptr<const ExecutedBlock> ChainState::execute(
   r->incarnations = out.stats.incarnations;
   r->aborts = out.stats.aborts;
   r->re_executions = out.stats.re_executions;
+  r->occ_rounds = out.stats.occ_rounds;
   summarise_schedule(out, s.config.threads, *r);
   s.entries[payload_id] = Impl::Entry{parent_payload, std::move(out.post_state), r};
   return r;

@@ -137,6 +137,50 @@ TEST_CASE("Block-STM and OCC: speedup on independent transfers, none on a depend
   }
 }
 
+TEST_CASE("Batch OCC: per-round statistics add up to the block's counters") {
+  auto pre = genesis(2000);
+  auto occ = make_executor("batch_occ");
+  // Independent transfers: every round full (batch 8) and abort-free.
+  {
+    const auto out = occ->execute(independent_block(100), pre, config(8));
+    REQUIRE(out.stats.occ_rounds.size() == out.stats.rounds);
+    CHECK(out.stats.rounds == 13);  // ceil(100 / 8)
+    const OccAbortSummary r = summarise_occ_rounds(out.stats.occ_rounds);
+    CHECK(r.executed == 100);
+    CHECK(r.aborted == 0);
+    CHECK(r.max_batch_size == 8);
+    CHECK(out.stats.occ_rounds.back().batch_size == 4);
+    CHECK(r.abort_fraction_max == 0.0);
+  }
+  // A dependent chain (one sender: each transaction reads the nonce the previous one writes): one
+  // commit per round, the rest of the batch aborted.
+  {
+    const auto out = occ->execute(dependent_block(40), pre, config(4));
+    REQUIRE(out.stats.occ_rounds.size() == out.stats.rounds);
+    const OccAbortSummary r = summarise_occ_rounds(out.stats.occ_rounds);
+    CHECK(r.executed == out.stats.incarnations);
+    CHECK(r.aborted == out.stats.aborts);
+    CHECK(r.rounds == out.stats.rounds);
+    std::uint64_t committed = 0;
+    for (const OccRoundStats& round : out.stats.occ_rounds) {
+      CHECK(round.aborted < round.batch_size);  // the lowest transaction always commits
+      committed += round.batch_size - round.aborted;
+    }
+    CHECK(committed == 40);
+    CHECK(r.abort_fraction_max > 0.5);
+    CHECK(r.abort_fraction_overall ==
+          static_cast<double>(out.stats.aborts) / static_cast<double>(out.stats.incarnations));
+    CHECK(r.abort_fraction_mean <= r.abort_fraction_max);
+  }
+  // Other executors report no rounds; an empty summary is all zero.
+  CHECK(make_executor("block_stm")
+            ->execute(dependent_block(40), pre, config(4))
+            .stats.occ_rounds.empty());
+  const OccAbortSummary none = summarise_occ_rounds({});
+  CHECK(none.rounds == 0);
+  CHECK(none.abort_fraction_overall == 0.0);
+}
+
 TEST_CASE("Block-STM: eager beneficiary credits serialise the block, lazy ones do not") {
   auto pre = genesis(2000);
   const Block ind = independent_block(256);
