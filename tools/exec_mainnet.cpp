@@ -22,6 +22,8 @@ constexpr const char* kUsage =
     "  --blocks       recorded blocks to run (default: every block of DIR/eth-blocks)\n"
     "  --executor     sequential | block_stm | batch_occ | optimistic (default block_stm)\n"
     "  --threads      executor workers (default 8)\n"
+    "  --batch        Batch OCC transactions per round (default = threads)\n"
+    "  --formation    Batch OCC batch formation: index_window (default) | declared_conflicts\n"
     "  --eager        credit the beneficiary in every transaction (default: lazily at block end)\n"
     "  --approximate  ignore the exact traces (data/eth-traces): every block approximated\n"
     "  --data-dir     data folder holding eth-blocks/ and eth-traces/ (default: the repository's\n"
@@ -38,6 +40,8 @@ struct Options {
   std::vector<std::uint64_t> blocks;
   std::string executor = "block_stm";
   std::uint32_t threads = 8;
+  std::uint32_t batch = 0;  // Batch OCC transactions per round (0 = threads)
+  execution::OccFormation formation = execution::OccFormation::kIndexWindow;
   bool eager = false;
   bool approximate = false;
   std::string data_dir;
@@ -87,6 +91,15 @@ Options parse(int argc, char** argv) {
       o.executor = next();
     } else if (arg == "--threads") {
       o.threads = static_cast<std::uint32_t>(parse_uint(arg, next(), 1));
+    } else if (arg == "--batch") {
+      o.batch = static_cast<std::uint32_t>(parse_uint(arg, next(), 1));
+    } else if (arg == "--formation") {
+      const std::string f = next();
+      const auto parsed = execution::parse_occ_formation(f);
+      if (!parsed)
+        throw std::invalid_argument("--formation: '" + f +
+                                    "' is not index_window or declared_conflicts");
+      o.formation = *parsed;
     } else if (arg == "--eager") {
       o.eager = true;
     } else if (arg == "--approximate") {
@@ -122,6 +135,8 @@ int run(const Options& o) {
   mo.use_exact = !o.approximate;
   execution::ExecutorConfig cfg;
   cfg.threads = o.threads;
+  cfg.occ_batch_size = o.batch;
+  cfg.occ_formation = o.formation;
   cfg.lazy_beneficiary = !o.eager;
   cfg.compute_root = false;
   std::optional<sim::output::CsvWriter> csv;

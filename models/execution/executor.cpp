@@ -11,6 +11,22 @@
 
 namespace pipesim::execution {
 
+const char* to_string(OccFormation f) {
+  switch (f) {
+    case OccFormation::kIndexWindow:
+      return "index_window";
+    case OccFormation::kDeclaredConflicts:
+      return "declared_conflicts";
+  }
+  return "?";
+}
+
+std::optional<OccFormation> parse_occ_formation(std::string_view name) {
+  if (name == "index_window") return OccFormation::kIndexWindow;
+  if (name == "declared_conflicts") return OccFormation::kDeclaredConflicts;
+  return std::nullopt;
+}
+
 OccAbortSummary summarise_occ_rounds(std::span<const OccRoundStats> rounds) {
   OccAbortSummary s;
   double fraction_sum = 0;

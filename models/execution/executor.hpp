@@ -30,11 +30,24 @@
 
 namespace pipesim::execution {
 
+/// Batch OCC batch formation (docs/scenario.md pipeline.occ_formation).
+///   kIndexWindow: each round takes the lowest uncommitted transactions, up to the batch size.
+///   kDeclaredConflicts: greedy, in block order: a transaction joins the round's batch unless
+///     its known read set (declared: sender nonce and balance, a native transfer's recipient
+///     balance, an access trace's keys; after an execution: the keys that execution touched,
+///     i.e. detected) meets the known write set of an uncommitted lower transaction.
+enum class OccFormation : std::uint8_t { kIndexWindow, kDeclaredConflicts };
+/// "index_window" | "declared_conflicts".
+const char* to_string(OccFormation formation);
+/// The formation named `name`, or nullopt.
+std::optional<OccFormation> parse_occ_formation(std::string_view name);
+
 struct ExecutorConfig {
   std::uint32_t threads = 1;         // worker count (>= 1); Sequential executes on worker 0 only
   bool lazy_beneficiary = true;      // credit fees once at block end (see make_block_env)
   bool compute_root = true;          // update the commitment and compute the post-state root
   std::uint32_t occ_batch_size = 0;  // Batch OCC: transactions per round (0 = threads)
+  OccFormation occ_formation = OccFormation::kIndexWindow;  // Batch OCC: batch formation
   /// Block-STM: raw value transfers credit their recipient lazily (a delta; mv_memory.hpp).
   bool lazy_transfer_credits = true;
   /// Block-STM: blocks with fewer transactions run sequentially (pevm falls back to sequential

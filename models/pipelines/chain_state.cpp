@@ -65,6 +65,9 @@ ChainState::ChainState(const sim::Scenario& scenario, execution::StateMap genesi
   s.executor = ex::make_executor(scenario.pipeline.executor);
   s.config.threads = scenario.pipeline.threads;
   s.config.lazy_beneficiary = scenario.pipeline.lazy_beneficiary;
+  s.config.occ_batch_size = scenario.pipeline.occ_batch_size;
+  s.config.occ_formation = ex::parse_occ_formation(scenario.pipeline.occ_formation)
+                               .value_or(ex::OccFormation::kIndexWindow);
   s.config.compute_root = true;
   const auto& c = scenario.pipeline.cost_model;
   s.config.cost = c.model();
