@@ -696,6 +696,8 @@ void visit(V& v, PipelineConfig& c) {
   v.choice("executor", c.executor, {"sequential", "block_stm", "batch_occ", "optimistic"});
   v.uint("threads", c.threads, 1);
   v.boolean("lazy_beneficiary", c.lazy_beneficiary);
+  v.uint("occ_batch_size", c.occ_batch_size, 0, 1'000'000);
+  v.choice("occ_formation", c.occ_formation, {"index_window", "declared_conflicts"});
   v.choice("commitment", c.commitment, {"mpt", "flat_hash"});
   v.uint("block_gas_limit", c.block_gas_limit, 1);
   v.uint("max_block_txs", c.max_block_txs, 1);

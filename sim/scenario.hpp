@@ -244,8 +244,12 @@ struct PipelineConfig {
   std::string kind = "interleaved";
   /// "sequential" | "block_stm" | "batch_occ" | "optimistic" (models/execution/executor.hpp)
   std::string executor = "sequential";
-  std::uint32_t threads = 1;                   // executor worker threads (<= nodes.cores)
-  bool lazy_beneficiary = true;                // Block-STM: apply beneficiary fee credits lazily
+  std::uint32_t threads = 1;     // executor worker threads (<= nodes.cores)
+  bool lazy_beneficiary = true;  // Block-STM: apply beneficiary fee credits lazily
+  /// batch_occ: transactions per round (0 = threads); batch formation "index_window" |
+  /// "declared_conflicts" (models/execution/executor.hpp OccFormation).
+  std::uint32_t occ_batch_size = 0;
+  std::string occ_formation = "index_window";
   std::string commitment = "mpt";              // "mpt" | "flat_hash"
   std::uint64_t block_gas_limit = 30'000'000;  // gas per block
   std::uint64_t max_block_txs = 10'000;        // transactions per block

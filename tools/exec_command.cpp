@@ -29,7 +29,8 @@ constexpr const char* kUsage =
     "usage: pipesim exec [--executor NAME] [--threads N] [--accounts N] [--txs N]\n"
     "                    [--mix transfer=1,erc20=0,approve=0,transfer_from=0,swap=0,nft_mint=0,"
     "trace=0]\n"
-    "                    [--seed N] [--eager] [--async-io] [--root] [--batch N] [--csv FILE]\n"
+    "                    [--seed N] [--eager] [--async-io] [--root] [--batch N]\n"
+    "                    [--formation index_window|declared_conflicts] [--csv FILE]\n"
     "                    [--sweep [--sweep-threads 1,2,4,8,16,32] [--sweep-accounts "
     "2,10,100,1000,10000]]\n"
     "  --executor   sequential | block_stm | batch_occ | optimistic (default block_stm)\n"
@@ -42,6 +43,7 @@ constexpr const char* kUsage =
     "  --async-io   storage reads overlap (default: they block the worker)\n"
     "  --root       compute the MPT state root (default: skipped)\n"
     "  --batch      Batch OCC transactions per round (default = threads)\n"
+    "  --formation  Batch OCC batch formation: index_window (default) | declared_conflicts\n"
     "  --csv        also write the results as CSV (one row per executor x threads x accounts;\n"
     "               columns: see docs/plots.md), written atomically\n"
     "  --sweep      one table per parallel executor (block_stm, batch_occ, optimistic) over\n"
@@ -72,6 +74,7 @@ struct Options {
   bool async_io = false;
   bool root = false;
   std::uint32_t batch = 0;
+  execution::OccFormation formation = execution::OccFormation::kIndexWindow;
   bool sweep = false;
   std::string csv;  // empty: no CSV
   std::vector<std::uint32_t> sweep_threads{1, 2, 4, 8, 16, 32};
@@ -190,7 +193,14 @@ Options parse(int argc, char** argv) {
       o.seed = parse_uint(arg, next(), 0);
     else if (arg == "--batch")
       o.batch = static_cast<std::uint32_t>(parse_uint(arg, next(), 1));
-    else if (arg == "--eager")
+    else if (arg == "--formation") {
+      const std::string f = next();
+      const auto parsed = execution::parse_occ_formation(f);
+      if (!parsed)
+        throw std::invalid_argument("--formation: '" + f +
+                                    "' is not index_window or declared_conflicts");
+      o.formation = *parsed;
+    } else if (arg == "--eager")
       o.eager = true;
     else if (arg == "--async-io")
       o.async_io = true;
@@ -250,11 +260,23 @@ ExecutorConfig executor_config(const Options& o, std::uint32_t threads) {
   c.lazy_beneficiary = !o.eager;
   c.compute_root = o.root;
   c.occ_batch_size = o.batch;
+  c.occ_formation = o.formation;
   c.cost = o.cost;
   c.cost.async_io = o.async_io || o.cost.async_io;
   if (c.cost.memory_cache_bytes > 0)
     c.state_cache = std::make_shared<execution::StateCache>(c.cost.memory_cache_bytes);
   return c;
+}
+
+/// Batch OCC: rounds, batch sizes and abort fractions (nothing for the other executors).
+void print_occ_rounds(const execution::ExecutionStats& stats) {
+  if (stats.occ_rounds.empty()) return;
+  const execution::OccAbortSummary r = execution::summarise_occ_rounds(stats.occ_rounds);
+  fmt::print(
+      "{:<11} occ_rounds {}  batch size mean {:.2f} max {}  abort fraction per round mean "
+      "{:.4f} max {:.4f}  overall {:.4f} ({} of {} executions)\n",
+      "", r.rounds, r.mean_batch_size, r.max_batch_size, r.abort_fraction_mean,
+      r.abort_fraction_max, r.abort_fraction_overall, r.aborted, r.executed);
 }
 
 void print_outcome(const char* label, const ExecutionOutcome& out, double seq_makespan,
@@ -265,6 +287,7 @@ void print_outcome(const char* label, const ExecutionOutcome& out, double seq_ma
       label, out.makespan_s * 1e3, seq_makespan / out.makespan_s,
       n ? static_cast<double>(out.stats.incarnations) / static_cast<double>(n) : 0.0,
       out.stats.aborts, out.stats.dependency_waits, out.stats.validations, out.gas_used);
+  print_occ_rounds(out.stats);
 }
 
 /// The machine-readable results (--csv): one row per executor x threads x accounts. The

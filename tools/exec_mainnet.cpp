@@ -22,6 +22,8 @@ constexpr const char* kUsage =
     "  --blocks       recorded blocks to run (default: every block of DIR/eth-blocks)\n"
     "  --executor     sequential | block_stm | batch_occ | optimistic (default block_stm)\n"
     "  --threads      executor workers (default 8)\n"
+    "  --batch        Batch OCC transactions per round (default = threads)\n"
+    "  --formation    Batch OCC batch formation: index_window (default) | declared_conflicts\n"
     "  --eager        credit the beneficiary in every transaction (default: lazily at block end)\n"
     "  --approximate  ignore the exact traces (data/eth-traces): every block approximated\n"
     "  --data-dir     data folder holding eth-blocks/ and eth-traces/ (default: the repository's\n"
@@ -31,12 +33,15 @@ constexpr const char* kUsage =
     "both on N workers, in virtual time. Per block: number, transactions, gas used, trace kind\n"
     "(exact = re-executed by a real EVM, approx = approximated), sequential and executor virtual\n"
     "time, speedup, incarnations per transaction; then the mean and median speedup and\n"
-    "sum(sequential) / sum(executor).\n";
+    "sum(sequential) / sum(executor); for batch_occ, the rounds and abort fractions pooled\n"
+    "over every block's rounds (a round's abort fraction = aborted / executed).\n";
 
 struct Options {
   std::vector<std::uint64_t> blocks;
   std::string executor = "block_stm";
   std::uint32_t threads = 8;
+  std::uint32_t batch = 0;  // Batch OCC transactions per round (0 = threads)
+  execution::OccFormation formation = execution::OccFormation::kIndexWindow;
   bool eager = false;
   bool approximate = false;
   std::string data_dir;
@@ -86,6 +91,15 @@ Options parse(int argc, char** argv) {
       o.executor = next();
     } else if (arg == "--threads") {
       o.threads = static_cast<std::uint32_t>(parse_uint(arg, next(), 1));
+    } else if (arg == "--batch") {
+      o.batch = static_cast<std::uint32_t>(parse_uint(arg, next(), 1));
+    } else if (arg == "--formation") {
+      const std::string f = next();
+      const auto parsed = execution::parse_occ_formation(f);
+      if (!parsed)
+        throw std::invalid_argument("--formation: '" + f +
+                                    "' is not index_window or declared_conflicts");
+      o.formation = *parsed;
     } else if (arg == "--eager") {
       o.eager = true;
     } else if (arg == "--approximate") {
@@ -121,6 +135,8 @@ int run(const Options& o) {
   mo.use_exact = !o.approximate;
   execution::ExecutorConfig cfg;
   cfg.threads = o.threads;
+  cfg.occ_batch_size = o.batch;
+  cfg.occ_formation = o.formation;
   cfg.lazy_beneficiary = !o.eager;
   cfg.compute_root = false;
   std::optional<sim::output::CsvWriter> csv;
@@ -133,6 +149,7 @@ int run(const Options& o) {
   fmt::print("{:>9} {:>5} {:>11} {:>6} {:>10} {:>10} {:>8} {:>8}\n", "block", "txs", "gas_used",
              "trace", "seq_ms", "exec_ms", "speedup", "inc/tx");
   std::vector<double> speedups;
+  std::vector<execution::OccRoundStats> occ_rounds;  // Batch OCC: every block's rounds
   double sum_seq = 0, sum_exec = 0;
   std::size_t exact = 0;
   for (std::uint64_t b : blocks) {
@@ -152,6 +169,7 @@ int run(const Options& o) {
     const double speedup = out.makespan_s > 0 ? seq.makespan_s / out.makespan_s : 1.0;
     const double inc = static_cast<double>(out.stats.incarnations) / n;
     speedups.push_back(speedup);
+    occ_rounds.insert(occ_rounds.end(), out.stats.occ_rounds.begin(), out.stats.occ_rounds.end());
     sum_seq += seq.makespan_s;
     sum_exec += out.makespan_s;
     fmt::print("{:>9} {:>5} {:>11} {:>6} {:>10.3f} {:>10.3f} {:>7.2f}x {:>8.2f}\n", b,
@@ -179,6 +197,15 @@ int run(const Options& o) {
       "sum(seq)/sum(exec) {:.2f}x\n",
       blocks.size(), exact, blocks.size() - exact, mean, median(speedups),
       sum_exec > 0 ? sum_seq / sum_exec : 1.0);
+  if (!occ_rounds.empty()) {
+    const execution::OccAbortSummary r = execution::summarise_occ_rounds(occ_rounds);
+    fmt::print(
+        "batch_occ: occ_rounds {} ({:.2f} per block), batch size mean {:.2f} max {}; abort "
+        "fraction per round mean {:.4f} max {:.4f}, overall {:.4f} ({} of {} executions)\n",
+        r.rounds, static_cast<double>(r.rounds) / static_cast<double>(blocks.size()),
+        r.mean_batch_size, r.max_batch_size, r.abort_fraction_mean, r.abort_fraction_max,
+        r.abort_fraction_overall, r.aborted, r.executed);
+  }
   if (csv) {
     csv->commit();
     fmt::print("wrote {}\n", o.csv);

@@ -11,6 +11,44 @@
 
 namespace pipesim::execution {
 
+const char* to_string(OccFormation f) {
+  switch (f) {
+    case OccFormation::kIndexWindow:
+      return "index_window";
+    case OccFormation::kDeclaredConflicts:
+      return "declared_conflicts";
+  }
+  return "?";
+}
+
+std::optional<OccFormation> parse_occ_formation(std::string_view name) {
+  if (name == "index_window") return OccFormation::kIndexWindow;
+  if (name == "declared_conflicts") return OccFormation::kDeclaredConflicts;
+  return std::nullopt;
+}
+
+OccAbortSummary summarise_occ_rounds(std::span<const OccRoundStats> rounds) {
+  OccAbortSummary s;
+  double fraction_sum = 0;
+  for (const OccRoundStats& r : rounds) {
+    ++s.rounds;
+    s.executed += r.batch_size;
+    s.aborted += r.aborted;
+    s.max_batch_size = std::max(s.max_batch_size, r.batch_size);
+    const double f =
+        r.batch_size ? static_cast<double>(r.aborted) / static_cast<double>(r.batch_size) : 0.0;
+    fraction_sum += f;
+    s.abort_fraction_max = std::max(s.abort_fraction_max, f);
+  }
+  if (s.rounds) {
+    s.mean_batch_size = static_cast<double>(s.executed) / static_cast<double>(s.rounds);
+    s.abort_fraction_mean = fraction_sum / static_cast<double>(s.rounds);
+  }
+  if (s.executed)
+    s.abort_fraction_overall = static_cast<double>(s.aborted) / static_cast<double>(s.executed);
+  return s;
+}
+
 const char* to_string(SpanKind kind) {
   switch (kind) {
     case SpanKind::kSigRecover:

@@ -30,11 +30,24 @@
 
 namespace pipesim::execution {
 
+/// Batch OCC batch formation (docs/scenario.md pipeline.occ_formation).
+///   kIndexWindow: each round takes the lowest uncommitted transactions, up to the batch size.
+///   kDeclaredConflicts: greedy, in block order: a transaction joins the round's batch unless
+///     its known read set (declared: sender nonce and balance, a native transfer's recipient
+///     balance, an access trace's keys; after an execution: the keys that execution touched,
+///     i.e. detected) meets the known write set of an uncommitted lower transaction.
+enum class OccFormation : std::uint8_t { kIndexWindow, kDeclaredConflicts };
+/// "index_window" | "declared_conflicts".
+const char* to_string(OccFormation formation);
+/// The formation named `name`, or nullopt.
+std::optional<OccFormation> parse_occ_formation(std::string_view name);
+
 struct ExecutorConfig {
   std::uint32_t threads = 1;         // worker count (>= 1); Sequential executes on worker 0 only
   bool lazy_beneficiary = true;      // credit fees once at block end (see make_block_env)
   bool compute_root = true;          // update the commitment and compute the post-state root
   std::uint32_t occ_batch_size = 0;  // Batch OCC: transactions per round (0 = threads)
+  OccFormation occ_formation = OccFormation::kIndexWindow;  // Batch OCC: batch formation
   /// Block-STM: raw value transfers credit their recipient lazily (a delta; mv_memory.hpp).
   bool lazy_transfer_credits = true;
   /// Block-STM: blocks with fewer transactions run sequentially (pevm falls back to sequential
@@ -85,6 +98,14 @@ struct AccessLists {
   void close_tx() { offsets.push_back(static_cast<std::uint32_t>(keys.size())); }
 };
 
+/// One Batch OCC round: transactions executed on the round's snapshot (batch_size) and how many
+/// of those executions were aborted (retried in a later round); aborted <= batch_size.
+struct OccRoundStats {
+  std::uint32_t batch_size = 0;
+  std::uint32_t aborted = 0;
+  friend bool operator==(const OccRoundStats&, const OccRoundStats&) = default;
+};
+
 struct ExecutionStats {
   std::uint64_t incarnations = 0;      // executions run to completion (>= transactions)
   std::uint64_t re_executions = 0;     // incarnations beyond the first of each transaction
@@ -95,7 +116,25 @@ struct ExecutionStats {
   std::uint64_t cold_reads = 0;        // reads served from storage (first touch of a base key)
   std::uint64_t warm_reads = 0;        // reads served from memory
   bool sequential_fallback = false;    // Block-STM ran the block sequentially (small block)
+  /// Batch OCC: one entry per round, in round order (size() == rounds); empty otherwise.
+  std::vector<OccRoundStats> occ_rounds;
 };
+
+/// Batch OCC abort fractions of one block (or of several blocks' rounds pooled). A round's
+/// abort fraction is aborted / batch_size (the share of the round's executions wasted).
+struct OccAbortSummary {
+  std::uint64_t rounds = 0;
+  std::uint64_t executed = 0;  // sum of batch sizes (= incarnations)
+  std::uint64_t aborted = 0;   // sum of aborted (= aborts)
+  double mean_batch_size = 0;  // executed / rounds (0 without rounds)
+  std::uint32_t max_batch_size = 0;
+  double abort_fraction_mean = 0;     // mean over rounds of aborted / batch_size
+  double abort_fraction_max = 0;      // max over rounds
+  double abort_fraction_overall = 0;  // aborted / executed (0 without executions)
+};
+
+/// Summarises `rounds` (an ExecutionStats::occ_rounds); all zero for an empty span.
+OccAbortSummary summarise_occ_rounds(std::span<const OccRoundStats> rounds);
 
 struct ExecutionOutcome {
   std::shared_ptr<const StateLayer> post_state;  // overlay with the block's writes on pre_state

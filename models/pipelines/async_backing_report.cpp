@@ -36,6 +36,8 @@ void AsyncBacking::report() {
   std::vector<double> pooled;
   std::uint64_t included = 0, txs = 0, gas = 0, re_executions = 0, executed_txs = 0;
   std::vector<double> executions_per_candidate;
+  ChainTotals totals;
+  totals.batch_occ = s_.pipeline.executor == "batch_occ";
   for (std::uint32_t para = 0; para < paras_n_; ++para) {
     const auto& times = paras_[para].inclusion_times;
     std::vector<double> iv;
@@ -54,6 +56,7 @@ void AsyncBacking::report() {
     if (c.exec) {
       re_executions += c.exec->re_executions;
       executed_txs += c.exec->tx_count;
+      if (totals.batch_occ) add_occ_rounds(totals, c.exec->occ_rounds);
     }
     if (c.backed_s != kNever) to_backed.push_back(c.backed_s - c.authored_s);
     if (c.backed_on_chain_s != kNever) {
@@ -111,7 +114,6 @@ void AsyncBacking::report() {
   rec_.metric("relay_validators", count(relay_n_, "nodes"));
   rec_.metric("backing_groups", count(groups_->groups(), "groups"));
   // Common vocabulary.
-  ChainTotals totals;
   totals.blocks = included;
   totals.txs_submitted = feed_.size();
   totals.txs_committed = txs;

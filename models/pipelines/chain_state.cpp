@@ -65,6 +65,9 @@ ChainState::ChainState(const sim::Scenario& scenario, execution::StateMap genesi
   s.executor = ex::make_executor(scenario.pipeline.executor);
   s.config.threads = scenario.pipeline.threads;
   s.config.lazy_beneficiary = scenario.pipeline.lazy_beneficiary;
+  s.config.occ_batch_size = scenario.pipeline.occ_batch_size;
+  s.config.occ_formation = ex::parse_occ_formation(scenario.pipeline.occ_formation)
+                               .value_or(ex::OccFormation::kIndexWindow);
   s.config.compute_root = true;
   const auto& c = scenario.pipeline.cost_model;
   s.config.cost = c.model();
@@ -134,6 +137,7 @@ std::shared_ptr<const ExecutedBlock> ChainState::execute(
   r->incarnations = out.stats.incarnations;
   r->aborts = out.stats.aborts;
   r->re_executions = out.stats.re_executions;
+  r->occ_rounds = out.stats.occ_rounds;
   summarise_schedule(out, s.config.threads, *r);
   s.entries[payload_id] = Impl::Entry{parent_payload, std::move(out.post_state), r};
   return r;

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "models/common/bytes.hpp"
+#include "models/execution/executor.hpp"
 #include "models/execution/state.hpp"
 #include "models/execution/transaction.hpp"
 #include "sim/runtime.hpp"
@@ -42,6 +43,8 @@ struct ExecutedBlock {
   std::uint64_t incarnations = 0;  // executor statistics
   std::uint64_t aborts = 0;
   std::uint64_t re_executions = 0;
+  /// Batch OCC: the block's rounds (batch size, aborted), in order; empty for other executors.
+  std::vector<execution::OccRoundStats> occ_rounds;
 };
 
 class ChainState {

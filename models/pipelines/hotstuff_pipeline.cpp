@@ -402,6 +402,7 @@ void HotStuffPipeline::report_common() {
 
   const auto& chain = nodes_[reference_node_].committed;
   ChainTotals totals;
+  totals.batch_occ = scenario_.pipeline.executor == "batch_occ";
   totals.blocks = chain.size();
   totals.txs_submitted = feed_.size();
   for (const BlockHeader* h : chain) {
@@ -413,6 +414,7 @@ void HotStuffPipeline::report_common() {
     if (auto r = chain_.find(h->payload_id)) {
       totals.re_executions += r->re_executions;
       totals.executed_txs += r->tx_count;
+      if (totals.batch_occ) add_occ_rounds(totals, r->occ_rounds);
     }
   }
   for (std::size_t k = 1; k < chain.size(); ++k) {

@@ -137,6 +137,82 @@ TEST_CASE("Block-STM and OCC: speedup on independent transfers, none on a depend
   }
 }
 
+TEST_CASE("Batch OCC: per-round statistics add up to the block's counters") {
+  auto pre = genesis(2000);
+  auto occ = make_executor("batch_occ");
+  // Independent transfers: every round full (batch 8) and abort-free.
+  {
+    const auto out = occ->execute(independent_block(100), pre, config(8));
+    REQUIRE(out.stats.occ_rounds.size() == out.stats.rounds);
+    CHECK(out.stats.rounds == 13);  // ceil(100 / 8)
+    const OccAbortSummary r = summarise_occ_rounds(out.stats.occ_rounds);
+    CHECK(r.executed == 100);
+    CHECK(r.aborted == 0);
+    CHECK(r.max_batch_size == 8);
+    CHECK(out.stats.occ_rounds.back().batch_size == 4);
+    CHECK(r.abort_fraction_max == 0.0);
+  }
+  // A dependent chain (one sender: each transaction reads the nonce the previous one writes): one
+  // commit per round, the rest of the batch aborted.
+  {
+    const auto out = occ->execute(dependent_block(40), pre, config(4));
+    REQUIRE(out.stats.occ_rounds.size() == out.stats.rounds);
+    const OccAbortSummary r = summarise_occ_rounds(out.stats.occ_rounds);
+    CHECK(r.executed == out.stats.incarnations);
+    CHECK(r.aborted == out.stats.aborts);
+    CHECK(r.rounds == out.stats.rounds);
+    std::uint64_t committed = 0;
+    for (const OccRoundStats& round : out.stats.occ_rounds) {
+      CHECK(round.aborted < round.batch_size);  // the lowest transaction always commits
+      committed += round.batch_size - round.aborted;
+    }
+    CHECK(committed == 40);
+    CHECK(r.abort_fraction_max > 0.5);
+    CHECK(r.abort_fraction_overall ==
+          static_cast<double>(out.stats.aborts) / static_cast<double>(out.stats.incarnations));
+    CHECK(r.abort_fraction_mean <= r.abort_fraction_max);
+  }
+  // Other executors report no rounds; an empty summary is all zero.
+  CHECK(make_executor("block_stm")
+            ->execute(dependent_block(40), pre, config(4))
+            .stats.occ_rounds.empty());
+  const OccAbortSummary none = summarise_occ_rounds({});
+  CHECK(none.rounds == 0);
+  CHECK(none.abort_fraction_overall == 0.0);
+}
+
+TEST_CASE("Batch OCC declared_conflicts: serialisable, fewer aborts on a contended block") {
+  BlockGeneratorConfig g;
+  g.accounts = 100;
+  g.mix = workload::TxMix::parse("transfer=2,erc20=2,swap=1");
+  BlockGenerator gen(g);
+  auto pre = gen.genesis(std::nullopt);
+  const Block b = gen.next_block(1000);
+  const auto seq = make_executor("sequential")->execute(b, pre, config(8));
+  auto occ = make_executor("batch_occ");
+  ExecutorConfig window = config(8), declared = config(8);
+  declared.occ_formation = OccFormation::kDeclaredConflicts;
+  const auto w = occ->execute(b, pre, window);
+  const auto d = occ->execute(b, pre, declared);
+  for (const ExecutionOutcome* out : {&w, &d}) {
+    CHECK(out->receipts == seq.receipts);
+    CHECK(out->post_state->writes().sorted() == seq.post_state->writes().sorted());
+    CHECK(out->stats.occ_rounds.size() == out->stats.rounds);
+    CHECK(out->stats.incarnations == 1000 + out->stats.aborts);
+    for (const OccRoundStats& r : out->stats.occ_rounds) {
+      CHECK(r.batch_size <= 8);
+      CHECK(r.aborted <= r.batch_size);
+    }
+  }
+  CHECK(d.stats.aborts < w.stats.aborts);
+  // Same-sender chains are declared (sender nonce): a dependent block aborts nothing.
+  const auto dep = occ->execute(dependent_block(40), genesis(100), declared);
+  CHECK(dep.stats.aborts == 0);
+  CHECK(to_string(OccFormation::kDeclaredConflicts) == std::string("declared_conflicts"));
+  CHECK(parse_occ_formation("index_window") == OccFormation::kIndexWindow);
+  CHECK_FALSE(parse_occ_formation("window").has_value());
+}
+
 TEST_CASE("Block-STM: eager beneficiary credits serialise the block, lazy ones do not") {
   auto pre = genesis(2000);
   const Block ind = independent_block(256);

@@ -88,6 +88,15 @@ TEST_CASE("every executor equals Sequential on 1000 random blocks") {
         reexecutions += out.stats.re_executions;
         aborts += out.stats.aborts;
       }
+      // Batch OCC with conflict-aware batches (declared, then detected access sets).
+      ExecutorConfig declared = cfg;
+      declared.occ_formation = OccFormation::kDeclaredConflicts;
+      const ExecutionOutcome d = occ->execute(block, pre, declared);
+      REQUIRE(d.receipts == ref.receipts);
+      REQUIRE(d.post_state->writes().sorted() == ref_writes);
+      REQUIRE(d.state_root == ref.state_root);
+      CHECK(d.stats.incarnations == block.txs.size() + d.stats.aborts);
+      CHECK(summarise_occ_rounds(d.stats.occ_rounds).aborted == d.stats.aborts);
       pre = ref.post_state;
       ++blocks;
     }

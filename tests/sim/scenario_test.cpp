@@ -352,7 +352,7 @@ TEST_CASE("to_json lists every key, defaults included") {
   CHECK(j["network"]["topology"]["kind"] == "complete");
   CHECK(j["network"]["dissemination"]["mode"] == "direct");
   CHECK(j["network"]["platform_xml"] == "");
-  CHECK(j["pipeline"].size() == 14);
+  CHECK(j["pipeline"].size() == 16);
   CHECK(j["network"]["dissemination"]["compact"]["sketch_bytes"] == 18000);
   CHECK(j["network"]["dissemination"]["shared_links"] == true);
   CHECK(j["pipeline"]["sor"]["replay_mode"] == "improved");
@@ -404,7 +404,7 @@ TEST_CASE("docs/scenario.md documents every key and its complete example loads")
   const std::string doc = read_text(kSource / "docs/scenario.md");
   std::set<std::string> keys;
   leaf_paths(to_json(parse_scenario(json::object())), "", keys);
-  CHECK(keys.size() == 145);
+  CHECK(keys.size() == 147);
   for (const auto& key : keys) {
     CHECK_MESSAGE(doc.find("| `" + key + "` |") != std::string::npos,
                   "docs/scenario.md has no table row for " << key);

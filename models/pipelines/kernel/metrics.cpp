@@ -28,6 +28,25 @@ void report_chain_metrics(sim::Recorder& rec, const ChainTotals& t,
                                        : 0.0},
               {"unit", "ratio"}});
   rec.sample_metric("block_interval_s", t.block_intervals_s, "s");
+  if (t.batch_occ) {
+    rec.sample_metric("occ_rounds_per_block", t.occ_rounds_per_block, "rounds");
+    rec.sample_metric("occ_abort_fraction_per_round", t.occ_abort_fraction_per_round, "ratio");
+    rec.metric("occ_abort_fraction",
+               {{"value", t.occ_executions ? static_cast<double>(t.occ_aborts) /
+                                                 static_cast<double>(t.occ_executions)
+                                           : 0.0},
+                {"unit", "ratio"}});
+  }
+}
+
+void add_occ_rounds(ChainTotals& totals, std::span<const execution::OccRoundStats> rounds) {
+  totals.occ_rounds_per_block.push_back(static_cast<double>(rounds.size()));
+  for (const execution::OccRoundStats& r : rounds) {
+    totals.occ_abort_fraction_per_round.push_back(
+        r.batch_size ? static_cast<double>(r.aborted) / static_cast<double>(r.batch_size) : 0.0);
+    totals.occ_executions += r.batch_size;
+    totals.occ_aborts += r.aborted;
+  }
 }
 
 namespace {
@@ -81,6 +100,9 @@ std::vector<MetricInfo> build_catalogue() {
       {"throughput_gas_per_s", "gas/s", "scalar", kChain},
       {"reexecutions_per_tx", "ratio", "scalar", kChain},
       {"block_interval_s", "s", "dist", kChain},
+      {"occ_rounds_per_block", "rounds", "dist", kExec},
+      {"occ_abort_fraction_per_round", "ratio", "dist", kExec},
+      {"occ_abort_fraction", "ratio", "scalar", kExec},
       {"exact_blocks", "blocks", "scalar", kChain},
       {"approximated_blocks", "blocks", "scalar", kChain},
       // HotStuff pipelines (hotstuff_pipeline.cpp).

@@ -8,10 +8,12 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "models/execution/executor.hpp"
 #include "models/workload/tx_source.hpp"
 #include "sim/recorder.hpp"
 
@@ -26,12 +28,25 @@ struct ChainTotals {
   std::uint64_t re_executions = 0;  // executor incarnations beyond the first
   std::uint64_t executed_txs = 0;   // transactions those executions covered
   std::vector<double> block_intervals_s;
+  /// Batch OCC (set by the pipelines whose executor is batch_occ; add_occ_rounds): the
+  /// occ_* metrics are reported only when `batch_occ` is set, so other runs are unchanged.
+  bool batch_occ = false;
+  std::vector<double> occ_rounds_per_block;          // one sample per executed committed block
+  std::vector<double> occ_abort_fraction_per_round;  // aborted / batch size, every round
+  std::uint64_t occ_executions = 0;                  // sum of batch sizes
+  std::uint64_t occ_aborts = 0;                      // sum of aborted
 };
+
+/// Adds one executed block's Batch OCC rounds to `totals` (a block without rounds, e.g. an empty
+/// one, adds a 0-round sample).
+void add_occ_rounds(ChainTotals& totals, std::span<const execution::OccRoundStats> rounds);
 
 /// Records the chain metrics every transaction pipeline reports under one definition:
 /// blocks_committed, txs_submitted, txs_committed, throughput_tx_per_s and throughput_gas_per_s
 /// (over `duration_s`), reexecutions_per_tx (re_executions / executed_txs, 0 when none),
-/// block_interval_s, and for replay workloads exact_blocks / approximated_blocks.
+/// block_interval_s, and for replay workloads exact_blocks / approximated_blocks; with
+/// totals.batch_occ also occ_rounds_per_block, occ_abort_fraction_per_round and
+/// occ_abort_fraction (occ_aborts / occ_executions, 0 when none).
 void report_chain_metrics(sim::Recorder& rec, const ChainTotals& totals,
                           const workload::TxSource& source, double duration_s);
 
