@@ -94,12 +94,7 @@ Options parse(int argc, char** argv) {
     } else if (arg == "--batch") {
       o.batch = static_cast<std::uint32_t>(parse_uint(arg, next(), 1));
     } else if (arg == "--formation") {
-      const std::string f = next();
-      const auto parsed = execution::parse_occ_formation(f);
-      if (!parsed)
-        throw std::invalid_argument("--formation: '" + f +
-                                    "' is not index_window or declared_conflicts");
-      o.formation = *parsed;
+      o.formation = execution::require_occ_formation("--formation", next());
     } else if (arg == "--eager") {
       o.eager = true;
     } else if (arg == "--approximate") {

@@ -27,6 +27,12 @@ std::optional<OccFormation> parse_occ_formation(std::string_view name) {
   return std::nullopt;
 }
 
+OccFormation require_occ_formation(std::string_view option, std::string_view name) {
+  if (const auto parsed = parse_occ_formation(name)) return *parsed;
+  throw std::invalid_argument(std::string(option) + ": '" + std::string(name) +
+                              "' is not index_window or declared_conflicts");
+}
+
 OccAbortSummary summarise_occ_rounds(std::span<const OccRoundStats> rounds) {
   OccAbortSummary s;
   double fraction_sum = 0;

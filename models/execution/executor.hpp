@@ -41,6 +41,9 @@ enum class OccFormation : std::uint8_t { kIndexWindow, kDeclaredConflicts };
 const char* to_string(OccFormation formation);
 /// The formation named `name`, or nullopt.
 std::optional<OccFormation> parse_occ_formation(std::string_view name);
+/// The formation named `name`; throws std::invalid_argument "<option>: '<name>' is not
+/// index_window or declared_conflicts" otherwise (the CLI flags' error).
+OccFormation require_occ_formation(std::string_view option, std::string_view name);
 
 struct ExecutorConfig {
   std::uint32_t threads = 1;         // worker count (>= 1); Sequential executes on worker 0 only

@@ -211,6 +211,11 @@ TEST_CASE("Batch OCC declared_conflicts: serialisable, fewer aborts on a contend
   CHECK(to_string(OccFormation::kDeclaredConflicts) == std::string("declared_conflicts"));
   CHECK(parse_occ_formation("index_window") == OccFormation::kIndexWindow);
   CHECK_FALSE(parse_occ_formation("window").has_value());
+  CHECK(require_occ_formation("--formation", "declared_conflicts") ==
+        OccFormation::kDeclaredConflicts);
+  CHECK_THROWS_WITH_AS(require_occ_formation("--formation", "window"),
+                       "--formation: 'window' is not index_window or declared_conflicts",
+                       std::invalid_argument);
 }
 
 TEST_CASE("Block-STM: eager beneficiary credits serialise the block, lazy ones do not") {
