@@ -35,8 +35,9 @@ DagBft::DagBft(const DagBftConfig& config, NodeId self, std::uint32_t n)
     throw std::invalid_argument("DagBft: wave_length_rounds must be >= 2, got " +
                                 std::to_string(config.wave_length_rounds));
   if (config.round_time_ms < 0 || config.signature_verify_us < 0 || config.signature_sign_us < 0 ||
-      config.certificate_verify_us < 0)
-    throw std::invalid_argument("DagBft: round_time_ms and CPU costs must be >= 0");
+      config.certificate_verify_us < 0 || config.header_resend_ms < 0)
+    throw std::invalid_argument(
+        "DagBft: round_time_ms, header_resend_ms and CPU costs must be >= 0");
   if (config.wave_length_rounds == 2) support_ = max_faulty(n) + 1;
 }
 
@@ -106,11 +107,29 @@ DagEffects DagBft::on_timer(double now, TimerId id) {
     arm_fetch(ctx);
     return finish(ctx, "consensus.fetch");
   }
+  if (id == kResendTimerId) {
+    resend_armed_ = false;
+    resend_tick(ctx);
+    return finish(ctx, "consensus.resend");
+  }
   if (id != timer_round_) return {};
   timer_round_ = 0;
   try_propose(ctx);
   arm_fetch(ctx);
   return finish(ctx, "consensus.timer");
+}
+
+DagEffects DagBft::on_recover(double now) {
+  if (!started_) return {};
+  Ctx ctx{now, {}, 0.0};
+  // Timers due while the node was down were lost: re-arm the ticks and the round timer.
+  fetch_armed_ = false;
+  resend_armed_ = false;
+  timer_round_ = 0;
+  if (const double next = next_resend_due(); next > 0) arm_resend(ctx, std::max(next, now));
+  try_propose(ctx);
+  arm_fetch(ctx);
+  return finish(ctx, "consensus.recover");
 }
 
 DagEffects DagBft::on_batch_ready(double now, Round round, const DagBatch& batch) {
@@ -133,14 +152,37 @@ void DagBft::on_vertex(Ctx& ctx, NodeId from, const VertexHeaderPtr& hp) {
   if (h.source != from || h.round == 0) return;
   if (h.round == 1 ? !h.parents.empty() : h.parents.size() < quorum_) return;
   RoundSlot& s = slot(h.round);
-  if (s.seen.test(h.source)) {  // one ack per (round, source)
-    const VertexHeaderPtr* first =
-        s.header.empty() ? nullptr : &s.header[h.source];  // released: no evidence kept
-    if (first != nullptr && *first && (*first)->digest != h.digest) ++equivocations_detected_;
+  if (s.seen.test(h.source)) {  // one digest acked per (round, source)
+    const VertexHeaderPtr* first = s.header.empty() ? nullptr : &s.header[h.source];
+    VertexDigest acked = 0;
+    if (first != nullptr && *first) {
+      acked = (*first)->digest;
+    } else if (auto it = released_acks_.find({h.round, h.source}); it != released_acks_.end()) {
+      acked = it->second;  // the round's headers were released by garbage collection
+    } else {
+      return;
+    }
+    if (acked != h.digest) {
+      ++equivocations_detected_;
+      return;
+    }
+    // The same header again (its author re-sent it, header_resend_ms): the ack was lost or is
+    // still coming. Acks are idempotent, so it is sent again, unless the header still waits for
+    // its parents (queued once, acked when they arrive).
+    if (!ack_waiting_.contains({h.round, h.source})) {
+      ++acks_resent_;
+      send_ack(ctx, h);
+    }
     return;
   }
   s.seen.set(h.source);
-  if (!s.in_dag.test(h.source) && !s.released) set_header(h.round, h.source, hp);
+  if (!s.in_dag.test(h.source)) {
+    if (!s.released) {
+      set_header(h.round, h.source, hp);
+    } else {
+      released_acks_.emplace(Key{h.round, h.source}, h.digest);
+    }
+  }
   const Key key{h.round, h.source};
   Waiting w{hp};
   VertexRef missing;
@@ -193,6 +235,11 @@ void DagBft::certify_own(Ctx& ctx, Round round, std::size_t candidate) {
   emit(ctx.out, CertificateFormed{cand.header->ref(), cand.ack_count});
   const DagMessagePtr msg = make_dag_message(std::move(cert));
   emit(ctx.out, DagBroadcast{msg});
+  if (round == proposed_round_ && config_.header_resend_ms > 0 && quorum_ > 1) {
+    cert_round_ = round;
+    cert_due_s_ = ctx.now + config_.header_resend_ms * 1e-3;
+    arm_resend(ctx, cert_due_s_);
+  }
   accept_certified(ctx, cand.header, msg);
 }
 
@@ -219,6 +266,64 @@ void DagBft::arm_fetch(Ctx& ctx) {
   if (fetch_armed_ || blocked_on_.empty() || config_.fetch_timeout_ms <= 0) return;
   fetch_armed_ = true;
   emit(ctx.out, SetTimer{kFetchTimerId, ctx.now + config_.fetch_timeout_ms * 1e-3});
+}
+
+void DagBft::arm_resend(Ctx& ctx, double at_s) {
+  if (resend_armed_) return;  // armed no later than at_s: dues only grow with time
+  resend_armed_ = true;
+  emit(ctx.out, SetTimer{kResendTimerId, at_s});
+}
+
+void DagBft::resend_tick(Ctx& ctx) {
+  // Every own header still uncertified past its due time, oldest round first, to the validators
+  // whose ack has not arrived; a round with two candidates (equivocation) is never re-sent.
+  // Certified headers have left own_pending_; with none left the tick stops until the next
+  // proposal arms it.
+  const double period = config_.header_resend_ms * 1e-3;
+  for (auto& [round, cands] : own_pending_) {
+    if (cands.size() != 1) continue;
+    Candidate& cand = cands.front();
+    if (cand.resend_due_s <= ctx.now + kTimeEpsilonS) {
+      const DagMessagePtr msg = make_dag_message(VertexMsg{cand.header});
+      for (NodeId j = 0; j < n_; ++j) {
+        if (j == self_ || cand.acks.test(j)) continue;
+        ++headers_resent_;
+        emit(ctx.out, DagSend{j, msg});
+      }
+      cand.resend_due_s = ctx.now + period;
+    }
+  }
+  // The certificate of the current round, while the node is stuck in it (its DAG lacks a
+  // quorum of the round's vertices): to every peer whose next-round header did not reference
+  // it. Stops once the node proposes a later round; not re-armed once the quorum is there.
+  if (cert_round_ != 0 && (cert_round_ != proposed_round_ || quorum_round_ >= cert_round_))
+    cert_round_ = 0;
+  if (cert_round_ != 0 && cert_due_s_ <= ctx.now + kTimeEpsilonS) {
+    const RoundSlot& s = rounds_[cert_round_];
+    const RoundSlot* next_round = slot_if(cert_round_ + 1);
+    if (!s.certificate.empty() && s.certificate[self_]) {
+      for (NodeId j = 0; j < n_; ++j) {
+        if (j == self_) continue;
+        if (next_round != nullptr && next_round->seen.test(j) && !next_round->header.empty() &&
+            next_round->header[j] && next_round->header[j]->parent_set.test(self_))
+          continue;
+        ++certificates_resent_;
+        emit(ctx.out, DagSend{j, s.certificate[self_]});
+      }
+    }
+    cert_due_s_ = ctx.now + period;
+  }
+  const double next = next_resend_due();
+  if (next > 0) arm_resend(ctx, next);
+}
+
+double DagBft::next_resend_due() const {
+  double next = -1.0;
+  for (const auto& [round, cands] : own_pending_)
+    if (cands.size() == 1)
+      next = next < 0 ? cands.front().resend_due_s : std::min(next, cands.front().resend_due_s);
+  if (cert_round_ != 0) next = next < 0 ? cert_due_s_ : std::min(next, cert_due_s_);
+  return config_.header_resend_ms > 0 ? next : -1.0;
 }
 
 void DagBft::fetch_tick(Ctx& ctx) {
@@ -334,6 +439,7 @@ void DagBft::insert_vertex(Ctx& ctx, const VertexHeaderPtr& hp) {
     s.released = false;
     gc_low_ = std::min(gc_low_, r);
   }
+  if (!released_acks_.empty()) released_acks_.erase({r, src});
   ++dag_size_;
   ++s.count;
   if (s.count >= quorum_) quorum_round_ = std::max(quorum_round_, r);
@@ -453,7 +559,7 @@ void DagBft::propose(Ctx& ctx, Round round) {
   cands.clear();
   for (const VertexHeaderPtr& c : {hp, twin}) {
     if (!c) continue;
-    Candidate cand{c, NodeBitmap(n_), 1};
+    Candidate cand{c, NodeBitmap(n_), 1, 0.0};
     cand.acks.set(self_);  // the source's own signature counts
     cands.push_back(std::move(cand));
   }
@@ -475,7 +581,12 @@ void DagBft::propose(Ctx& ctx, Round round) {
   }
   batch_requested_round_ = round + 1;
   emit(ctx.out, RequestBatch{round + 1});
-  if (quorum_ <= 1) certify_own(ctx, round, 0);  // n == 1
+  if (quorum_ <= 1) {  // n == 1
+    certify_own(ctx, round, 0);
+  } else if (!equivocate && config_.header_resend_ms > 0) {
+    cands.front().resend_due_s = ctx.now + config_.header_resend_ms * 1e-3;
+    arm_resend(ctx, cands.front().resend_due_s);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -574,6 +685,12 @@ void DagBft::collect_garbage() {
     RoundSlot& s = rounds_[r];
     if (s.released) continue;
     if (s.ordered_count != s.count || (config_.weak_links && s.covered_count != s.count)) continue;
+    // Headers seen (acked or waiting) but not certified yet keep their digest: a re-sent copy
+    // is acked again, another digest is still equivocation evidence.
+    s.seen.for_each([&](NodeId src) {
+      if (!s.in_dag.test(src) && s.header[src])
+        released_acks_.emplace(Key{r, src}, s.header[src]->digest);
+    });
     std::vector<VertexHeaderPtr>().swap(s.header);
     std::vector<DagMessagePtr>().swap(s.certificate);
     s.released = true;

@@ -51,13 +51,21 @@
 // Faults and delivery: a crashed node neither receives nor sends; the runtime may drop
 // messages (faults.events loss/partition). A parent a waiting header needs that is still
 // missing after fetch_timeout_ms is fetched (FetchMsg to the header's author, then the next
-// validators; answered with the held certificate). A vertex whose acks or certificate were lost
-// is not re-broadcast. With <= f crashed nodes every round still gets q
-// certified vertices, so the DAG grows without timeouts; a wave whose anchor's source crashed
-// is not committed directly but ordered through the next committed anchor (no single leader on
-// the critical path). Equivocation (set_equivocating): honest nodes ack only the first vertex
-// they see per (round, source) and deliver only certified vertices, so two vertices of one
-// (round, source) are never both delivered.
+// validators; answered with the held certificate). A node whose own header is still uncertified
+// header_resend_ms after it was sent re-sends it to the validators whose ack it has not
+// received, every header_resend_ms until it is certified, also after the node moved on to later
+// rounds (the late vertex is then ordered through weak links, so no batch is lost; Narwhal gets
+// the same from its reliable transport, which retransmits every message until delivered). A
+// round in which the node equivocated is never re-sent. A receiver acks a repeated header with the
+// digest it already acked again (acks are idempotent; not equivocation evidence); one that still
+// waits for its parents stays queued once and is acked when they arrive. A certificate is not
+// re-sent: a peer that missed it fetches it as soon as a later header references it, and its
+// author's next header always does (strong parent). With <= f crashed nodes every round still gets
+// q certified vertices, so the DAG grows without timeouts; a wave whose anchor's source crashed is
+// not committed directly but ordered through the next committed anchor (no single leader on the
+// critical path). Equivocation (set_equivocating): honest nodes ack only the first vertex they see
+// per (round, source) and deliver only certified vertices, so two vertices of one (round, source)
+// are never both delivered.
 //
 // Cost (issue 16): headers are sealed once by their author and shared (VertexHeaderPtr), never
 // copied or re-hashed per receiver; each node keeps flat per-round slots indexed by source with
@@ -99,6 +107,17 @@ struct DagBftConfig {
   /// for; Narwhal retries its sync requests after sync_retry_delay = 5,000 ms
   /// (MystenLabs/narwhal config Parameters default), too slow to matter in short runs.
   double fetch_timeout_ms = 1000.0;
+  /// Header retransmission: an own header still not certified this long after it was (re-)sent
+  /// is re-sent to every validator whose ack has not arrived, one period after another until it
+  /// is certified (also after the node proposed later rounds, so that its batch is ordered,
+  /// late, through weak links). 0: never.
+  /// pipesim's choice: 2,000 ms = 2 x fetch_timeout_ms, about 10 x the largest one-way AWS p50
+  /// latency (data/latency/aws, 420.7 ms round trip): in a loss-free run an ack can wait for a
+  /// parent certificate in flight, or for its fetch (fetch_timeout_ms plus a round trip), so
+  /// loss-free runs never resend. Between Narwhal's max_header_delay = 100 ms (the proposer's
+  /// batching interval, not a retry) and sync_retry_delay = 5,000 ms (MystenLabs/narwhal config
+  /// Parameters defaults); Narwhal's transport itself retransmits until delivery.
+  double header_resend_ms = 2000.0;
 };
 
 // ---- Effects ----------------------------------------------------------------------------------
@@ -169,8 +188,13 @@ class DagBft {
   DagEffects on_message(double now, NodeId from, const DagMessage& msg);
   /// Timer id of the vertex-fetch tick (round timers use the round number).
   static constexpr TimerId kFetchTimerId = ~TimerId{0};
+  /// Timer id of the header-resend tick (see DagBftConfig::header_resend_ms).
+  static constexpr TimerId kResendTimerId = ~TimerId{0} - 1;
   /// A SetTimer fired (stale timers are ignored).
   DagEffects on_timer(double now, TimerId id);
+  /// The node recovered from a crash (its state is kept; timers due while it was down were
+  /// lost): re-arms the fetch and resend ticks and the round timer.
+  DagEffects on_recover(double now);
   /// The pipeline's answer to RequestBatch{round}; ignored unless it answers the outstanding
   /// request.
   DagEffects on_batch_ready(double now, Round round, const DagBatch& batch);
@@ -205,6 +229,12 @@ class DagBft {
   /// Fetch requests sent / answered by this node (vertex fetch, see DagBftConfig).
   std::uint64_t fetches_sent() const { return fetches_sent_; }
   std::uint64_t fetches_answered() const { return fetches_answered_; }
+  /// Header copies this node re-sent (one per receiver; DagBftConfig::header_resend_ms) / acks it
+  /// sent again for a repeated header it had already acked.
+  std::uint64_t headers_resent() const { return headers_resent_; }
+  std::uint64_t acks_resent() const { return acks_resent_; }
+  /// Copies of this node's certificate of its current round re-sent while it was stuck in it.
+  std::uint64_t certificates_resent() const { return certificates_resent_; }
   /// Source of the anchor of wave w (w >= 1) and its round.
   NodeId anchor_source(std::uint64_t wave) const { return dag_coin(config_.coin_seed, wave, n_); }
   Round anchor_round(std::uint64_t wave) const {
@@ -266,6 +296,12 @@ class DagBft {
   void fetch_tick(Ctx& ctx);
   /// Arms the fetch tick when something waits for a parent and no tick is armed.
   void arm_fetch(Ctx& ctx);
+  /// Re-sends every own uncertified header that is due; re-arms the tick at the next due time.
+  void resend_tick(Ctx& ctx);
+  /// Arms the resend tick at `at_s` unless one is armed.
+  void arm_resend(Ctx& ctx, double at_s);
+  /// Earliest due time of a header or certificate resend; < 0 when nothing is to be re-sent.
+  double next_resend_due() const;
   void accept_certified(Ctx& ctx, const VertexHeaderPtr& h, const DagMessagePtr& certificate);
   void insert_vertex(Ctx& ctx, const VertexHeaderPtr& h);
   /// True once every parent of `w` is in the DAG; else `missing` is one absent parent.
@@ -332,9 +368,19 @@ class DagBft {
     VertexHeaderPtr header;
     NodeBitmap acks;
     std::uint32_t ack_count = 0;
+    double resend_due_s = 0.0;  // re-sent then if still uncertified (header_resend_ms)
   };
   std::map<Round, std::vector<Candidate>> own_pending_;  // own vertices awaiting a certificate
   Round timer_round_ = 0;  // round whose min-round-time timer is armed
+  bool resend_armed_ = false;
+  Round cert_round_ = 0;  // own certified round whose certificate is re-sent while stuck in it
+  double cert_due_s_ = 0.0;
+  std::uint64_t certificates_resent_ = 0;
+  /// Digests of headers seen but not certified in rounds released by garbage collection (a
+  /// re-sent copy is acked again); erased when the vertex enters the DAG.
+  std::map<Key, VertexDigest> released_acks_;
+  std::uint64_t headers_resent_ = 0;
+  std::uint64_t acks_resent_ = 0;
 
   // Commit state.
   std::uint64_t last_committed_wave_ = 0;
