@@ -58,9 +58,12 @@
 // the same from its reliable transport, which retransmits every message until delivered). A
 // round in which the node equivocated is never re-sent. A receiver acks a repeated header with the
 // digest it already acked again (acks are idempotent; not equivocation evidence); one that still
-// waits for its parents stays queued once and is acked when they arrive. A certificate is not
-// re-sent: a peer that missed it fetches it as soon as a later header references it, and its
-// author's next header always does (strong parent). With <= f crashed nodes every round still gets
+// waits for its parents stays queued once and is acked when they arrive. A node stuck in its
+// current round (certified its own vertex, but its DAG holds < q vertices of the round) re-sends
+// that certificate every header_resend_ms to the peers whose next-round header has not referenced
+// it: after a partition that dropped a round's certificates nobody could advance, so nothing
+// would reference (and fetch) them. Other certificates are not re-sent: a peer that missed one
+// fetches it when a later header references it. With <= f crashed nodes every round still gets
 // q certified vertices, so the DAG grows without timeouts; a wave whose anchor's source crashed is
 // not committed directly but ordered through the next committed anchor (no single leader on the
 // critical path). Equivocation (set_equivocating): honest nodes ack only the first vertex they see
@@ -110,7 +113,8 @@ struct DagBftConfig {
   /// Header retransmission: an own header still not certified this long after it was (re-)sent
   /// is re-sent to every validator whose ack has not arrived, one period after another until it
   /// is certified (also after the node proposed later rounds, so that its batch is ordered,
-  /// late, through weak links). 0: never.
+  /// late, through weak links); the same period paces the certificate of a round the node is
+  /// stuck in (see the file comment). 0: never.
   /// pipesim's choice: 2,000 ms = 2 x fetch_timeout_ms, about 10 x the largest one-way AWS p50
   /// latency (data/latency/aws, 420.7 ms round trip): in a loss-free run an ack can wait for a
   /// parent certificate in flight, or for its fetch (fetch_timeout_ms plus a round trip), so
@@ -188,7 +192,7 @@ class DagBft {
   DagEffects on_message(double now, NodeId from, const DagMessage& msg);
   /// Timer id of the vertex-fetch tick (round timers use the round number).
   static constexpr TimerId kFetchTimerId = ~TimerId{0};
-  /// Timer id of the header-resend tick (see DagBftConfig::header_resend_ms).
+  /// Timer id of the header / certificate resend tick (see DagBftConfig::header_resend_ms).
   static constexpr TimerId kResendTimerId = ~TimerId{0} - 1;
   /// A SetTimer fired (stale timers are ignored).
   DagEffects on_timer(double now, TimerId id);
@@ -296,7 +300,8 @@ class DagBft {
   void fetch_tick(Ctx& ctx);
   /// Arms the fetch tick when something waits for a parent and no tick is armed.
   void arm_fetch(Ctx& ctx);
-  /// Re-sends every own uncertified header that is due; re-arms the tick at the next due time.
+  /// Re-sends every own uncertified header that is due, and the current round's certificate
+  /// while stuck in it; re-arms the tick at the next due time.
   void resend_tick(Ctx& ctx);
   /// Arms the resend tick at `at_s` unless one is armed.
   void arm_resend(Ctx& ctx, double at_s);
