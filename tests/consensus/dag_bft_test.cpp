@@ -647,7 +647,7 @@ TEST_CASE("dag_bft: a header whose acks were lost is re-sent, certified and orde
   // retransmission the header is never certified, so the vertex (3, 0) is never ordered; with it
   // the header is re-sent header_resend_ms later, re-acked and certified, and the vertex is
   // ordered (late, through weak links) by every node.
-  const Round target_round = 3;
+  constexpr Round target_round = 3;
   auto run = [&](double resend_ms) {
     DagNetConfig cfg;
     cfg.n = 4;
@@ -655,7 +655,7 @@ TEST_CASE("dag_bft: a header whose acks were lost is re-sent, certified and orde
     cfg.bft.round_time_ms = 100;
     cfg.bft.header_resend_ms = resend_ms;
     auto dropped = std::make_shared<std::set<NodeId>>();
-    cfg.drop = [dropped, target_round](NodeId from, NodeId, double, const DagMessage& m) {
+    cfg.drop = [dropped](NodeId from, NodeId, double, const DagMessage& m) {
       const auto* a = std::get_if<AckMsg>(&m.body);
       return a != nullptr && a->source == 0 && a->round == target_round &&
              dropped->insert(from).second;
