@@ -94,8 +94,12 @@ class Runtime {
   /// Base one-way latency (s) between two validators, without jitter or bandwidth terms: for
   /// models that compute visibility analytically (e.g. mempool gossip) instead of sending.
   virtual double base_latency_s(NodeId from, NodeId to) const = 0;
-  /// Counts `bytes_per_peer` sent by `from` to each other live validator without occupying the
-  /// links (analytically modelled dissemination, e.g. transaction gossip).
+  /// Counts `bytes_per_peer` sent by `from` to each other live validator (analytically modelled
+  /// dissemination, e.g. transaction gossip). With workload.gossip, gossip dissemination,
+  /// network.dissemination.shared_links and bulk_transfer_model "fcfs" the bytes also occupy
+  /// the sender's uplink and the receivers' downlinks, summed per node over 0.1 s windows and
+  /// reserved at each window's end on the calendars blocks use (docs/network.md); otherwise
+  /// they occupy no link.
   virtual void account_broadcast_bytes(NodeId from, std::uint64_t bytes_per_peer) = 0;
 
   /// Fires Application::on_timer(node, timer_id) at `at_s` (>= now). Timers are never cancelled

@@ -38,6 +38,17 @@ namespace {
 /// s * 1e9 flop/s, so a job of d reference-core seconds is d * 1e9 flops.
 constexpr double kFlopsPerReferenceSecond = 1e9;
 
+/// Transaction gossip on the shared links (docs/network.md#transaction-gossip-on-the-links): the
+/// bytes each node sends and receives by Runtime::account_broadcast_bytes are summed over windows
+/// of this length and reserved on its uplink / downlink calendar once per window, at the window's
+/// end. One reservation per node and window (instead of one per transaction) keeps the link
+/// calendars small at thousands of tx/s: reserve() inserts into a sorted vector, and a node's
+/// transactions a few ms apart would otherwise leave one short interval each. The cost is that
+/// gossip occupies a link up to one window (100 ms) after its transactions were submitted. The
+/// same length as the workload feed's arrival window (kArrivalWindowS in
+/// models/pipelines/kernel/workload_feed.hpp), a modelling choice, not a measured figure.
+constexpr double kTxGossipWindowS = 0.1;
+
 /// Set by request_stop() (a signal handler), polled by the dispatcher once per event.
 std::atomic<int> g_stop_signal{0};
 static_assert(std::atomic<int>::is_always_lock_free);
@@ -109,6 +120,12 @@ struct Simulation::Impl {
   std::vector<std::uint8_t> node_table;
   std::vector<std::vector<double>> missing_fraction_tables;
   std::uint64_t sketches = 0, reconstruction_misses = 0, gossip_bytes = 0;
+  // Transaction gossip reserved on the link calendars (workload.gossip with gossip
+  // dissemination, shared_links and bulk_transfer_model "fcfs"): the bytes of the window
+  // tx_gossip_window (-1: none pending) per node, sent and received; see kTxGossipWindowS.
+  bool tx_gossip_on_links = false;
+  std::int64_t tx_gossip_window = -1;
+  std::vector<std::uint64_t> tx_gossip_sent_bytes, tx_gossip_received_bytes;
   // Region of every validator (region_matrix latency without a platform), else empty.
   std::shared_ptr<const network::LatencyModel> region_model;
   std::uint64_t broadcasts = 0;
@@ -478,8 +495,53 @@ struct Simulation::Impl {
       // model shares links in SimGrid instead).
       transport->set_shared_calendars(true);
       gossip.links = &transport->links();
+      // Transaction gossip (Runtime::account_broadcast_bytes) occupies the same calendars.
+      tx_gossip_on_links = sc.workload.gossip;
+      tx_gossip_sent_bytes.assign(n, 0);
+      tx_gossip_received_bytes.assign(n, 0);
     }
     down.assign(n, 0);
+  }
+
+  /// Makes the window of now_s the pending transaction gossip window (flushing an older one
+  /// first) and schedules its flush at its end.
+  void open_tx_gossip_window() {
+    const auto w = static_cast<std::int64_t>(std::floor(now_s / kTxGossipWindowS));
+    if (w == tx_gossip_window) return;
+    if (tx_gossip_window >= 0) flush_tx_gossip();
+    tx_gossip_window = w;
+    const double end = std::max(now_s, static_cast<double>(w + 1) * kTxGossipWindowS);
+    Event e{end, 0, EventKind::kCallback, 0, 0, 0, 0, nullptr};
+    e.arg = store_callback([this, w]() {
+      if (tx_gossip_window == w) flush_tx_gossip();
+    });
+    push(std::move(e));
+  }
+
+  /// Reserves the pending window's transaction gossip: each node's uplink for the bytes it sent
+  /// (bytes per peer x the peers it sent to) and its downlink for the bytes it received, from
+  /// the window's end (or now, if later), in node id order (deterministic).
+  void flush_tx_gossip() {
+    const double start =
+        std::max(now_s, static_cast<double>(tx_gossip_window + 1) * kTxGossipWindowS);
+    tx_gossip_window = -1;
+    transport->set_now(now_s);
+    network::LinkState& links = transport->links();
+    const std::uint32_t n = scenario.network.validators;
+    for (std::uint32_t v = 0; v < n; ++v) {
+      if (tx_gossip_sent_bytes[v] > 0) {
+        links.uplink[v].prune_before(links.prune_before_s);
+        links.uplink[v].reserve(
+            start, static_cast<double>(tx_gossip_sent_bytes[v]) / transport->upload_Bps(v));
+        tx_gossip_sent_bytes[v] = 0;
+      }
+      if (tx_gossip_received_bytes[v] > 0) {
+        links.downlink[v].prune_before(links.prune_before_s);
+        links.downlink[v].reserve(
+            start, static_cast<double>(tx_gossip_received_bytes[v]) / transport->download_Bps(v));
+        tx_gossip_received_bytes[v] = 0;
+      }
+    }
   }
 
   /// network.dissemination.compact: which nodes speak compact blocks and which are "churn"
@@ -1091,11 +1153,18 @@ double Simulation::base_latency_s(NodeId from, NodeId to) const {
 void Simulation::account_broadcast_bytes(NodeId from, std::uint64_t bytes_per_peer) {
   Impl& s = *impl_;
   if (s.crashed(from, s.now_s)) return;
+  // With tx_gossip_on_links the same bytes also occupy the links, once per window (see
+  // kTxGossipWindowS); otherwise they are only counted.
+  if (s.tx_gossip_on_links) s.open_tx_gossip_window();
   const std::uint32_t n = validators();
   for (std::uint32_t to = 0; to < n; ++to) {
     if (to == from || s.crashed(to, s.now_s)) continue;
     s.transport->count_sent(from, bytes_per_peer);
     s.transport->count_received(to, bytes_per_peer);
+    if (s.tx_gossip_on_links) {
+      s.tx_gossip_sent_bytes[from] += bytes_per_peer;
+      s.tx_gossip_received_bytes[to] += bytes_per_peer;
+    }
   }
 }
 

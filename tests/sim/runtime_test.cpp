@@ -306,6 +306,126 @@ TEST_CASE("runtime: concurrent bulk floods use the links' idle time before earli
   }
 }
 
+namespace {
+
+// Transaction gossip on the shared links (docs/network.md#transaction-gossip-on-the-links).
+// Star of 5 (centre 0, leaves 1..4), 50 ms, 1 MB/s uplinks and downlinks, flood. At 1.0 s node 0
+// gossips transactions worth 25 kB per peer (Runtime::account_broadcast_bytes, as the workload
+// feed does), at 1.15 s it broadcasts a 10 kB block (bulk: >= network.bulk_min_bytes), one copy
+// per leaf in id order, 10 ms each on its uplink.
+constexpr std::uint64_t kTxGossipBytesPerPeer = 25'000;
+constexpr std::uint64_t kGossipBlockBytes = 10'000;
+constexpr double kGossipLinkBps = 1e6;  // 8 Mbit/s
+constexpr double kGossipAtS = 1.0;
+constexpr double kGossipWindowEndS = 1.1;  // end of the 0.1 s window that holds 1.0 s
+constexpr double kGossipBlockAtS = 1.15;
+constexpr std::uint32_t kGossipPeers = 4;
+
+Scenario gossip_star() {
+  Scenario s = base(5);
+  s.network.bandwidth.upload_mbps = 8;
+  s.network.bandwidth.download_mbps = 8;
+  s.network.topology.kind = "star";
+  s.network.dissemination.mode = "flood";
+  REQUIRE(s.network.dissemination.shared_links);
+  REQUIRE(s.network.bulk_transfer_model == "fcfs");
+  REQUIRE(s.workload.gossip);
+  REQUIRE(s.network.bulk_min_bytes <= kGossipBlockBytes);
+  return s;
+}
+
+struct GossipThenBlock {
+  std::map<NodeId, double> at;  // block arrival per leaf
+  std::uint64_t sent0 = 0;
+  std::vector<std::uint64_t> received;  // per leaf 1..4
+};
+
+GossipThenBlock run_gossip_then_block(const Scenario& s) {
+  Simulation sim(s);
+  Script app([&] {
+    sim.at(kGossipAtS, [&] { sim.account_broadcast_bytes(0, kTxGossipBytesPerPeer); });
+    sim.at(kGossipBlockAtS, [&] { sim.broadcast(0, 1, nullptr, kGossipBlockBytes); });
+  });
+  app.now = [&] { return sim.now(); };
+  sim.run(app);
+  GossipThenBlock r;
+  for (const auto& d : app.deliveries) r.at[d.node] = d.t;
+  r.sent0 = sim.bytes_sent(0);
+  for (NodeId v = 1; v <= kGossipPeers; ++v) r.received.push_back(sim.bytes_received(v));
+  return r;
+}
+
+/// Leaf k's block arrival when the block's copies leave node 0's uplink from `first_copy_s`.
+double gossip_block_arrival(double first_copy_s, NodeId k) {
+  return first_copy_s + static_cast<double>(k * kGossipBlockBytes) / kGossipLinkBps + 0.050;
+}
+
+/// The byte counters are those of today's analytic gossip plus the block's flood, whether or
+/// not gossip occupies the links.
+void check_gossip_bytes(const GossipThenBlock& r) {
+  CHECK(r.sent0 == kGossipPeers * (kTxGossipBytesPerPeer + kGossipBlockBytes));
+  for (std::uint64_t b : r.received) CHECK(b == kTxGossipBytesPerPeer + kGossipBlockBytes);
+}
+
+}  // namespace
+
+TEST_CASE("runtime: tx gossip occupies the uplink and a later block waits behind it") {
+  // The 1.0 s window's gossip, 4 x 25 kB = 100 kB from node 0, is reserved on its uplink at the
+  // window's end: [1.1, 1.2) at 1 MB/s. The block departs at 1.15 s, so its copies start at
+  // 1.2 s, 50 ms later than on idle links (each leaf's 25 kB share on its downlink, [1.1,
+  // 1.125), is over before a copy reaches it).
+  const GossipThenBlock r = run_gossip_then_block(gossip_star());
+  const double uplink_free_s =
+      kGossipWindowEndS +
+      static_cast<double>(kGossipPeers * kTxGossipBytesPerPeer) / kGossipLinkBps;
+  REQUIRE(uplink_free_s > kGossipBlockAtS);
+  REQUIRE(r.at.size() == kGossipPeers);
+  for (NodeId k = 1; k <= kGossipPeers; ++k) {
+    CAPTURE(k);
+    CHECK(r.at.at(k) == doctest::Approx(gossip_block_arrival(uplink_free_s, k)).epsilon(1e-9));
+    CHECK(r.at.at(k) - gossip_block_arrival(kGossipBlockAtS, k) ==
+          doctest::Approx(0.05).epsilon(1e-6));
+  }
+  check_gossip_bytes(r);
+}
+
+TEST_CASE("runtime: tx gossip off leaves the block time unchanged") {
+  Scenario s = gossip_star();
+  s.workload.gossip = false;
+  const GossipThenBlock r = run_gossip_then_block(s);
+  REQUIRE(r.at.size() == kGossipPeers);
+  for (NodeId k = 1; k <= kGossipPeers; ++k) {
+    CAPTURE(k);
+    CHECK(r.at.at(k) == doctest::Approx(gossip_block_arrival(kGossipBlockAtS, k)).epsilon(1e-9));
+  }
+  check_gossip_bytes(r);
+}
+
+TEST_CASE("runtime: tx gossip without shared links leaves the block time unchanged") {
+  Scenario s = gossip_star();
+  s.network.dissemination.shared_links = false;
+  const GossipThenBlock r = run_gossip_then_block(s);
+  REQUIRE(r.at.size() == kGossipPeers);
+  for (NodeId k = 1; k <= kGossipPeers; ++k) {
+    CAPTURE(k);
+    CHECK(r.at.at(k) == doctest::Approx(gossip_block_arrival(kGossipBlockAtS, k)).epsilon(1e-9));
+  }
+  check_gossip_bytes(r);
+}
+
+TEST_CASE("runtime: tx gossip with direct dissemination leaves the block time unchanged") {
+  // Direct: the block is one point-to-point copy per leaf (from+1, from+2, ...), the same times.
+  Scenario s = gossip_star();
+  s.network.dissemination.mode = "direct";
+  const GossipThenBlock r = run_gossip_then_block(s);
+  REQUIRE(r.at.size() == kGossipPeers);
+  for (NodeId k = 1; k <= kGossipPeers; ++k) {
+    CAPTURE(k);
+    CHECK(r.at.at(k) == doctest::Approx(gossip_block_arrival(kGossipBlockAtS, k)).epsilon(1e-9));
+  }
+  check_gossip_bytes(r);
+}
+
 TEST_CASE("runtime: flow model: a lone transfer takes latency + size / min(up, down)") {
   // SimGrid communication over the sender's 1 MB/s uplink and the receiver's 0.5 MB/s downlink:
   // 1,000,000 bytes take 2 s at the slower link, then the 50 ms latency.

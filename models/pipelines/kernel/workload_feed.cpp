@@ -70,7 +70,8 @@ void WorkloadFeed::window(double from_s) {
     rec.tx_submitted(t.id, t.submit_time_s);
     if (policy_.gossip_bytes) {
       // Gossip is modelled analytically (visibility is computed when blocks are built); the
-      // bytes are charged to the entry node at submission, one copy per other live validator.
+      // bytes are charged to the entry node at submission, one copy per other live validator
+      // (and, on shared FCFS links with gossip dissemination, occupy the links: the runtime).
       rt_.at(t.submit_time_s, [this, home = entry_of(t), size = t.tx.size_bytes()]() {
         rt_.account_broadcast_bytes(home, size);
       });

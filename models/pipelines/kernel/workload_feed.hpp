@@ -13,7 +13,8 @@
 //    otherwise.
 //  - Gossip bytes: with FeedPolicy::gossip_bytes, each transaction's encoded size is counted as
 //    one copy from its entry node to every other live validator at its submission
-//    (Runtime::account_broadcast_bytes), without occupying links.
+//    (Runtime::account_broadcast_bytes); whether they also occupy links is the runtime's
+//    choice (with gossip dissemination on shared FCFS links they do, docs/network.md).
 #pragma once
 
 #include <cstddef>
