@@ -389,6 +389,35 @@ TEST_CASE("runtime: tx gossip occupies the uplink and a later block waits behind
   check_gossip_bytes(r);
 }
 
+TEST_CASE("runtime: tx gossip occupies each receiver's downlink for its share") {
+  // As above with 125 kB/s downlinks: leaf 1's 25 kB share of the 1.0 s window is reserved on its
+  // downlink at the window's end, [1.1, 1.3). A 1 kB message from leaf 2 to leaf 1 sent at 1.15 s
+  // leaves 2's idle uplink in 1 ms and may enter 1's downlink from 1.2 s (latency) for 8 ms: it
+  // waits for the gossip and arrives at 1.308 s instead of 1.208 s.
+  Scenario s = gossip_star();
+  s.network.bandwidth.download_mbps = 1;  // 125 kB/s
+  constexpr double kDownBps = 125'000;
+  constexpr std::uint64_t kMessageBytes = 1000;
+  Simulation sim(s);
+  Script app([&] {
+    sim.at(kGossipAtS, [&] { sim.account_broadcast_bytes(0, kTxGossipBytesPerPeer); });
+    sim.at(kGossipBlockAtS, [&] { sim.send(2, 1, 1, nullptr, kMessageBytes); });
+  });
+  app.now = [&] { return sim.now(); };
+  sim.run(app);
+  const double downlink_free_s =
+      kGossipWindowEndS + static_cast<double>(kTxGossipBytesPerPeer) / kDownBps;
+  const double idle_arrival_s =
+      kGossipBlockAtS + 0.050 + static_cast<double>(kMessageBytes) / kDownBps;
+  REQUIRE(downlink_free_s > kGossipBlockAtS + 0.050);
+  REQUIRE(app.deliveries.size() == 1);
+  CHECK(app.deliveries[0].node == 1);
+  CHECK(app.deliveries[0].t ==
+        doctest::Approx(downlink_free_s + static_cast<double>(kMessageBytes) / kDownBps));
+  CHECK(app.deliveries[0].t - idle_arrival_s == doctest::Approx(0.1).epsilon(1e-6));
+  CHECK(sim.bytes_received(1) == kTxGossipBytesPerPeer + kMessageBytes);
+}
+
 TEST_CASE("runtime: tx gossip off leaves the block time unchanged") {
   Scenario s = gossip_star();
   s.workload.gossip = false;
