@@ -273,6 +273,17 @@ class ResultCsv {
         .add(conflicts.independent_fraction())
         .add(conflicts.conflict_rate())
         .add(conflicts.longest_chain);
+    // Batch OCC's rounds (execution::summarise_occ_rounds); empty for the other executors.
+    if (out.stats.occ_rounds.empty()) {
+      for (int i = 0; i < 5; ++i) csv_.add_empty();
+    } else {
+      const execution::OccAbortSummary r = execution::summarise_occ_rounds(out.stats.occ_rounds);
+      csv_.add(r.rounds)
+          .add(r.mean_batch_size)
+          .add(r.abort_fraction_mean)
+          .add(r.abort_fraction_max)
+          .add(r.abort_fraction_overall);
+    }
     csv_.end_row();
   }
   void commit() { csv_.commit(); }
