@@ -34,8 +34,8 @@ PY
   --preset reth-nvme-disk --csv "$tmp/root.csv" > "$tmp/root.txt"
 grep -q "state tier disk, state root" "$tmp/root.txt"
 grep -Eq "inc/tx +commit_ms +seq_share +exec_share +nodes +leaves$" "$tmp/root.txt"
-grep -Eq "^state commitment share of block processing: sequential median [0-9.]+ % p90 [0-9.]+ %, block_stm median [0-9.]+ % p90 [0-9.]+ %; [0-9]+ trie nodes hashed for [0-9]+ updated leaves" "$tmp/root.txt"
-grep -Eq "^sequential throughput: median per block [0-9]+ tx/s, [0-9.]+ Mgas/s; aggregate" "$tmp/root.txt"
+grep -Eq "^state commitment share of block processing over 2 blocks with transactions: sequential median [0-9.]+ % p90 [0-9.]+ %, block_stm median [0-9.]+ % p90 [0-9.]+ %; [0-9]+ trie nodes hashed for [0-9]+ updated leaves" "$tmp/root.txt"
+grep -Eq "^sequential throughput: median over 2 blocks with transactions [0-9]+ tx/s, [0-9.]+ Mgas/s; aggregate" "$tmp/root.txt"
 /usr/bin/python3 - "$tmp/root.csv" <<'PY'
 import csv, sys
 rows = list(csv.DictReader(open(sys.argv[1])))
