@@ -34,7 +34,8 @@ constexpr const char* kUsage =
     "  --data        published sequential times (default "
     "DATA_DIR/calibration/pevm_sequential.csv)\n"
     "  --blocks-dir  the mainnet blocks (default DATA_DIR/eth-blocks)\n"
-    "  --report      write the markdown report there (e.g. docs/calibration.md)\n"
+    "  --report      write the markdown report there (e.g. docs/calibration.md), keeping the\n"
+    "                file's hand-written sections after its keep-marker line\n"
     "  --weight-power  rows weighted by 1 / time^P (default 1: relative errors)\n"
     "Fits the in-memory preset's CPU constants (tx_fixed_us, the opcode-class and per-kind\n"
     "costs, cpu_ns_per_gas, memory_read_us) by non-negative weighted least squares to the\n"
@@ -233,6 +234,28 @@ double quantile(std::vector<double> v, double q) {
 
 }  // namespace
 
+std::string merge_report(std::string_view generated, std::string_view existing) {
+  std::string out(generated);
+  if (!out.empty() && out.back() != '\n') out += '\n';
+  out += '\n';
+  // The marker must be a whole line.
+  std::size_t pos = 0;
+  while ((pos = existing.find(kReportKeepMarker, pos)) != std::string_view::npos) {
+    const std::size_t end = pos + kReportKeepMarker.size();
+    const bool line_start = pos == 0 || existing[pos - 1] == '\n';
+    const bool line_end = end == existing.size() || existing[end] == '\n';
+    if (line_start && line_end) {
+      out += existing.substr(pos);
+      if (out.back() != '\n') out += '\n';
+      return out;
+    }
+    pos = end;
+  }
+  out += kReportKeepMarker;
+  out += '\n';
+  return out;
+}
+
 int calibrate_main(int argc, char** argv) {
   std::string data = data_dir() + "/calibration/pevm_sequential.csv";
   std::string blocks_dir = workload::default_eth_blocks_dir();
@@ -378,7 +401,8 @@ int calibrate_main(int argc, char** argv) {
     fmt::format_to(
         out,
         "Regenerate with `pipesim calibrate --report docs/calibration.md` (from the "
-        "repository root).\n\n"
+        "repository root); it rewrites this file up to the keep-marker line and keeps the "
+        "hand-written sections after it.\n\n"
         "Data: `data/calibration/pevm_sequential.csv` (see its PROVENANCE.md): pevm's "
         "published **sequential** execution times, Intel i9-12900K, state in memory, "
         "{} mainnet blocks that pipesim ships plus pevm's three 1-gigagas blocks. "
@@ -487,11 +511,20 @@ int calibrate_main(int argc, char** argv) {
         }());
     fmt::print("{}", md);
     if (!report.empty()) {
+      // Hand-written sections after kReportKeepMarker in the existing report are kept.
+      std::string existing;
+      if (std::ifstream in(report); in) {
+        std::stringstream ss;
+        ss << in.rdbuf();
+        existing = ss.str();
+      }
+      const std::string merged = merge_report(md, existing);
       const std::string tmp = report + ".tmp";
       {
         std::ofstream f(tmp);
         if (!f) throw std::runtime_error("cannot write " + tmp);
-        f << md;
+        f << merged;
+        if (!f.flush()) throw std::runtime_error("cannot write " + tmp);
       }
       std::filesystem::rename(tmp, report);
       fmt::print("\nwrote {}\n", report);

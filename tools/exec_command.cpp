@@ -16,12 +16,15 @@
 #include "models/workload/block_generator.hpp"
 #include "models/workload/trace_stats.hpp"
 #include "sim/output/csv.hpp"
+#include "tools/exec_flags.hpp"
 #include "tools/exec_mainnet.hpp"
 
 namespace pipesim {
 
 namespace {
 
+using exec_flags::parse_double;
+using exec_flags::parse_uint;
 using execution::ExecutionOutcome;
 using execution::ExecutorConfig;
 
@@ -86,65 +89,6 @@ struct Options {
   execution::CostModel cost;                 // --preset, --tier, --cost
   std::vector<std::uint32_t> sweep_latency;  // empty: no latency sweep
 };
-
-double parse_double(const std::string& flag, const std::string& v) {
-  std::size_t used = 0;
-  double x = 0;
-  try {
-    x = std::stod(v, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (used != v.size() || v.empty() || !(x >= 0))
-    throw std::invalid_argument(flag + ": '" + v + "' is not a number >= 0");
-  return x;
-}
-
-/// --cost KEY=VALUE: sets one numeric field of the cost model.
-void set_cost_key(execution::CostModel& c, const std::string& kv) {
-  const auto eq = kv.find('=');
-  if (eq == std::string::npos)
-    throw std::invalid_argument("--cost: expected KEY=VALUE, got '" + kv + "'");
-  const std::string key = kv.substr(0, eq);
-  const std::string val = kv.substr(eq + 1);
-  if (key == "async_io") {
-    if (val != "true" && val != "false")
-      throw std::invalid_argument("--cost async_io: expected true or false");
-    c.async_io = val == "true";
-    return;
-  }
-  if (key == "state_tier") {
-    auto t = execution::parse_storage_tier(val);
-    if (!t) throw std::invalid_argument("--cost state_tier: expected memory, page_cache or disk");
-    c.state_tier = *t;
-    return;
-  }
-  const double x = parse_double("--cost " + key, val);
-  for (const execution::CostKey& k : execution::cost_model_numeric_keys()) {
-    if (key == k.name) {
-      c.*k.field = x;
-      return;
-    }
-  }
-  if (key == "memory_cache_bytes") {
-    c.memory_cache_bytes = static_cast<std::uint64_t>(x);
-    return;
-  }
-  throw std::invalid_argument("--cost: unknown key '" + key + "'");
-}
-
-std::uint64_t parse_uint(const std::string& flag, const std::string& v, std::uint64_t min) {
-  std::size_t used = 0;
-  unsigned long long x = 0;
-  try {
-    x = std::stoull(v, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (used != v.size() || v.empty() || v[0] == '-' || x < min)
-    throw std::invalid_argument(flag + ": '" + v + "' is not an integer >= " + std::to_string(min));
-  return x;
-}
 
 /// "1,2,4" -> {1, 2, 4}; every entry an integer >= min; at least one entry.
 std::vector<std::uint32_t> parse_list(const std::string& flag, const std::string& v,
@@ -217,17 +161,8 @@ Options parse(int argc, char** argv) {
       o.hot_fraction = parse_double(arg, next());
     else if (arg == "--hot-probability")
       o.hot_probability = parse_double(arg, next());
-    else if (arg == "--preset") {
-      const std::string name = next();
-      auto p = execution::cost_model_preset(name);
-      if (!p) throw std::invalid_argument("--preset: unknown preset '" + name + "'");
-      const bool async = o.cost.async_io;
-      o.cost = *p;
-      o.cost.async_io = o.cost.async_io || async;
-    } else if (arg == "--tier")
-      set_cost_key(o.cost, "state_tier=" + next());
-    else if (arg == "--cost")
-      set_cost_key(o.cost, next());
+    else if (exec_flags::is_cost_flag(arg))
+      exec_flags::apply_cost_flag(o.cost, arg, next());
     else if (arg == "--sweep-latency")
       o.sweep_latency = parse_list(arg, next(), 1);
     else
@@ -292,10 +227,29 @@ class ResultCsv {
  public:
   explicit ResultCsv(const Options& o)
       : o_(o),
-        csv_(o.csv, {"executor", "threads", "accounts", "txs", "mix", "seed", "lazy_beneficiary",
-                     "async_io", "sequential_makespan_s", "makespan_s", "speedup",
-                     "incarnations_per_tx", "aborts", "validations", "gas_used",
-                     "independent_fraction", "conflict_rate", "longest_chain"}) {}
+        csv_(o.csv, {"executor",
+                     "threads",
+                     "accounts",
+                     "txs",
+                     "mix",
+                     "seed",
+                     "lazy_beneficiary",
+                     "async_io",
+                     "sequential_makespan_s",
+                     "makespan_s",
+                     "speedup",
+                     "incarnations_per_tx",
+                     "aborts",
+                     "validations",
+                     "gas_used",
+                     "independent_fraction",
+                     "conflict_rate",
+                     "longest_chain",
+                     "occ_rounds",
+                     "occ_mean_batch_size",
+                     "occ_abort_fraction_mean",
+                     "occ_abort_fraction_max",
+                     "occ_abort_fraction_overall"}) {}
 
   void add(const std::string& executor, std::uint32_t threads, std::uint32_t accounts,
            const ExecutionOutcome& seq, const ExecutionOutcome& out,
@@ -319,6 +273,17 @@ class ResultCsv {
         .add(conflicts.independent_fraction())
         .add(conflicts.conflict_rate())
         .add(conflicts.longest_chain);
+    // Batch OCC's rounds (execution::summarise_occ_rounds); empty for the other executors.
+    if (out.stats.occ_rounds.empty()) {
+      for (int i = 0; i < 5; ++i) csv_.add_empty();
+    } else {
+      const execution::OccAbortSummary r = execution::summarise_occ_rounds(out.stats.occ_rounds);
+      csv_.add(r.rounds)
+          .add(r.mean_batch_size)
+          .add(r.abort_fraction_mean)
+          .add(r.abort_fraction_max)
+          .add(r.abort_fraction_overall);
+    }
     csv_.end_row();
   }
   void commit() { csv_.commit(); }

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -11,14 +12,18 @@
 #include "models/execution/executor.hpp"
 #include "models/workload/eth_mainnet.hpp"
 #include "sim/output/csv.hpp"
+#include "tools/exec_flags.hpp"
 
 namespace pipesim {
 
 namespace {
 
+using exec_flags::parse_uint;
+
 constexpr const char* kUsage =
     "usage: pipesim exec --mainnet [--blocks N,M,...] [--executor NAME] [--threads N]\n"
     "                    [--eager] [--approximate] [--data-dir DIR] [--csv FILE]\n"
+    "                    [--root] [--preset NAME] [--tier T] [--cost KEY=V ...]\n"
     "  --blocks       recorded blocks to run (default: every block of DIR/eth-blocks)\n"
     "  --executor     sequential | block_stm | batch_occ | optimistic (default block_stm)\n"
     "  --threads      executor workers (default 8)\n"
@@ -29,12 +34,25 @@ constexpr const char* kUsage =
     "  --data-dir     data folder holding eth-blocks/ and eth-traces/ (default: the repository's\n"
     "                 data/, or $PIPESIM_DATA_DIR)\n"
     "  --csv          also write one row per block (columns: docs/plots.md), atomically\n"
+    "  --root         update the MPT and compute the state root (the pre-state's partial trie),\n"
+    "                 charging the commitment (CostModel::root_s); adds per block its time and\n"
+    "                 its share of block processing (default: skipped)\n"
+    "Cost model (models/execution/cost_model.hpp; the same flags as pipesim exec):\n"
+    "  --preset NAME  pevm-i9-12900k-memory | reth-nvme-disk (default: the first)\n"
+    "  --tier T       memory | page_cache | disk (where state lives)\n"
+    "  --cost KEY=V   any numeric cost-model key, e.g. --cost cold_read_us=100 (repeatable);\n"
+    "                 not memory_cache_bytes (each block runs alone: no client cache)\n"
     "Each recorded block runs alone (no network) on its pre-state: Sequential and the executor,\n"
     "both on N workers, in virtual time. Per block: number, transactions, gas used, trace kind\n"
     "(exact = re-executed by a real EVM, approx = approximated), sequential and executor virtual\n"
-    "time, speedup, incarnations per transaction; then the mean and median speedup and\n"
-    "sum(sequential) / sum(executor); for batch_occ, the rounds and abort fractions pooled\n"
-    "over every block's rounds (a round's abort fraction = aborted / executed).\n";
+    "time, speedup, incarnations per transaction; with --root, the commitment time, its share\n"
+    "of Sequential's and of the executor's block time, trie nodes hashed and updated leaves\n"
+    "(accounts + storage slots written). Then the mean and median speedup and\n"
+    "sum(sequential) / sum(executor); Sequential's throughput (tx/s and Mgas/s: median over\n"
+    "the blocks with transactions, and aggregate = sum / sum(sequential)); with --root the\n"
+    "commitment share's median and p90 over the blocks with transactions; for batch_occ, the\n"
+    "rounds and abort fractions pooled over every block's rounds (a round's abort fraction =\n"
+    "aborted / executed).\n";
 
 struct Options {
   std::vector<std::uint64_t> blocks;
@@ -46,20 +64,9 @@ struct Options {
   bool approximate = false;
   std::string data_dir;
   std::string csv;
+  bool root = false;
+  execution::CostModel cost;  // --preset, --tier, --cost
 };
-
-std::uint64_t parse_uint(const std::string& flag, const std::string& v, std::uint64_t min) {
-  std::size_t used = 0;
-  unsigned long long x = 0;
-  try {
-    x = std::stoull(v, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (used != v.size() || v.empty() || v[0] == '-' || x < min)
-    throw std::invalid_argument(flag + ": '" + v + "' is not an integer >= " + std::to_string(min));
-  return x;
-}
 
 Options parse(int argc, char** argv) {
   Options o;
@@ -103,19 +110,48 @@ Options parse(int argc, char** argv) {
       o.data_dir = next();
     } else if (arg == "--csv") {
       o.csv = next();
+    } else if (arg == "--root") {
+      o.root = true;
+    } else if (exec_flags::is_cost_flag(arg)) {
+      exec_flags::apply_cost_flag(o.cost, arg, next());
     } else {
       throw std::invalid_argument("unknown option '" + arg + "' (with --mainnet)");
     }
   }
   execution::make_executor(o.executor);  // validates the name
+  if (o.cost.memory_cache_bytes > 0)
+    throw std::invalid_argument(
+        "--cost memory_cache_bytes: not used with --mainnet (each block runs alone on its "
+        "recorded pre-state, with no client cache)");
   return o;
 }
 
-double median(std::vector<double> v) {
+/// Quantile q of `v`, linear interpolation between order statistics (q = 0.5: the median); 0
+/// for an empty `v`.
+double quantile(std::vector<double> v, double q) {
   if (v.empty()) return 0;
   std::sort(v.begin(), v.end());
-  const std::size_t n = v.size();
-  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+  const double pos = q * static_cast<double>(v.size() - 1);
+  const auto lo = static_cast<std::size_t>(pos);
+  const std::size_t hi = std::min(lo + 1, v.size() - 1);
+  return v[lo] + (pos - static_cast<double>(lo)) * (v[hi] - v[lo]);
+}
+double median(std::vector<double> v) {
+  return quantile(std::move(v), 0.5);
+}
+
+/// Leaves of the tries a block updates: accounts with any write (account trie) plus storage
+/// slots written (storage tries).
+std::uint64_t updated_leaves(const execution::StateLayer& post) {
+  std::uint64_t slots = 0;
+  std::vector<Address> accounts;
+  for (const auto& kv : post.writes().sorted()) {
+    if (kv.first.kind == execution::KeyKind::kStorage) ++slots;
+    accounts.push_back(kv.first.address);
+  }
+  std::sort(accounts.begin(), accounts.end());
+  return slots + static_cast<std::uint64_t>(std::unique(accounts.begin(), accounts.end()) -
+                                            accounts.begin());
 }
 
 int run(const Options& o) {
@@ -133,30 +169,48 @@ int run(const Options& o) {
   cfg.occ_batch_size = o.batch;
   cfg.occ_formation = o.formation;
   cfg.lazy_beneficiary = !o.eager;
-  cfg.compute_root = false;
+  cfg.compute_root = o.root;
+  cfg.cost = o.cost;
   std::optional<sim::output::CsvWriter> csv;
-  if (!o.csv.empty())
-    csv.emplace(o.csv, std::vector<std::string>{"block", "txs", "gas_used", "trace", "executor",
-                                                "threads", "sequential_s", "executor_s", "speedup",
-                                                "incarnations_per_tx"});
-  fmt::print("executor {}, {} threads, {} beneficiary; virtual times in ms\n", o.executor,
-             o.threads, o.eager ? "eager" : "lazy");
-  fmt::print("{:>9} {:>5} {:>11} {:>6} {:>10} {:>10} {:>8} {:>8}\n", "block", "txs", "gas_used",
+  if (!o.csv.empty()) {
+    std::vector<std::string> header{
+        "block",   "txs",          "gas_used",   "trace",   "executor",
+        "threads", "sequential_s", "executor_s", "speedup", "incarnations_per_tx"};
+    if (o.root)
+      for (const char* c : {"commit_s", "sequential_commit_share", "executor_commit_share",
+                            "trie_nodes_hashed", "updated_leaves"})
+        header.emplace_back(c);
+    csv.emplace(o.csv, header);
+  }
+  fmt::print("executor {}, {} threads, {} beneficiary, state tier {}{}{}; virtual times in ms\n",
+             o.executor, o.threads, o.eager ? "eager" : "lazy",
+             execution::to_string(o.cost.state_tier), o.cost.async_io ? ", async I/O" : "",
+             o.root ? ", state root" : "");
+  fmt::print("{:>9} {:>5} {:>11} {:>6} {:>10} {:>10} {:>8} {:>8}", "block", "txs", "gas_used",
              "trace", "seq_ms", "exec_ms", "speedup", "inc/tx");
+  if (o.root)
+    fmt::print(" {:>9} {:>9} {:>10} {:>7} {:>7}", "commit_ms", "seq_share", "exec_share", "nodes",
+               "leaves");
+  fmt::print("\n");
   std::vector<double> speedups;
-  std::vector<execution::OccRoundStats> occ_rounds;  // Batch OCC: every block's rounds
+  std::vector<double> seq_tps, seq_mgas;                    // Sequential's throughput per block
+  std::vector<double> seq_commit_share, exec_commit_share;  // --root
+  std::vector<execution::OccRoundStats> occ_rounds;         // Batch OCC: every block's rounds
   double sum_seq = 0, sum_exec = 0;
+  std::uint64_t sum_txs = 0, sum_gas = 0, sum_nodes = 0, sum_leaves = 0;
   std::size_t exact = 0;
+  const auto commitment =
+      o.root ? std::optional(execution::CommitmentKind::kMerklePatriciaTrie) : std::nullopt;
   for (std::uint64_t b : blocks) {
     const workload::MainnetBlock mb = workload::load_eth_block(dir, b, mo);
     exact += mb.exact;
     const execution::Block blk = mb.traced.to_block();
-    const auto pre = mb.pre_layer();
+    const auto pre = mb.pre_layer(commitment);
     const auto seq = execution::make_executor("sequential")->execute(blk, pre, cfg);
     const auto out = o.executor == "sequential"
                          ? seq
                          : execution::make_executor(o.executor)->execute(blk, pre, cfg);
-    if (out.receipts != seq.receipts) {
+    if (out.receipts != seq.receipts || (o.root && out.state_root != seq.state_root)) {
       fmt::print(stderr, "error: block {}: {} disagrees with sequential\n", b, o.executor);
       return 1;
     }
@@ -167,9 +221,36 @@ int run(const Options& o) {
     occ_rounds.insert(occ_rounds.end(), out.stats.occ_rounds.begin(), out.stats.occ_rounds.end());
     sum_seq += seq.makespan_s;
     sum_exec += out.makespan_s;
-    fmt::print("{:>9} {:>5} {:>11} {:>6} {:>10.3f} {:>10.3f} {:>7.2f}x {:>8.2f}\n", b,
-               blk.txs.size(), out.gas_used, mb.exact ? "exact" : "approx", seq.makespan_s * 1e3,
+    sum_txs += blk.txs.size();
+    sum_gas += seq.gas_used;
+    // Per-block statistics (throughput, commitment share) cover the blocks with transactions: an
+    // empty block's "processing" is the commit span's task overhead alone.
+    if (!blk.txs.empty() && seq.makespan_s > 0) {
+      seq_tps.push_back(static_cast<double>(blk.txs.size()) / seq.makespan_s);
+      seq_mgas.push_back(static_cast<double>(seq.gas_used) * 1e-6 / seq.makespan_s);
+    }
+    fmt::print("{:>9} {:>5} {:>11} {:>6} {:>10.3f} {:>10.3f} {:>7.2f}x {:>8.2f}", b, blk.txs.size(),
+               out.gas_used, mb.exact ? "exact" : "approx", seq.makespan_s * 1e3,
                out.makespan_s * 1e3, speedup, inc);
+    // The commitment is the block's commit span (after execution, on worker 0): its share of
+    // block processing is commit / makespan = commit / (execution + commitment).
+    double commit_s = 0, seq_share = 0, exec_share = 0;
+    std::uint64_t leaves = 0;
+    if (o.root) {
+      commit_s = cfg.cost.root_s(seq.commit_stats.nodes_hashed);
+      seq_share = seq.makespan_s > 0 ? commit_s / seq.makespan_s : 0.0;
+      exec_share = out.makespan_s > 0 ? commit_s / out.makespan_s : 0.0;
+      leaves = updated_leaves(*seq.post_state);
+      if (!blk.txs.empty()) {
+        seq_commit_share.push_back(seq_share);
+        exec_commit_share.push_back(exec_share);
+      }
+      sum_nodes += seq.commit_stats.nodes_hashed;
+      sum_leaves += leaves;
+      fmt::print(" {:>9.3f} {:>8.1f}% {:>9.1f}% {:>7} {:>7}", commit_s * 1e3, 100 * seq_share,
+                 100 * exec_share, seq.commit_stats.nodes_hashed, leaves);
+    }
+    fmt::print("\n");
     if (csv) {
       csv->add(b)
           .add(static_cast<std::uint64_t>(blk.txs.size()))
@@ -181,6 +262,12 @@ int run(const Options& o) {
           .add(out.makespan_s)
           .add(speedup)
           .add(inc);
+      if (o.root)
+        csv->add(commit_s)
+            .add(seq_share)
+            .add(exec_share)
+            .add(seq.commit_stats.nodes_hashed)
+            .add(leaves);
       csv->end_row();
     }
   }
@@ -192,6 +279,22 @@ int run(const Options& o) {
       "sum(seq)/sum(exec) {:.2f}x\n",
       blocks.size(), exact, blocks.size() - exact, mean, median(speedups),
       sum_exec > 0 ? sum_seq / sum_exec : 1.0);
+  fmt::print(
+      "sequential throughput: median over {} blocks with transactions {:.0f} tx/s, {:.1f} "
+      "Mgas/s; aggregate (sum / sum(seq)) {:.0f} tx/s, {:.1f} Mgas/s\n",
+      seq_tps.size(), median(seq_tps), median(seq_mgas),
+      sum_seq > 0 ? static_cast<double>(sum_txs) / sum_seq : 0.0,
+      sum_seq > 0 ? static_cast<double>(sum_gas) * 1e-6 / sum_seq : 0.0);
+  if (o.root) {
+    fmt::print(
+        "state commitment share of block processing over {} blocks with transactions: "
+        "sequential median {:.1f} % p90 {:.1f} %, {} median {:.1f} % p90 {:.1f} %; {} trie "
+        "nodes hashed for {} updated leaves ({:.2f} nodes per leaf)\n",
+        seq_commit_share.size(), 100 * median(seq_commit_share),
+        100 * quantile(seq_commit_share, 0.9), o.executor, 100 * median(exec_commit_share),
+        100 * quantile(exec_commit_share, 0.9), sum_nodes, sum_leaves,
+        sum_leaves > 0 ? static_cast<double>(sum_nodes) / static_cast<double>(sum_leaves) : 0.0);
+  }
   if (!occ_rounds.empty()) {
     const execution::OccAbortSummary r = execution::summarise_occ_rounds(occ_rounds);
     fmt::print(

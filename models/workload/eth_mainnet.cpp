@@ -437,9 +437,10 @@ bool apply_exact_traces(MainnetBlock& out, const std::string& file, const json& 
 
 }  // namespace
 
-std::shared_ptr<const execution::StateLayer> MainnetBlock::pre_layer() const {
+std::shared_ptr<const execution::StateLayer> MainnetBlock::pre_layer(
+    std::optional<execution::CommitmentKind> commitment) const {
   StateMap copy = pre_state;
-  return execution::StateLayer::make_base(std::move(copy), std::nullopt);
+  return execution::StateLayer::make_base(std::move(copy), commitment);
 }
 
 std::vector<std::uint64_t> list_eth_blocks(const std::string& dir) {

@@ -109,8 +109,11 @@ struct MainnetBlock {
   /// system writes, then each transaction's writes and the beneficiary's fee credits in order).
   execution::StateMap recorded_post;
 
-  /// The pre-state as a base layer (no commitment: real storage would need the real trie).
-  std::shared_ptr<const execution::StateLayer> pre_layer() const;
+  /// The pre-state as a base layer. Without `commitment` it carries none (no root). With one,
+  /// the commitment covers the pre-state's keys only: a partial trie, far shallower than
+  /// mainnet's (the real trie would need every account and slot of the chain).
+  std::shared_ptr<const execution::StateLayer> pre_layer(
+      std::optional<execution::CommitmentKind> commitment = std::nullopt) const;
 };
 
 /// Block numbers found in `dir` (subfolders named by a number holding block.json or

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Exact mainnet replay end to end (data/eth-traces): trace-stats shows 100 % exact keys on a
 # covered block; `exec --mainnet` runs exact blocks and every executor agrees with Sequential;
-# as-mined replay keeps the recorded block boundaries (one recorded block per simulated block,
-# same transactions in the same order); workload.mainnet_mode is validated.
+# `exec --mainnet --root` adds the state-commitment columns and summary; bad --tier/--cost/
+# --preset values exit 2 naming the flag and value; as-mined replay keeps the recorded block
+# boundaries (one recorded block per simulated block, same transactions in the same order);
+# workload.mainnet_mode is validated.
 set -euo pipefail
 pipesim=$1
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
@@ -26,6 +28,43 @@ for r in rows:
     assert int(r["gas_used"]) == gas[r["block"]], r
     assert float(r["speedup"]) > 0 and float(r["incarnations_per_tx"]) >= 1, r
 PY
+
+# --root with the disk preset: the commitment columns (CSV and table) and the summary lines.
+"$pipesim" exec --mainnet --blocks 4370000,19934116 --executor block_stm --threads 8 --root \
+  --preset reth-nvme-disk --csv "$tmp/root.csv" > "$tmp/root.txt"
+grep -q "state tier disk, state root" "$tmp/root.txt"
+grep -Eq "inc/tx +commit_ms +seq_share +exec_share +nodes +leaves$" "$tmp/root.txt"
+grep -Eq "^state commitment share of block processing over 2 blocks with transactions: sequential median [0-9.]+ % p90 [0-9.]+ %, block_stm median [0-9.]+ % p90 [0-9.]+ %; [0-9]+ trie nodes hashed for [0-9]+ updated leaves" "$tmp/root.txt"
+grep -Eq "^sequential throughput: median over 2 blocks with transactions [0-9]+ tx/s, [0-9.]+ Mgas/s; aggregate" "$tmp/root.txt"
+/usr/bin/python3 - "$tmp/root.csv" <<'PY'
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+assert [r["block"] for r in rows] == ["4370000", "19934116"], rows
+for r in rows:
+    commit, seq, ex = float(r["commit_s"]), float(r["sequential_s"]), float(r["executor_s"])
+    assert 0 < commit < seq, r
+    assert abs(float(r["sequential_commit_share"]) - commit / seq) < 1e-9, r
+    assert abs(float(r["executor_commit_share"]) - commit / ex) < 1e-9, r
+    assert int(r["trie_nodes_hashed"]) > 0 and int(r["updated_leaves"]) > 0, r
+PY
+# Without --root the CSV keeps its ten columns.
+head -1 "$tmp/exec.csv" | grep -qx "block,txs,gas_used,trace,executor,threads,sequential_s,executor_s,speedup,incarnations_per_tx"
+
+# Bad cost-model flags: exit 2 and a message naming the flag and the value (before any block
+# is loaded).
+for bad in "--tier ssd|--tier: 'ssd' is not memory, page_cache or disk" \
+           "--cost cold_read_us=fast|--cost cold_read_us: 'fast' is not a number >= 0" \
+           "--cost warp=1|--cost: unknown key 'warp'" \
+           "--preset geth|--preset: unknown preset 'geth'"; do
+  args=${bad%%|*}; msg=${bad#*|}
+  set +e
+  # shellcheck disable=SC2086
+  "$pipesim" exec --mainnet --blocks 46147 --root $args > /dev/null 2> "$tmp/err"
+  rc=$?
+  set -e
+  [[ $rc == 2 ]] || { echo "exec --mainnet $args: exit $rc, expected 2"; exit 1; }
+  grep -qF "pipesim exec --mainnet: $msg" "$tmp/err" || { cat "$tmp/err"; exit 1; }
+done
 
 # As-mined: one recorded block per simulated block.
 "$pipesim" run scenarios/mainnet-as-mined.json --quiet --set duration_s=20 \

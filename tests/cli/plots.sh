@@ -29,6 +29,19 @@ head -1 "$tmp/cmp/exec_sweep.csv" | grep -q "^executor,threads,accounts,"
 for ex in sequential block_stm batch_occ optimistic; do
   [[ $(grep -c "^$ex," "$tmp/cmp/exec_sweep.csv") -eq 6 ]] || { echo "exec CSV: expected 6 $ex rows"; exit 1; }
 done
+# Batch OCC's round columns: filled for batch_occ rows only.
+/usr/bin/python3 - "$tmp/cmp/exec_sweep.csv" <<'PY'
+import csv, sys
+occ = ["occ_rounds", "occ_mean_batch_size", "occ_abort_fraction_mean", "occ_abort_fraction_max",
+       "occ_abort_fraction_overall"]
+for r in csv.DictReader(open(sys.argv[1])):
+    if r["executor"] == "batch_occ":
+        assert int(r["occ_rounds"]) >= 1 and float(r["occ_mean_batch_size"]) >= 1, r
+        assert 0 <= float(r["occ_abort_fraction_mean"]) <= float(r["occ_abort_fraction_max"]) <= 1, r
+        assert 0 <= float(r["occ_abort_fraction_overall"]) <= 1, r
+    else:
+        assert all(r[c] == "" for c in occ), r
+PY
 "$pipesim" plot "$tmp/cmp" --out "$tmp/figs" > "$tmp/plot.log" 2>&1 || { cat "$tmp/plot.log"; exit 1; }
 for fig in latency_cdf verified_latency_vs_dlag timeline exec_speedup_vs_threads; do
   check_figure "$tmp/figs" "$fig"

@@ -1,0 +1,86 @@
+// Tests for tools/exec_flags: the flags `pipesim exec` and `pipesim exec --mainnet` share
+// (--preset, --tier, --cost, integers and numbers) and their error messages, which name the flag
+// and the bad value.
+#include "tools/exec_flags.hpp"
+
+#include <doctest/doctest.h>
+
+#include <stdexcept>
+#include <string>
+
+namespace ex = pipesim::execution;
+using pipesim::exec_flags::apply_cost_flag;
+using pipesim::exec_flags::is_cost_flag;
+using pipesim::exec_flags::parse_double;
+using pipesim::exec_flags::parse_uint;
+
+TEST_CASE("exec_flags: --preset, --tier and --cost set the cost model in command-line order") {
+  CHECK(is_cost_flag("--preset"));
+  CHECK(is_cost_flag("--tier"));
+  CHECK(is_cost_flag("--cost"));
+  CHECK_FALSE(is_cost_flag("--root"));
+
+  ex::CostModel c;
+  apply_cost_flag(c, "--preset", "reth-nvme-disk");
+  CHECK(c.state_tier == ex::StorageTier::kDisk);
+  apply_cost_flag(c, "--tier", "page_cache");
+  CHECK(c.state_tier == ex::StorageTier::kPageCache);
+  apply_cost_flag(c, "--cost", "cold_read_us=100");
+  CHECK(c.cold_read_us == doctest::Approx(100.0));
+  apply_cost_flag(c, "--cost", "trie_node_hash_us=2.5");
+  CHECK(c.trie_node_hash_us == doctest::Approx(2.5));
+  apply_cost_flag(c, "--cost", "memory_cache_bytes=1e6");
+  CHECK(c.memory_cache_bytes == 1'000'000);
+  apply_cost_flag(c, "--cost", "state_tier=memory");
+  CHECK(c.state_tier == ex::StorageTier::kMemory);
+  apply_cost_flag(c, "--cost", "async_io=true");
+  CHECK(c.async_io);
+  // A later --preset replaces everything but async_io.
+  apply_cost_flag(c, "--preset", "pevm-i9-12900k-memory");
+  CHECK(c.cold_read_us == doctest::Approx(ex::CostModel{}.cold_read_us));
+  CHECK(c.memory_cache_bytes == 0);
+  CHECK(c.async_io);
+}
+
+TEST_CASE("exec_flags: errors name the flag and the bad value") {
+  ex::CostModel c;
+  CHECK_THROWS_WITH_AS(apply_cost_flag(c, "--tier", "ssd"),
+                       "--tier: 'ssd' is not memory, page_cache or disk", std::invalid_argument);
+  CHECK_THROWS_WITH_AS(apply_cost_flag(c, "--cost", "state_tier=ssd"),
+                       "--cost state_tier: 'ssd' is not memory, page_cache or disk",
+                       std::invalid_argument);
+  CHECK_THROWS_WITH_AS(apply_cost_flag(c, "--cost", "cold_read_us=fast"),
+                       "--cost cold_read_us: 'fast' is not a number >= 0", std::invalid_argument);
+  CHECK_THROWS_WITH_AS(apply_cost_flag(c, "--cost", "cold_read_us=-1"),
+                       "--cost cold_read_us: '-1' is not a number >= 0", std::invalid_argument);
+  CHECK_THROWS_WITH_AS(apply_cost_flag(c, "--cost", "cold_read_us"),
+                       "--cost: expected KEY=VALUE, got 'cold_read_us'", std::invalid_argument);
+  CHECK_THROWS_WITH_AS(apply_cost_flag(c, "--cost", "warp_factor=9"),
+                       "--cost: unknown key 'warp_factor' (keys: docs/scenario.md, "
+                       "pipeline.cost_model)",
+                       std::invalid_argument);
+  CHECK_THROWS_WITH_AS(apply_cost_flag(c, "--cost", "async_io=yes"),
+                       "--cost async_io: 'yes' is not true or false", std::invalid_argument);
+  CHECK_THROWS_WITH_AS(apply_cost_flag(c, "--preset", "geth"),
+                       "--preset: unknown preset 'geth' (presets: pevm-i9-12900k-memory, "
+                       "reth-nvme-disk)",
+                       std::invalid_argument);
+  // A failed flag leaves the model unchanged.
+  CHECK(c.state_tier == ex::StorageTier::kMemory);
+  CHECK(c.cold_read_us == doctest::Approx(ex::CostModel{}.cold_read_us));
+}
+
+TEST_CASE("exec_flags: integers and numbers") {
+  CHECK(parse_uint("--threads", "16", 1) == 16);
+  CHECK_THROWS_WITH_AS(parse_uint("--threads", "0", 1), "--threads: '0' is not an integer >= 1",
+                       std::invalid_argument);
+  CHECK_THROWS_WITH_AS(parse_uint("--threads", "-3", 1), "--threads: '-3' is not an integer >= 1",
+                       std::invalid_argument);
+  CHECK_THROWS_WITH_AS(parse_uint("--threads", "4x", 1), "--threads: '4x' is not an integer >= 1",
+                       std::invalid_argument);
+  CHECK(parse_double("--hot-fraction", "0.25") == doctest::Approx(0.25));
+  CHECK_THROWS_WITH_AS(parse_double("--hot-fraction", "inf"),
+                       "--hot-fraction: 'inf' is not a number >= 0", std::invalid_argument);
+  CHECK_THROWS_WITH_AS(parse_double("--hot-fraction", ""),
+                       "--hot-fraction: '' is not a number >= 0", std::invalid_argument);
+}
