@@ -3,7 +3,7 @@
 # Idempotent: a no-op (no apt-get call at all) when everything is present.
 set -euo pipefail
 PKGS=(
-  build-essential cmake pkg-config git
+  build-essential cmake ninja-build pkg-config git
   libsimgrid-dev libboost-graph-dev nlohmann-json3-dev libfmt-dev libeigen3-dev
   doctest-dev libcrypto++-dev libcli11-dev python3 python3-matplotlib zlib1g-dev clang-format
   clang-14 libclang-rt-14-dev

@@ -6,35 +6,17 @@
 #include "models/execution/block_stm.hpp"
 #include "models/execution/mv_memory.hpp"
 #include "models/workload/block_generator.hpp"
+#include "tests/execution/executor_fixtures.hpp"
 
 namespace pipesim::execution {
 namespace {
 
 using workload::BlockGenerator;
 using workload::BlockGeneratorConfig;
-
-ExecutorConfig config(std::uint32_t threads) {
-  ExecutorConfig c;
-  c.threads = threads;
-  c.compute_root = false;
-  return c;
-}
-
-std::shared_ptr<const StateLayer> genesis(std::uint32_t accounts) {
-  BlockGeneratorConfig g;
-  g.accounts = accounts;
-  return BlockGenerator(g).genesis(std::nullopt);
-}
-
-Block chain_block(std::uint32_t n) {
-  Block b;
-  b.number = 1;
-  b.beneficiary = BlockGenerator::beneficiary();
-  for (std::uint32_t i = 0; i < n; ++i)
-    b.txs.push_back(Transaction::native_transfer(BlockGenerator::account(0),
-                                                 BlockGenerator::account(1 + i % 5), U256{1}, i));
-  return b;
-}
+using fixtures::config;
+using fixtures::genesis;
+using fixtures::independent_block;
+using fixtures::same_sender_block;
 
 void check_equal(const ExecutionOutcome& a, const ExecutionOutcome& b) {
   CHECK(a.receipts == b.receipts);
@@ -44,7 +26,7 @@ void check_equal(const ExecutionOutcome& a, const ExecutionOutcome& b) {
 TEST_CASE("Block-STM: a same-sender chain executes each transaction exactly once") {
   auto pre = genesis(100);
   for (std::uint32_t n : {10u, 200u}) {
-    const Block b = chain_block(n);
+    const Block b = same_sender_block(n);
     auto seq = make_executor("sequential")->execute(b, pre, config(1));
     for (std::uint32_t t : {1u, 2u, 4u, 8u, 32u}) {
       CAPTURE(n);
@@ -63,7 +45,7 @@ TEST_CASE("Block-STM: a same-sender chain executes each transaction exactly once
 
 TEST_CASE("Block-STM: a fully dependent block runs at or below sequential speed") {
   auto pre = genesis(100);
-  const Block b = chain_block(256);
+  const Block b = same_sender_block(256);
   for (std::uint32_t t : {2u, 8u, 32u}) {
     CAPTURE(t);
     auto seq = make_executor("sequential")->execute(b, pre, config(t));
@@ -142,12 +124,12 @@ TEST_CASE("Block-STM: post-state equals Sequential's on mixed conflicting blocks
 
 TEST_CASE("Block-STM: blocks below the threshold run sequentially") {
   auto pre = genesis(100);
-  const Block b = chain_block(1);
+  const Block b = same_sender_block(1);
   auto out = make_executor("block_stm")->execute(b, pre, config(8));
   CHECK(out.stats.sequential_fallback);
   ExecutorConfig c = config(8);
   c.stm_sequential_below_txs = 20;
-  const Block b10 = chain_block(10);
+  const Block b10 = same_sender_block(10);
   CHECK(make_executor("block_stm")->execute(b10, pre, c).stats.sequential_fallback);
   c.stm_sequential_below_txs = 0;
   CHECK_FALSE(make_executor("block_stm")->execute(b10, pre, c).stats.sequential_fallback);

@@ -8,48 +8,17 @@
 #include <string>
 
 #include "models/workload/block_generator.hpp"
+#include "tests/execution/executor_fixtures.hpp"
 
 namespace pipesim::execution {
 namespace {
 
 using workload::BlockGenerator;
 using workload::BlockGeneratorConfig;
-
-ExecutorConfig config(std::uint32_t threads, bool lazy = true) {
-  ExecutorConfig c;
-  c.threads = threads;
-  c.lazy_beneficiary = lazy;
-  c.compute_root = false;
-  return c;
-}
-
-// Independent native transfers: distinct senders and recipients.
-Block independent_block(std::uint32_t n) {
-  Block b;
-  b.number = 1;
-  b.beneficiary = BlockGenerator::beneficiary();
-  for (std::uint32_t i = 0; i < n; ++i)
-    b.txs.push_back(Transaction::native_transfer(BlockGenerator::account(2 * i),
-                                                 BlockGenerator::account(2 * i + 1), U256{1}, 0));
-  return b;
-}
-
-// Fully dependent: every transaction sends from the same account (nonce chain).
-Block dependent_block(std::uint32_t n) {
-  Block b;
-  b.number = 1;
-  b.beneficiary = BlockGenerator::beneficiary();
-  for (std::uint32_t i = 0; i < n; ++i)
-    b.txs.push_back(Transaction::native_transfer(BlockGenerator::account(0),
-                                                 BlockGenerator::account(1 + i % 5), U256{1}, i));
-  return b;
-}
-
-std::shared_ptr<const StateLayer> genesis(std::uint32_t accounts) {
-  BlockGeneratorConfig g;
-  g.accounts = accounts;
-  return BlockGenerator(g).genesis(std::nullopt);
-}
+using fixtures::config;
+using fixtures::genesis;
+using fixtures::independent_block;
+using fixtures::same_sender_block;
 
 TEST_CASE("make_executor: known names, and the error lists them") {
   for (const std::string& n : executor_names()) CHECK(make_executor(n)->name() == n);
@@ -105,7 +74,7 @@ TEST_CASE("sequential schedule: sig recovery in parallel, execution serial, then
 TEST_CASE("Block-STM and OCC: speedup on independent transfers, none on a dependent chain") {
   auto pre = genesis(2000);
   const Block ind = independent_block(512);
-  const Block dep = dependent_block(128);
+  const Block dep = same_sender_block(128);
   auto seq = make_executor("sequential");
   for (const char* name : {"block_stm", "batch_occ"}) {
     auto ex = make_executor(name);
@@ -155,7 +124,7 @@ TEST_CASE("Batch OCC: per-round statistics add up to the block's counters") {
   // A dependent chain (one sender: each transaction reads the nonce the previous one writes): one
   // commit per round, the rest of the batch aborted.
   {
-    const auto out = occ->execute(dependent_block(40), pre, config(4));
+    const auto out = occ->execute(same_sender_block(40), pre, config(4));
     REQUIRE(out.stats.occ_rounds.size() == out.stats.rounds);
     const OccAbortSummary r = summarise_occ_rounds(out.stats.occ_rounds);
     CHECK(r.executed == out.stats.incarnations);
@@ -174,7 +143,7 @@ TEST_CASE("Batch OCC: per-round statistics add up to the block's counters") {
   }
   // Other executors report no rounds; an empty summary is all zero.
   CHECK(make_executor("block_stm")
-            ->execute(dependent_block(40), pre, config(4))
+            ->execute(same_sender_block(40), pre, config(4))
             .stats.occ_rounds.empty());
   const OccAbortSummary none = summarise_occ_rounds({});
   CHECK(none.rounds == 0);
@@ -206,7 +175,7 @@ TEST_CASE("Batch OCC declared_conflicts: serialisable, fewer aborts on a contend
   }
   CHECK(d.stats.aborts < w.stats.aborts);
   // Same-sender chains are declared (sender nonce): a dependent block aborts nothing.
-  const auto dep = occ->execute(dependent_block(40), genesis(100), declared);
+  const auto dep = occ->execute(same_sender_block(40), genesis(100), declared);
   CHECK(dep.stats.aborts == 0);
   CHECK(to_string(OccFormation::kDeclaredConflicts) == std::string("declared_conflicts"));
   CHECK(parse_occ_formation("index_window") == OccFormation::kIndexWindow);

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "models/workload/block_generator.hpp"
+#include "tests/execution/executor_fixtures.hpp"
 
 namespace pipesim::execution {
 namespace {
@@ -19,42 +20,10 @@ namespace {
 using workload::BlockGenerator;
 using workload::BlockGeneratorConfig;
 using workload::TxMix;
-
-ExecutorConfig config(std::uint32_t threads, bool lazy = true) {
-  ExecutorConfig c;
-  c.threads = threads;
-  c.lazy_beneficiary = lazy;
-  c.compute_root = false;
-  return c;
-}
-
-std::shared_ptr<const StateLayer> genesis(std::uint32_t accounts) {
-  BlockGeneratorConfig g;
-  g.accounts = accounts;
-  return BlockGenerator(g).genesis(std::nullopt);
-}
-
-// Independent native transfers: distinct senders and recipients.
-Block independent_block(std::uint32_t n) {
-  Block b;
-  b.number = 1;
-  b.beneficiary = BlockGenerator::beneficiary();
-  for (std::uint32_t i = 0; i < n; ++i)
-    b.txs.push_back(Transaction::native_transfer(BlockGenerator::account(2 * i),
-                                                 BlockGenerator::account(2 * i + 1), U256{1}, 0));
-  return b;
-}
-
-// Fully dependent: every transaction sends from the same account (nonce chain).
-Block same_sender_block(std::uint32_t n) {
-  Block b;
-  b.number = 1;
-  b.beneficiary = BlockGenerator::beneficiary();
-  for (std::uint32_t i = 0; i < n; ++i)
-    b.txs.push_back(Transaction::native_transfer(BlockGenerator::account(0),
-                                                 BlockGenerator::account(1 + i % 5), U256{1}, i));
-  return b;
-}
+using fixtures::config;
+using fixtures::genesis;
+using fixtures::independent_block;
+using fixtures::same_sender_block;
 
 // Structural invariants of an outcome's schedule; returns the executions per transaction.
 std::vector<int> check_schedule(const ExecutionOutcome& out, std::size_t n, std::uint32_t threads) {

@@ -10,7 +10,7 @@
 namespace pipesim::execution {
 namespace {
 
-Address addr(std::uint8_t b) {
+Address state_addr(std::uint8_t b) {
   Address a{};
   a[0] = b;
   a[19] = static_cast<std::uint8_t>(b ^ 0x5a);
@@ -40,7 +40,7 @@ TEST_CASE("U256 arithmetic, ordering and encodings") {
 }
 
 TEST_CASE("StateKey: equality, total order, hashing, text") {
-  const Address a = addr(1), b = addr(2);
+  const Address a = state_addr(1), b = state_addr(2);
   CHECK(StateKey::balance(a) == StateKey::balance(a));
   CHECK(StateKey::balance(a) != StateKey::nonce(a));
   CHECK(StateKey::balance(a) < StateKey::nonce(a));
@@ -70,8 +70,8 @@ TEST_CASE("StateMap behaves like std::map under random inserts") {
     Hash32 s{};
     s[31] = static_cast<std::uint8_t>(rng() % 200);
     StateKey k = (rng() % 3 == 0)
-                     ? StateKey::balance(addr(static_cast<std::uint8_t>(rng() % 50)))
-                     : StateKey::storage(addr(static_cast<std::uint8_t>(rng() % 5)), s);
+                     ? StateKey::balance(state_addr(static_cast<std::uint8_t>(rng() % 50)))
+                     : StateKey::storage(state_addr(static_cast<std::uint8_t>(rng() % 5)), s);
     U256 v{rng()};
     m.set(k, v);
     ref[k] = v;
@@ -86,7 +86,7 @@ TEST_CASE("StateMap behaves like std::map under random inserts") {
     CHECK(*m.find(k) == v);
     ++i;
   }
-  CHECK(m.find(StateKey::code(addr(99))) == nullptr);
+  CHECK(m.find(StateKey::code(state_addr(99))) == nullptr);
   m.clear();
   CHECK(m.empty());
   CHECK(m.find(ref.begin()->first) == nullptr);
@@ -95,13 +95,13 @@ TEST_CASE("StateMap behaves like std::map under random inserts") {
 StateMap genesis_map() {
   StateBuilder b;
   for (std::uint8_t i = 1; i <= 20; ++i) {
-    b.set_balance(addr(i), U256{1000u * i});
-    b.set_nonce(addr(i), i);
+    b.set_balance(state_addr(i), U256{1000u * i});
+    b.set_nonce(state_addr(i), i);
   }
-  b.set_code(addr(100), CodeKind::kErc20);
+  b.set_code(state_addr(100), CodeKind::kErc20);
   Hash32 s{};
   s[31] = 7;
-  b.set_storage(addr(100), s, U256{42});
+  b.set_storage(state_addr(100), s, U256{42});
   return b.take();
 }
 
@@ -109,33 +109,33 @@ TEST_CASE(
     "StateLayer: overlays fall through, forks are independent, flatten/rebase keep contents") {
   auto base = StateLayer::make_base(genesis_map(), std::nullopt);
   CHECK(base->is_base());
-  CHECK(base->get(StateKey::balance(addr(3))) == U256{3000});
-  CHECK(base->get(StateKey::balance(addr(200))).is_zero());
+  CHECK(base->get(StateKey::balance(state_addr(3))) == U256{3000});
+  CHECK(base->get(StateKey::balance(state_addr(200))).is_zero());
 
   StateMap w1;
-  w1.set(StateKey::balance(addr(3)), U256{1});
+  w1.set(StateKey::balance(state_addr(3)), U256{1});
   auto l1 = StateLayer::make_child(base, std::move(w1));
   StateMap w2;
-  w2.set(StateKey::balance(addr(4)), U256{2});
+  w2.set(StateKey::balance(state_addr(4)), U256{2});
   auto l2 = StateLayer::make_child(l1, std::move(w2));
   StateMap wf;
-  wf.set(StateKey::balance(addr(3)), U256{99});
+  wf.set(StateKey::balance(state_addr(3)), U256{99});
   auto fork = StateLayer::make_child(base, std::move(wf));
 
   CHECK(l2->depth() == 2);
   bool in_overlay = false;
-  CHECK(l2->get(StateKey::balance(addr(3)), &in_overlay) == U256{1});
+  CHECK(l2->get(StateKey::balance(state_addr(3)), &in_overlay) == U256{1});
   CHECK(in_overlay);
-  CHECK(l2->get(StateKey::balance(addr(5)), &in_overlay) == U256{5000});
+  CHECK(l2->get(StateKey::balance(state_addr(5)), &in_overlay) == U256{5000});
   CHECK_FALSE(in_overlay);
-  CHECK(fork->get(StateKey::balance(addr(3))) == U256{99});
-  CHECK(base->get(StateKey::balance(addr(3))) == U256{3000});
+  CHECK(fork->get(StateKey::balance(state_addr(3))) == U256{99});
+  CHECK(base->get(StateKey::balance(state_addr(3))) == U256{3000});
 
   auto flat = l2->flatten();
   CHECK(flat->is_base());
   CHECK(flat->flattened_entries() == l2->flattened_entries());
   StateMap w3;
-  w3.set(StateKey::nonce(addr(9)), U256{77});
+  w3.set(StateKey::nonce(state_addr(9)), U256{77});
   auto l3 = StateLayer::make_child(l2, std::move(w3));
   auto l3r = l3->rebase(flat);
   CHECK(l3r->depth() == 1);
@@ -156,11 +156,11 @@ TEST_CASE("StateLayer commitments: child root equals the root of the same state 
     auto base = StateLayer::make_base(genesis_map(), kind);
     REQUIRE(base->root().has_value());
     StateMap w;
-    w.set(StateKey::balance(addr(3)), U256{1});
-    w.set(StateKey::nonce(addr(30)), U256{1});  // new account
+    w.set(StateKey::balance(state_addr(3)), U256{1});
+    w.set(StateKey::nonce(state_addr(30)), U256{1});  // new account
     Hash32 s{};
     s[31] = 9;
-    w.set(StateKey::storage(addr(100), s), U256{5});
+    w.set(StateKey::storage(state_addr(100), s), U256{5});
     auto child = StateLayer::make_child(base, std::move(w));
     REQUIRE(child->root().has_value());
     CHECK(*child->root() != *base->root());
@@ -173,9 +173,9 @@ TEST_CASE("StateLayer commitments: child root equals the root of the same state 
 
     // Deferred: a layer without commitment gets the same root from compute_root.
     StateMap w2;
-    w2.set(StateKey::balance(addr(3)), U256{1});
-    w2.set(StateKey::nonce(addr(30)), U256{1});
-    w2.set(StateKey::storage(addr(100), s), U256{5});
+    w2.set(StateKey::balance(state_addr(3)), U256{1});
+    w2.set(StateKey::nonce(state_addr(30)), U256{1});
+    w2.set(StateKey::storage(state_addr(100), s), U256{5});
     auto lazy = StateLayer::make_child(base, std::move(w2), /*update_commitment=*/false);
     CHECK_FALSE(lazy->root().has_value());
     auto [root, stats] = compute_root(*lazy);

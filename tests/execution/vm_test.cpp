@@ -8,15 +8,15 @@
 namespace pipesim::execution {
 namespace {
 
-Address addr(std::uint8_t b) {
+Address vm_addr(std::uint8_t b) {
   Address a{};
   a[0] = b;
   a[19] = b;
   return a;
 }
-const Address kAlice = addr(0xa1), kBob = addr(0xb0), kCarol = addr(0xc0);
-const Address kToken = addr(0x70), kToken1 = addr(0x71), kPair = addr(0x50), kNft = addr(0x4e);
-const Address kCoinbase = addr(0xbe);
+const Address kAlice = vm_addr(0xa1), kBob = vm_addr(0xb0), kCarol = vm_addr(0xc0);
+const Address kToken = vm_addr(0x70), kToken1 = vm_addr(0x71), kPair = vm_addr(0x50), kNft = vm_addr(0x4e);
+const Address kCoinbase = vm_addr(0xbe);
 
 // A reader over a map, applying writes like a sequential executor.
 struct MapState final : StateReader {

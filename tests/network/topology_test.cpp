@@ -43,7 +43,7 @@ void check_simple_undirected(const Topology& t) {
   CHECK(boost::num_vertices(t.graph()) == t.node_count());
 }
 
-std::filesystem::path write_temp(const std::string& name, const std::string& text) {
+std::filesystem::path topology_temp_file(const std::string& name, const std::string& text) {
   const auto path = std::filesystem::temp_directory_path() / name;
   std::ofstream(path) << text;
   return path;
@@ -148,7 +148,7 @@ TEST_CASE("barabasi_albert: m(m+1)/2 + (n-m-1)m edges, min degree m, hubs") {
 
 TEST_CASE("file: edge list and GraphML") {
   const auto list =
-      write_temp("pipesim_topo.txt", "# a square with a diagonal\n0 1\n1 2\n2 3\n3 0\n0 2\n2 0\n");
+      topology_temp_file("pipesim_topo.txt", "# a square with a diagonal\n0 1\n1 2\n2 3\n3 0\n0 2\n2 0\n");
   TopologyParams p;
   p.kind = TopologyKind::kFile;
   p.file = list;
@@ -156,14 +156,14 @@ TEST_CASE("file: edge list and GraphML") {
   CHECK(t.node_count() == 4);
   CHECK(t.edge_count() == 5);  // the repeated 2 0 is merged
   CHECK(t.degree(0) == 3);
-  const auto gap = write_temp("pipesim_topo_gap.txt", "0 1\n2 3\n");
+  const auto gap = topology_temp_file("pipesim_topo_gap.txt", "0 1\n2 3\n");
   p.file = gap;
   CHECK_THROWS_WITH_AS(build_topology(p), doctest::Contains("2 components"), std::invalid_argument);
-  const auto loop = write_temp("pipesim_topo_loop.txt", "0 1\n1 1\n");
+  const auto loop = topology_temp_file("pipesim_topo_loop.txt", "0 1\n1 1\n");
   p.file = loop;
   CHECK_THROWS_WITH_AS(build_topology(p), doctest::Contains("line 2"), std::runtime_error);
 
-  const auto gml = write_temp("pipesim_topo.graphml", R"(<?xml version="1.0" encoding="UTF-8"?>
+  const auto gml = topology_temp_file("pipesim_topo.graphml", R"(<?xml version="1.0" encoding="UTF-8"?>
 <graphml xmlns="http://graphml.graphdrawing.org/xmlns">
   <graph id="G" edgedefault="undirected">
     <node id="a"/><node id="b"/><node id="c"/>

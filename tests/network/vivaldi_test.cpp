@@ -22,7 +22,7 @@ const std::vector<VivaldiPeer>& harvard() {
   return peers;
 }
 
-std::filesystem::path write_temp(const std::string& name, const std::string& text) {
+std::filesystem::path vivaldi_temp_file(const std::string& name, const std::string& text) {
   const auto path = std::filesystem::temp_directory_path() / name;
   std::ofstream(path) << text;
   return path;
@@ -102,13 +102,13 @@ TEST_CASE("syscoord: peer selection first / sample / wrap") {
 }
 
 TEST_CASE("syscoord: malformed files are rejected with the line number") {
-  const auto bad = write_temp("pipesim_bad.syscoord", "# header\n0 1.0 2.0 h 0.5\n1 1.0 x h 2\n");
+  const auto bad = vivaldi_temp_file("pipesim_bad.syscoord", "# header\n0 1.0 2.0 h 0.5\n1 1.0 x h 2\n");
   CHECK_THROWS_WITH_AS(load_syscoord(bad), doctest::Contains("line 3"), std::runtime_error);
-  const auto neg = write_temp("pipesim_neg.syscoord", "0 1.0 2.0 h -0.5\n");
+  const auto neg = vivaldi_temp_file("pipesim_neg.syscoord", "0 1.0 2.0 h -0.5\n");
   CHECK_THROWS_WITH_AS(load_syscoord(neg), doctest::Contains("height"), std::runtime_error);
-  const auto dup = write_temp("pipesim_dup.syscoord", "0 1 2 h 0\n0 3 4 h 0\n");
+  const auto dup = vivaldi_temp_file("pipesim_dup.syscoord", "0 1 2 h 0\n0 3 4 h 0\n");
   CHECK_THROWS_WITH_AS(load_syscoord(dup), doctest::Contains("twice"), std::runtime_error);
-  const auto empty = write_temp("pipesim_empty.syscoord", "# nothing\n");
+  const auto empty = vivaldi_temp_file("pipesim_empty.syscoord", "# nothing\n");
   CHECK_THROWS_WITH_AS(load_syscoord(empty), doctest::Contains("no peers"), std::runtime_error);
   CHECK_THROWS_AS(load_syscoord("/nonexistent.syscoord"), std::runtime_error);
   for (const auto& p : {bad, neg, dup, empty}) std::filesystem::remove(p);

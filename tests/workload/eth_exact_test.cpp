@@ -17,14 +17,14 @@ using execution::U256;
 
 namespace {
 
-const std::string& dir() {
+const std::string& exact_dir() {
   static const std::string d = default_eth_blocks_dir();
   return d;
 }
 
 std::vector<std::uint64_t> traced_blocks() {
   std::vector<std::uint64_t> out;
-  for (std::uint64_t n : list_eth_blocks(dir()))
+  for (std::uint64_t n : list_eth_blocks(exact_dir()))
     if (std::filesystem::exists(pipesim::data_dir() + "/eth-traces/" + std::to_string(n) +
                                 ".json.gz"))
       out.push_back(n);
@@ -39,7 +39,7 @@ TEST_CASE("eth-traces: shipped traces are exact (gas per block == header gasUsed
   REQUIRE(blocks.size() >= 50);
   std::size_t exact = 0;
   for (std::uint64_t n : blocks) {
-    const MainnetBlock b = load_eth_block(dir(), n);
+    const MainnetBlock b = load_eth_block(exact_dir(), n);
     CAPTURE(n);
     if (!b.exact) continue;
     ++exact;
@@ -61,10 +61,10 @@ TEST_CASE("eth-traces: shipped traces are exact (gas per block == header gasUsed
 TEST_CASE("eth-traces: approximation is kept when exact traces are disabled") {
   MainnetOptions o;
   o.use_exact = false;
-  const MainnetBlock b = load_eth_block(dir(), 46147, o);
+  const MainnetBlock b = load_eth_block(exact_dir(), 46147, o);
   CHECK_FALSE(b.exact);
   CHECK_FALSE(b.traced.txs.at(0).tx.trace->exact);
-  const MainnetBlock e = load_eth_block(dir(), 46147);
+  const MainnetBlock e = load_eth_block(exact_dir(), 46147);
   CHECK(e.exact);
 }
 
@@ -75,7 +75,7 @@ TEST_CASE("eth-traces: every executor's post-state equals the recorded post-stat
     if (!std::filesystem::exists(pipesim::data_dir() + "/eth-traces/" + std::to_string(n) +
                                  ".json.gz"))
       continue;
-    const MainnetBlock b = load_eth_block(dir(), n);
+    const MainnetBlock b = load_eth_block(exact_dir(), n);
     CAPTURE(n);
     REQUIRE(b.exact);
     const execution::Block blk = b.traced.to_block();

@@ -22,7 +22,7 @@ using execution::U256;
 
 namespace {
 
-const std::string& dir() {
+const std::string& mainnet_dir() {
   static const std::string d = default_eth_blocks_dir();
   return d;
 }
@@ -32,7 +32,7 @@ const MainnetBlock& block_14029313() {
   static const MainnetBlock b = [] {
     MainnetOptions o;
     o.use_exact = false;
-    return load_eth_block(dir(), 14029313, o);
+    return load_eth_block(mainnet_dir(), 14029313, o);
   }();
   return b;
 }
@@ -46,7 +46,7 @@ bool has_key(const std::vector<TracedKey>& v, const StateKey& k, KeyOrigin o) {
                      [&](const TracedKey& t) { return t.key == k && t.origin == o; });
 }
 
-execution::ExecutorConfig config(std::uint32_t threads) {
+execution::ExecutorConfig mainnet_config(std::uint32_t threads) {
   execution::ExecutorConfig c;
   c.threads = threads;
   c.compute_root = false;
@@ -56,7 +56,7 @@ execution::ExecutorConfig config(std::uint32_t threads) {
 }  // namespace
 
 TEST_CASE("eth-blocks: the shipped subset is listed") {
-  const auto blocks = list_eth_blocks(dir());
+  const auto blocks = list_eth_blocks(mainnet_dir());
   CHECK(blocks.size() == 56);
   CHECK(blocks.front() == 46147);
   CHECK(blocks.back() == 19934116);
@@ -89,10 +89,10 @@ TEST_CASE("eth-blocks: every shipped block's transaction count and gasUsed (jq)"
       {19932148, 227, 14378808}, {19932703, 143, 10421765}, {19933122, 45, 2056821},
       {19933612, 130, 11236414}, {19934116, 58, 3365857},
   };
-  REQUIRE(std::size(rows) == list_eth_blocks(dir()).size());
+  REQUIRE(std::size(rows) == list_eth_blocks(mainnet_dir()).size());
   for (const Row& r : rows) {
     CAPTURE(r.block);
-    const MainnetBlock b = load_eth_block(dir(), r.block);
+    const MainnetBlock b = load_eth_block(mainnet_dir(), r.block);
     CHECK(b.traced.txs.size() == r.txs);
     CHECK(b.traced.recorded_gas_used == r.gas_used);
     CHECK(b.traced.trace_gas() == r.gas_used);  // estimates sum to the block's gasUsed
@@ -100,7 +100,7 @@ TEST_CASE("eth-blocks: every shipped block's transaction count and gasUsed (jq)"
 }
 
 TEST_CASE("eth-blocks 46147: the first value transfer, hand-checked") {
-  const MainnetBlock b = load_eth_block(dir(), 46147);
+  const MainnetBlock b = load_eth_block(mainnet_dir(), 46147);
   const TracedBlock& t = b.traced;
   CHECK(t.number == 46147);
   REQUIRE(t.txs.size() == 1);
@@ -129,7 +129,7 @@ TEST_CASE("eth-blocks 46147: the first value transfer, hand-checked") {
 
   // Executes on the recorded pre-state: recipient gets exactly the value.
   auto pre = b.pre_layer();
-  auto out = execution::make_executor("sequential")->execute(t.to_block(), pre, config(1));
+  auto out = execution::make_executor("sequential")->execute(t.to_block(), pre, mainnet_config(1));
   REQUIRE(out.receipts.size() == 1);
   CHECK(out.receipts[0].status == TxStatus::kSuccess);
   CHECK(out.receipts[0].gas_used == 21'000);
@@ -198,7 +198,7 @@ TEST_CASE("eth-blocks 14029313: counts, gas and ERC-20 decoding, hand-checked") 
 TEST_CASE("eth-blocks: loading is deterministic") {
   MainnetOptions o;
   o.use_exact = false;
-  const MainnetBlock a = load_eth_block(dir(), 14029313, o);
+  const MainnetBlock a = load_eth_block(mainnet_dir(), 14029313, o);
   const MainnetBlock& b = block_14029313();
   REQUIRE(a.traced.txs.size() == b.traced.txs.size());
   for (std::size_t i = 0; i < a.traced.txs.size(); ++i) {
@@ -217,7 +217,7 @@ TEST_CASE(
   const MainnetBlock& b = block_14029313();
   const execution::Block blk = b.traced.to_block();
   auto pre = b.pre_layer();
-  auto seq = execution::make_executor("sequential")->execute(blk, pre, config(1));
+  auto seq = execution::make_executor("sequential")->execute(blk, pre, mainnet_config(1));
   std::size_t ok = 0;
   for (const auto& r : seq.receipts) ok += r.status == TxStatus::kSuccess;
   const double frac = static_cast<double>(ok) / static_cast<double>(seq.receipts.size());
@@ -242,7 +242,7 @@ TEST_CASE(
   }
   MESSAGE("14029313: " << wrapped << " of " << words << " written words wrapped below zero");
   CHECK(wrapped == 0);
-  auto stm = execution::make_executor("block_stm")->execute(blk, pre, config(8));
+  auto stm = execution::make_executor("block_stm")->execute(blk, pre, mainnet_config(8));
   CHECK(stm.receipts == seq.receipts);
   CHECK(stm.post_state->flattened_entries() == seq.post_state->flattened_entries());
   MESSAGE("14029313 block_stm 8 threads: makespan " << stm.makespan_s << " s vs sequential "
@@ -252,7 +252,7 @@ TEST_CASE(
 
 TEST_CASE("eth-blocks: replay stream of every shipped block, recorded and re-packed") {
   std::vector<MainnetBlock> blocks;
-  for (std::uint64_t n : list_eth_blocks(dir())) blocks.push_back(load_eth_block(dir(), n));
+  for (std::uint64_t n : list_eth_blocks(mainnet_dir())) blocks.push_back(load_eth_block(mainnet_dir(), n));
   std::size_t txs = 0;
   std::uint64_t recorded_gas = 0, trace_gas = 0;
   for (const auto& b : blocks) {
@@ -285,7 +285,7 @@ TEST_CASE("eth-blocks: replay stream of every shipped block, recorded and re-pac
   auto seq = execution::make_executor("sequential");
   std::size_t ok = 0, total = 0, wrapped = 0;
   for (const auto& b : rep.blocks) {
-    auto out = seq->execute(b, state, config(1));
+    auto out = seq->execute(b, state, mainnet_config(1));
     for (const auto& r : out.receipts) ok += r.status == TxStatus::kSuccess;
     total += out.receipts.size();
     // ETH balances that went "below zero" (value not covered: see the 14029313 test).
