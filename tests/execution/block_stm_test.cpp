@@ -11,12 +11,12 @@
 namespace pipesim::execution {
 namespace {
 
-using workload::BlockGenerator;
-using workload::BlockGeneratorConfig;
 using fixtures::config;
 using fixtures::genesis;
 using fixtures::independent_block;
 using fixtures::same_sender_block;
+using workload::BlockGenerator;
+using workload::BlockGeneratorConfig;
 
 void check_equal(const ExecutionOutcome& a, const ExecutionOutcome& b) {
   CHECK(a.receipts == b.receipts);

@@ -13,12 +13,12 @@
 namespace pipesim::execution {
 namespace {
 
-using workload::BlockGenerator;
-using workload::BlockGeneratorConfig;
 using fixtures::config;
 using fixtures::genesis;
 using fixtures::independent_block;
 using fixtures::same_sender_block;
+using workload::BlockGenerator;
+using workload::BlockGeneratorConfig;
 
 TEST_CASE("make_executor: known names, and the error lists them") {
   for (const std::string& n : executor_names()) CHECK(make_executor(n)->name() == n);

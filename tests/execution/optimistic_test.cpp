@@ -17,13 +17,13 @@
 namespace pipesim::execution {
 namespace {
 
-using workload::BlockGenerator;
-using workload::BlockGeneratorConfig;
-using workload::TxMix;
 using fixtures::config;
 using fixtures::genesis;
 using fixtures::independent_block;
 using fixtures::same_sender_block;
+using workload::BlockGenerator;
+using workload::BlockGeneratorConfig;
+using workload::TxMix;
 
 // Structural invariants of an outcome's schedule; returns the executions per transaction.
 std::vector<int> check_schedule(const ExecutionOutcome& out, std::size_t n, std::uint32_t threads) {

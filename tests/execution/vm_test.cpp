@@ -15,7 +15,8 @@ Address vm_addr(std::uint8_t b) {
   return a;
 }
 const Address kAlice = vm_addr(0xa1), kBob = vm_addr(0xb0), kCarol = vm_addr(0xc0);
-const Address kToken = vm_addr(0x70), kToken1 = vm_addr(0x71), kPair = vm_addr(0x50), kNft = vm_addr(0x4e);
+const Address kToken = vm_addr(0x70), kToken1 = vm_addr(0x71), kPair = vm_addr(0x50),
+              kNft = vm_addr(0x4e);
 const Address kCoinbase = vm_addr(0xbe);
 
 // A reader over a map, applying writes like a sequential executor.

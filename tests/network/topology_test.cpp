@@ -147,8 +147,8 @@ TEST_CASE("barabasi_albert: m(m+1)/2 + (n-m-1)m edges, min degree m, hubs") {
 }
 
 TEST_CASE("file: edge list and GraphML") {
-  const auto list =
-      topology_temp_file("pipesim_topo.txt", "# a square with a diagonal\n0 1\n1 2\n2 3\n3 0\n0 2\n2 0\n");
+  const auto list = topology_temp_file(
+      "pipesim_topo.txt", "# a square with a diagonal\n0 1\n1 2\n2 3\n3 0\n0 2\n2 0\n");
   TopologyParams p;
   p.kind = TopologyKind::kFile;
   p.file = list;
@@ -163,7 +163,8 @@ TEST_CASE("file: edge list and GraphML") {
   p.file = loop;
   CHECK_THROWS_WITH_AS(build_topology(p), doctest::Contains("line 2"), std::runtime_error);
 
-  const auto gml = topology_temp_file("pipesim_topo.graphml", R"(<?xml version="1.0" encoding="UTF-8"?>
+  const auto gml =
+      topology_temp_file("pipesim_topo.graphml", R"(<?xml version="1.0" encoding="UTF-8"?>
 <graphml xmlns="http://graphml.graphdrawing.org/xmlns">
   <graph id="G" edgedefault="undirected">
     <node id="a"/><node id="b"/><node id="c"/>

@@ -102,7 +102,8 @@ TEST_CASE("syscoord: peer selection first / sample / wrap") {
 }
 
 TEST_CASE("syscoord: malformed files are rejected with the line number") {
-  const auto bad = vivaldi_temp_file("pipesim_bad.syscoord", "# header\n0 1.0 2.0 h 0.5\n1 1.0 x h 2\n");
+  const auto bad =
+      vivaldi_temp_file("pipesim_bad.syscoord", "# header\n0 1.0 2.0 h 0.5\n1 1.0 x h 2\n");
   CHECK_THROWS_WITH_AS(load_syscoord(bad), doctest::Contains("line 3"), std::runtime_error);
   const auto neg = vivaldi_temp_file("pipesim_neg.syscoord", "0 1.0 2.0 h -0.5\n");
   CHECK_THROWS_WITH_AS(load_syscoord(neg), doctest::Contains("height"), std::runtime_error);

@@ -252,7 +252,8 @@ TEST_CASE(
 
 TEST_CASE("eth-blocks: replay stream of every shipped block, recorded and re-packed") {
   std::vector<MainnetBlock> blocks;
-  for (std::uint64_t n : list_eth_blocks(mainnet_dir())) blocks.push_back(load_eth_block(mainnet_dir(), n));
+  for (std::uint64_t n : list_eth_blocks(mainnet_dir()))
+    blocks.push_back(load_eth_block(mainnet_dir(), n));
   std::size_t txs = 0;
   std::uint64_t recorded_gas = 0, trace_gas = 0;
   for (const auto& b : blocks) {
