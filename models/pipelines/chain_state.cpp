@@ -8,6 +8,7 @@
 #include "models/execution/state.hpp"
 #include "models/execution/state_commitment.hpp"
 #include "models/execution/transaction.hpp"
+#include "models/pipelines/kernel/execution_lane.hpp"
 
 namespace pipesim::pipelines {
 namespace {
@@ -24,14 +25,13 @@ Address tagged_address(std::uint8_t tag, std::uint32_t index) {
   return a;
 }
 
-/// Merges per-transaction spans into per-worker busy intervals (for the trace and CpuJob).
+/// The lane job of the schedule (the kernel's cpu_job) and its per-transaction spans merged
+/// into per-worker busy intervals (for the trace).
 void summarise_schedule(const ex::ExecutionOutcome& out, std::uint32_t threads, ExecutedBlock& r) {
-  r.job.worker_busy_s.assign(threads, 0.0);
-  r.job.makespan_s = out.makespan_s;
+  r.job = cpu_job(out.schedule, out.makespan_s, threads);
   std::vector<std::vector<WorkerSpan>> per_worker(threads);
   for (const ex::Span& s : out.schedule) {
     const std::uint32_t w = std::min(s.worker, threads - 1);
-    r.job.worker_busy_s[w] += s.end_s - s.start_s;
     auto& v = per_worker[w];
     if (!v.empty() && s.start_s - v.back().end_s < 1e-9) {
       v.back().end_s = std::max(v.back().end_s, s.end_s);

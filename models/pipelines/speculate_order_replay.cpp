@@ -43,17 +43,6 @@ constexpr std::uint64_t kEdgeBytes = 9;
 /// Encoded size of one speculated key (read or write set entry): a 32-byte key hash.
 constexpr std::uint64_t kKeyBytes = 32;
 
-sim::CpuJob job_of(const std::vector<ex::Span>& schedule, double makespan_s,
-                   std::uint32_t threads) {
-  sim::CpuJob job;
-  job.worker_busy_s.assign(threads, 0.0);
-  job.makespan_s = makespan_s;
-  for (const ex::Span& s : schedule) {
-    job.worker_busy_s[std::min(s.worker, threads - 1)] += s.end_s - s.start_s;
-  }
-  return job;
-}
-
 class SpeculateOrderReplay final : public sim::Application {
  public:
   SpeculateOrderReplay(const sim::Scenario& scenario, sim::Runtime& rt)
@@ -238,7 +227,7 @@ class SpeculateOrderReplay final : public sim::Application {
     what.track = sim::Track::kSpeculate;
     what.label = fmt::format("speculate {} txs", picked.size());
     what.record_job = false;
-    charge_execution(rt_, node, job_of(r.schedule, r.makespan_s, exec_.threads), what,
+    charge_execution(rt_, node, cpu_job(r.schedule, r.makespan_s, exec_.threads), what,
                      [this, node, round, dag_batch](double done, double duration) {
                        speculation_time_s_.push_back(duration);
                        apply(node, nodes_[node].dag->on_batch_ready(done, round, dag_batch));
@@ -294,7 +283,7 @@ class SpeculateOrderReplay final : public sim::Application {
     a.gas.reserve(block.txs.size());
     for (const auto& receipt : r.outcome.receipts) a.gas.push_back(receipt.gas_used);
     a.gas_used = r.outcome.gas_used;
-    a.job = job_of(r.outcome.schedule, r.outcome.makespan_s, exec_.threads);
+    a.job = cpu_job(r.outcome.schedule, r.outcome.makespan_s, exec_.threads);
     a.stats = r.stats;
     a.root = r.outcome.state_root.value_or(Hash32{});
     ex::StateLayer::Ptr post = std::move(r.outcome.post_state);

@@ -43,6 +43,17 @@ double busy_seconds(const sim::CpuJob& job) {
   return busy;
 }
 
+sim::CpuJob cpu_job(std::span<const execution::Span> schedule, double makespan_s,
+                    std::uint32_t threads) {
+  sim::CpuJob job;
+  job.worker_busy_s.assign(threads, 0.0);
+  job.makespan_s = makespan_s;
+  for (const execution::Span& s : schedule) {
+    job.worker_busy_s[std::min(s.worker, threads - 1)] += s.end_s - s.start_s;
+  }
+  return job;
+}
+
 void charge_execution(sim::Runtime& rt, sim::NodeId node, sim::CpuJob job, const LaneCharge& what,
                       LaneDone then) {
   charge(rt, node, std::move(job), nullptr, what, std::move(then));
