@@ -19,9 +19,9 @@
 #include "models/execution/sequential.hpp"
 #include "models/execution/speculation.hpp"
 #include "models/execution/state.hpp"
-#include "models/execution/state_commitment.hpp"
 #include "models/pipelines/chain_state.hpp"
 #include "models/pipelines/kernel/driver.hpp"
+#include "models/pipelines/kernel/execution_config.hpp"
 #include "models/pipelines/kernel/execution_lane.hpp"
 #include "models/pipelines/kernel/invariants.hpp"
 #include "models/pipelines/kernel/metrics.hpp"
@@ -63,27 +63,12 @@ class SpeculateOrderReplay final : public sim::Application {
     for (NodeId i = 0; i < n; ++i) nodes_[i].dag = std::make_unique<cs::DagBft>(cfg, i, n);
     reference_node_ = sim::never_crashed(scenario).front();
 
-    exec_.threads = scenario.pipeline.threads;
-    exec_.lazy_beneficiary = scenario.pipeline.lazy_beneficiary;
-    exec_.compute_root = true;
-    const auto& c = scenario.pipeline.cost_model;
-    exec_.cost = c.model();
-    if (c.memory_cache_bytes > 0)
-      exec_.state_cache = std::make_shared<ex::StateCache>(c.memory_cache_bytes);
+    exec_ = executor_config(scenario);
     replay_.mode = scenario.pipeline.sor.replay_mode == "basic" ? ex::ReplayMode::kBasic
                                                                 : ex::ReplayMode::kImproved;
     spec_.reorder = scenario.pipeline.sor.reorder;
 
-    // Genesis: the workload's accounts plus an empty beneficiary account per validator (as
-    // ChainState does, so fee credits never create accounts).
-    ex::StateBuilder genesis;
-    genesis.map() = feed_.source().genesis();
-    for (std::uint32_t v = 0; v < n; ++v) {
-      genesis.set_nonce(ChainState::beneficiary_address(v), 0);
-    }
-    states_.emplace(
-        0, ex::StateLayer::make_base(genesis.take(),
-                                     ex::parse_commitment_kind(scenario.pipeline.commitment)));
+    states_.emplace(0, genesis_state(scenario, feed_.source().genesis()));
   }
 
   void on_start() override {
