@@ -176,11 +176,7 @@ void AsyncBacking::commit_included(NodeId c, const pd::RelayBlock& b) {
   for (CandidateId id : b.included) {
     const CandRec& rec = cands_.at(id);
     if (rec.para != para) continue;
-    for (std::uint64_t t : rec.txs) {
-      if (home_of(feed_.tx(t)) == c) {
-        rec_.tx_committed(t, rt_.now(), rec.txs.empty() ? 0 : rec.gas / rec.txs.size());
-      }
-    }
+    feed_.record_committed(c, rec.txs, rt_.now(), rec.txs.empty() ? 0 : rec.gas / rec.txs.size());
   }
 }
 

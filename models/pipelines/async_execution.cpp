@@ -142,9 +142,7 @@ class AsyncExecution final : public HotStuffPipeline {
     ns.executed_final_height = std::max(ns.executed_final_height, h);
     const Stages& st = ns.stages[p];
     if (const PayloadRecord* r = payload(p)) {
-      for (std::uint64_t t : r->txs) {
-        if (home_of(tx(t)) == node) rec_.tx_executed(t, std::max(st.executed, st.finalized));
-      }
+      feed_.record_executed(node, r->txs, std::max(st.executed, st.finalized));
     }
     if (auto v = ns.pending_verify.find(p); v != ns.pending_verify.end()) {
       const Hash32 claim = v->second;

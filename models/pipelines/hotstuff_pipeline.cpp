@@ -338,10 +338,7 @@ void HotStuffPipeline::account_commit(NodeId node, const BlockHeader& h) {
     }
   }
   // Latency to commit is measured at each transaction's entry node.
-  const std::uint64_t gas_each = h.tx_count ? executed_gas(h) / h.tx_count : 0;
-  for (std::uint64_t t : p.txs) {
-    if (home_of(feed_.tx(t)) == node) rec_.tx_committed(t, now, gas_each);
-  }
+  feed_.record_committed(node, p.txs, now, h.tx_count ? executed_gas(h) / h.tx_count : 0);
 }
 
 // ---- end of run ----

@@ -121,8 +121,6 @@ class HotStuffPipeline : public sim::Application {
   const BlockHeader* ancestor_at(const BlockHeader& block, std::uint64_t height) const;
   /// Arrival record of transaction `id`.
   const workload::TxArrival& tx(std::uint64_t id) const { return feed_.tx(id); }
-  /// Entry (home) validator of a transaction: where its latencies are measured.
-  NodeId home_of(const workload::TxArrival& tx) const { return feed_.entry_of(tx); }
   /// Committed chain of a node, in height order: pointers into the pipeline's one copy of each
   /// header (a header embeds its QC's signer list, ~2.7 KB at n = 1,000: a copy per node and
   /// block grew as n x blocks). Valid for the pipeline's lifetime.

@@ -301,10 +301,7 @@ class SpeculateOrderReplay final : public sim::Application {
     }
     const sim::BlockRef ref{k + 1, a.anchor.digest, a.anchor.round, a.anchor.source};
     rec_.block_stage(node, ref, "ordered", now);
-    for (std::size_t i = 0; i < a.txs.size(); ++i) {
-      const std::uint64_t t = a.txs[i];
-      if (home_of(t) == node) rec_.tx_committed(t, now, a.gas[i]);
-    }
+    feed_.record_committed(node, a.txs, now, a.gas);
     // Ordering latency of this node's own vertices, proposal -> ordered.
     for (const auto& v : o.vertices) {
       if (v.header->source != node) continue;
@@ -355,9 +352,7 @@ class SpeculateOrderReplay final : public sim::Application {
     s.replayed = k + 1;
     rec_.block_stage(node, ref, "replayed", done);
     if (node == reference_node_) replay_time_s_.push_back(duration);
-    for (std::uint64_t t : ab.txs) {
-      if (home_of(t) == node) rec_.tx_executed(t, done);
-    }
+    feed_.record_executed(node, ab.txs, done);
     std::erase_if(s.inflight, [&](const auto& entry) {
       return std::find(ab.batch_ids.begin(), ab.batch_ids.end(), entry.first) != ab.batch_ids.end();
     });
