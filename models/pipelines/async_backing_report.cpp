@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "models/pipelines/async_backing_app.hpp"
+#include "models/pipelines/kernel/faults.hpp"
 #include "models/pipelines/kernel/invariants.hpp"
 #include "models/pipelines/kernel/metrics.hpp"
 
@@ -126,10 +127,7 @@ void AsyncBacking::report() {
   report_chain_metrics(rec_, totals, feed_.source(), s_.duration_s);
   rec_.sample_metric("executions_per_candidate", executions_per_candidate, "executions");
   // Byzantine invalid_candidate (faults.events), only when scheduled.
-  bool any_invalid = false;
-  for (NodeId v = 0; v < n_; ++v) {
-    any_invalid = any_invalid || !sim::byzantine_events(s_, v, "invalid_candidate").empty();
-  }
+  const bool any_invalid = behaviour_scheduled(s_, "invalid_candidate");
   if (any_invalid) {
     std::uint64_t refused = 0;
     for (const auto& node : nodes_) refused += node.backer ? node.backer->refused() : 0;

@@ -9,6 +9,7 @@
 
 #include "models/execution/reserve_balance.hpp"
 #include "models/pipelines/hotstuff_pipeline.hpp"
+#include "models/pipelines/kernel/faults.hpp"
 
 namespace pipesim::pipelines {
 namespace {
@@ -377,9 +378,8 @@ class AsyncExecution final : public HotStuffPipeline {
   // ---- end of run ----
 
   void report_pipeline() override {
-    std::vector<bool> honest(nodes_.size(), true);
-    for (std::uint32_t c : scenario_.faults.crashed) honest[c] = false;
-    for (std::uint32_t d : scenario_.faults.divergent) honest[d] = false;
+    // Byzantine voters' own stage ladders and roots count too (as shipped).
+    const std::vector<bool> honest = honest_nodes(scenario_, ByzantineNodes::kIncluded);
     std::vector<double> to_voted, to_finalized, to_executed, to_verified;
     std::uint64_t wasted = 0;
     bool roots_agree = true;

@@ -7,6 +7,7 @@
 #include <unordered_set>
 #include <variant>
 
+#include "models/pipelines/kernel/faults.hpp"
 #include "models/pipelines/kernel/invariants.hpp"
 
 namespace pipesim::pipelines {
@@ -351,11 +352,7 @@ std::uint64_t HotStuffPipeline::executed_gas(const BlockHeader& h) const {
 
 void HotStuffPipeline::report_common() {
   const std::uint32_t n = static_cast<std::uint32_t>(nodes_.size());
-  std::vector<bool> honest(n, true);
-  for (std::uint32_t c : scenario_.faults.crashed) honest[c] = false;
-  for (std::uint32_t d : scenario_.faults.divergent) honest[d] = false;
-  const std::vector<bool> byzantine = sim::ever_byzantine(scenario_);
-  for (NodeId i = 0; i < n; ++i) honest[i] = honest[i] && !byzantine[i];
+  const std::vector<bool> honest = honest_nodes(scenario_);
   // Invariant: committed chains of honest nodes are prefixes of one another.
   const std::vector<const BlockHeader*>* longest = nullptr;
   for (NodeId i = 0; i < n; ++i) {
@@ -443,6 +440,7 @@ void HotStuffPipeline::report_common() {
       invalid_votes += st.hotstuff->invalid_votes();
       double_votes += st.hotstuff->double_votes();
     }
+    const std::vector<bool> byzantine = sim::ever_byzantine(scenario_);
     if (std::find(byzantine.begin(), byzantine.end(), true) != byzantine.end()) {
       rec_.metric("byzantine_equivocations", {{"value", equivocations}, {"unit", "proposals"}});
       rec_.metric("byzantine_withheld_proposals", {{"value", withheld}, {"unit", "proposals"}});

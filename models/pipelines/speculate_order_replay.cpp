@@ -23,6 +23,7 @@
 #include "models/pipelines/kernel/driver.hpp"
 #include "models/pipelines/kernel/execution_config.hpp"
 #include "models/pipelines/kernel/execution_lane.hpp"
+#include "models/pipelines/kernel/faults.hpp"
 #include "models/pipelines/kernel/invariants.hpp"
 #include "models/pipelines/kernel/metrics.hpp"
 #include "models/pipelines/kernel/workload_feed.hpp"
@@ -86,7 +87,6 @@ class SpeculateOrderReplay final : public sim::Application {
     // the event lasts (DagBft::set_equivocating; honest nodes certify at most one of them).
     for (NodeId i = 0; i < nodes_.size(); ++i) {
       for (const sim::FaultEvent* ev : sim::byzantine_events(scenario_, i, "dag_equivocate")) {
-        any_equivocator_ = true;
         rt_.at(ev->from_s, [this, i] { nodes_[i].dag->set_equivocating(true); });
         rt_.at(ev->until_s, [this, i] { nodes_[i].dag->set_equivocating(false); });
       }
@@ -379,9 +379,7 @@ class SpeculateOrderReplay final : public sim::Application {
   /// the anchor it was first ordered in).
   std::string committed_twice_detail() const {
     const std::uint32_t n = static_cast<std::uint32_t>(nodes_.size());
-    std::vector<bool> honest = sim::ever_byzantine(scenario_);
-    honest.flip();
-    for (std::uint32_t c : scenario_.faults.crashed) honest[c] = false;
+    const std::vector<bool> honest = honest_nodes(scenario_);
     // Transactions of anchor `k` as `own` ordered them (own: a node's divergent orderings).
     auto scan = [&](const std::map<std::uint64_t, std::vector<std::uint64_t>>& own,
                     std::uint64_t upto) {
@@ -460,7 +458,7 @@ class SpeculateOrderReplay final : public sim::Application {
       rec_.metric("dag_certificates_resent", {{"value", certs}, {"unit", "count"}});
       rec_.metric("dag_fetches_sent", {{"value", fetches}, {"unit", "count"}});
     }
-    if (any_equivocator_) {
+    if (behaviour_scheduled(scenario_, "dag_equivocate")) {
       std::uint64_t detected = 0;
       for (const auto& ns : nodes_) detected += ns.dag->equivocations_detected();
       rec_.metric("dag_equivocations_detected", {{"value", detected}, {"unit", "count"}});
@@ -483,7 +481,6 @@ class SpeculateOrderReplay final : public sim::Application {
   sim::Recorder& rec_;
   WorkloadFeed feed_;
   bool leader_only_ = false;
-  bool any_equivocator_ = false;  // a dag_equivocate event names some node
   NodeId reference_node_ = 0;
   ex::ExecutorConfig exec_;
   ex::ReplayConfig replay_;
