@@ -428,13 +428,11 @@ class AsyncExecution final : public HotStuffPipeline {
     rec_.sample_metric("latency_proposed_to_executed_s", to_executed, "s");
     rec_.sample_metric("latency_proposed_to_verified_s", to_verified, "s");
     rec_.sample_metric("execution_lag_blocks", lag_samples_, "blocks");
-    rec_.metric("d_lag", {{"value", d_}, {"unit", "blocks"}});
-    rec_.metric("speculative_executions_wasted", {{"value", wasted}, {"unit", "blocks"}});
-    rec_.metric("txs_excluded_by_reserve_balance",
-                {{"value", excluded_by_reserve_}, {"unit", "tx"}});
-    rec_.metric("votes_refused_reserve_balance", {{"value", rejected_reserve_}, {"unit", "votes"}});
-    rec_.metric("votes_refused_root_mismatch",
-                {{"value", rejected_root_mismatch_}, {"unit", "votes"}});
+    report_count(rec_, "d_lag", d_, "blocks");
+    report_count(rec_, "speculative_executions_wasted", wasted, "blocks");
+    report_count(rec_, "txs_excluded_by_reserve_balance", excluded_by_reserve_, "tx");
+    report_count(rec_, "votes_refused_reserve_balance", rejected_reserve_, "votes");
+    report_count(rec_, "votes_refused_root_mismatch", rejected_root_mismatch_, "votes");
     nlohmann::json det = nlohmann::json::array();
     std::vector<double> latency;
     for (const Detection& d : detections_) {

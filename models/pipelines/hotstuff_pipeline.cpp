@@ -405,11 +405,7 @@ void HotStuffPipeline::report_common() {
     // Executor incarnations beyond the first per transaction (Block-STM aborts, OCC retries),
     // over the committed blocks' honest executions (ChainState keeps every finalized block's
     // result).
-    if (auto r = chain_.find(h->payload_id)) {
-      totals.re_executions += r->re_executions;
-      totals.executed_txs += r->tx_count;
-      if (totals.batch_occ) add_occ_rounds(totals, r->occ_rounds);
-    }
+    if (auto r = chain_.find(h->payload_id)) add_executed_block(totals, *r);
   }
   for (std::size_t k = 1; k < chain.size(); ++k) {
     const PayloadRecord* a = payload(chain[k - 1]->payload_id);
@@ -417,9 +413,8 @@ void HotStuffPipeline::report_common() {
     if (a && b) totals.block_intervals_s.push_back(b->built_at_s - a->built_at_s);
   }
   report_chain_metrics(rec_, totals, feed_.source(), scenario_.duration_s);
-  rec_.metric("final_round",
-              {{"value", nodes_[reference_node_].hotstuff->current_round()}, {"unit", "round"}});
-  rec_.metric("rounds_entered_via_tc", {{"value", rounds_via_tc_}, {"unit", "count"}});
+  report_count(rec_, "final_round", nodes_[reference_node_].hotstuff->current_round(), "round");
+  report_count(rec_, "rounds_entered_via_tc", rounds_via_tc_, "count");
   if (!scenario_.faults.events.empty()) {
     // Fault schedules only (keeps fault-free summaries unchanged): timeouts and block sync.
     std::uint64_t timeouts = 0, requests = 0, responses = 0, synced = 0;
@@ -429,10 +424,10 @@ void HotStuffPipeline::report_common() {
       responses += st.hotstuff->sync_responses();
       synced += st.hotstuff->synced_blocks();
     }
-    rec_.metric("timeout_messages_sent", {{"value", timeouts}, {"unit", "count"}});
-    rec_.metric("block_sync_requests", {{"value", requests}, {"unit", "count"}});
-    rec_.metric("block_sync_responses", {{"value", responses}, {"unit", "count"}});
-    rec_.metric("blocks_received_by_sync", {{"value", synced}, {"unit", "blocks"}});
+    report_count(rec_, "timeout_messages_sent", timeouts, "count");
+    report_count(rec_, "block_sync_requests", requests, "count");
+    report_count(rec_, "block_sync_responses", responses, "count");
+    report_count(rec_, "blocks_received_by_sync", synced, "blocks");
     std::uint64_t equivocations = 0, withheld = 0, invalid_votes = 0, double_votes = 0;
     for (const auto& st : nodes_) {
       equivocations += st.hotstuff->equivocations();
@@ -442,10 +437,10 @@ void HotStuffPipeline::report_common() {
     }
     const std::vector<bool> byzantine = sim::ever_byzantine(scenario_);
     if (std::find(byzantine.begin(), byzantine.end(), true) != byzantine.end()) {
-      rec_.metric("byzantine_equivocations", {{"value", equivocations}, {"unit", "proposals"}});
-      rec_.metric("byzantine_withheld_proposals", {{"value", withheld}, {"unit", "proposals"}});
-      rec_.metric("byzantine_invalid_votes", {{"value", invalid_votes}, {"unit", "votes"}});
-      rec_.metric("byzantine_double_votes", {{"value", double_votes}, {"unit", "votes"}});
+      report_count(rec_, "byzantine_equivocations", equivocations, "proposals");
+      report_count(rec_, "byzantine_withheld_proposals", withheld, "proposals");
+      report_count(rec_, "byzantine_invalid_votes", invalid_votes, "votes");
+      report_count(rec_, "byzantine_double_votes", double_votes, "votes");
     }
   }
 }

@@ -443,8 +443,8 @@ class SpeculateOrderReplay final : public sim::Application {
     totals.executed_txs = txs;
     totals.block_intervals_s = anchor_interval_s_;
     report_chain_metrics(rec_, totals, feed_.source(), scenario_.duration_s);
-    rec_.metric("anchors_committed", {{"value", ref.ordered}, {"unit", "anchors"}});
-    rec_.metric("dag_rounds", {{"value", ref.dag->current_round()}, {"unit", "rounds"}});
+    report_count(rec_, "anchors_committed", ref.ordered, "anchors");
+    report_count(rec_, "dag_rounds", ref.dag->current_round(), "rounds");
     if (!scenario_.faults.events.empty()) {
       // Fault schedules only (keeps fault-free summaries unchanged): header retransmission and
       // vertex fetch, summed over nodes.
@@ -454,20 +454,20 @@ class SpeculateOrderReplay final : public sim::Application {
         certs += ns.dag->certificates_resent();
         fetches += ns.dag->fetches_sent();
       }
-      rec_.metric("dag_headers_resent", {{"value", resent}, {"unit", "count"}});
-      rec_.metric("dag_certificates_resent", {{"value", certs}, {"unit", "count"}});
-      rec_.metric("dag_fetches_sent", {{"value", fetches}, {"unit", "count"}});
+      report_count(rec_, "dag_headers_resent", resent, "count");
+      report_count(rec_, "dag_certificates_resent", certs, "count");
+      report_count(rec_, "dag_fetches_sent", fetches, "count");
     }
     if (behaviour_scheduled(scenario_, "dag_equivocate")) {
       std::uint64_t detected = 0;
       for (const auto& ns : nodes_) detected += ns.dag->equivocations_detected();
-      rec_.metric("dag_equivocations_detected", {{"value", detected}, {"unit", "count"}});
+      report_count(rec_, "dag_equivocations_detected", detected, "count");
     }
     rec_.metric("speculation_accuracy",
                 {{"value", txs ? static_cast<double>(exact) / dtxs : 1.0}, {"unit", "ratio"}});
     rec_.metric("reexecution_fraction",
                 {{"value", txs ? static_cast<double>(reexec) / dtxs : 0.0}, {"unit", "ratio"}});
-    rec_.metric("batches_speculated", {{"value", speculation_time_s_.size()}, {"unit", "count"}});
+    report_count(rec_, "batches_speculated", speculation_time_s_.size(), "count");
     rec_.sample_metric("replay_batches_per_block", replay_batches_, "batches");
     rec_.sample_metric("replay_parallelism", replay_parallelism_, "tx/batch");
     rec_.sample_metric("replay_speedup_over_sequential", replay_speedup_, "ratio");
