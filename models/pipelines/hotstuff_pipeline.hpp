@@ -13,6 +13,10 @@
 // workload.gossip it is visible at validator v from submit_time + one_way(home, v) and its bytes
 // are counted as n - 1 copies sent by the home validator), the execution lane, the effect driver
 // and the common chain metrics.
+//
+// Files: hotstuff_pipeline.cpp (construction, the cores' events and effects, commit accounting),
+// hotstuff_pipeline_payloads.cpp (the services below: transaction selection, payloads, execution,
+// header lookups) and hotstuff_pipeline_report.cpp (end-of-run invariants and metrics).
 #pragma once
 
 #include <cstdint>
@@ -141,7 +145,10 @@ class HotStuffPipeline : public sim::Application {
   NodeId reference_node_ = 0;
 
  private:
-  struct NodeState;
+  struct NodeState {
+    std::unique_ptr<consensus::HotStuff> hotstuff;
+    std::vector<const BlockHeader*> committed;  // in height order, into headers_
+  };
   struct Effects;
   void apply(NodeId node, const consensus::Effects& effects);
   void account_commit(NodeId node, const BlockHeader& h);
