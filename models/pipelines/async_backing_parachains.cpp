@@ -1,7 +1,5 @@
 // async_backing: collators (transaction selection, execution), backing (validation, statements)
 // and the transactions' lifecycle. See async_backing.hpp.
-#include <fmt/format.h>
-
 #include <algorithm>
 #include <cmath>
 #include <utility>
@@ -106,11 +104,7 @@ void AsyncBacking::build_collation(NodeId c, std::uint64_t relay_parent) {
 
 void AsyncBacking::charge(NodeId node, const std::shared_ptr<const ExecutedBlock>& r,
                           const char* what, std::function<void(double)> then) {
-  LaneCharge lane;
-  lane.label = fmt::format("{} {} txs", what, r->tx_count);
-  lane.budget_s = authoring_s_;
-  charge_execution(rt_, node, r, lane,
-                   [then = std::move(then)](double done, double) { then(done); });
+  charge_block(rt_, node, r, what, authoring_s_, std::move(then));
 }
 
 void AsyncBacking::authored(CandidateId id, NodeId c, double done) {

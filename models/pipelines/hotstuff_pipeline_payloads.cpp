@@ -1,8 +1,6 @@
 // HotStuffPipeline: the services of the concrete pipelines — transaction selection, the payload
 // registry (which transactions each proposed block carries, on which parent), execution through
 // ChainState and the kernel's execution lane, and header lookups. See hotstuff_pipeline.hpp.
-#include <fmt/format.h>
-
 #include <optional>
 #include <unordered_set>
 #include <utility>
@@ -113,11 +111,7 @@ void HotStuffPipeline::validated(NodeId node, BlockId block, bool valid, double 
 
 void HotStuffPipeline::execute_on_lane(NodeId node, std::shared_ptr<const ExecutedBlock> r,
                                        std::function<void(double)> then) {
-  LaneCharge what;
-  what.label = fmt::format("execute {} txs", r->tx_count);
-  what.budget_s = block_time_s_;
-  charge_execution(rt_, node, std::move(r), what,
-                   [then = std::move(then)](double done, double) { then(done); });
+  charge_block(rt_, node, std::move(r), "execute", block_time_s_, std::move(then));
 }
 
 const PayloadRecord* HotStuffPipeline::payload(std::uint64_t payload_id) const {

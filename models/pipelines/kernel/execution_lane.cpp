@@ -1,5 +1,7 @@
 #include "models/pipelines/kernel/execution_lane.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <utility>
 
@@ -36,6 +38,15 @@ void charge(sim::Runtime& rt, sim::NodeId node, sim::CpuJob job,
 }
 
 }  // namespace
+
+void charge_block(sim::Runtime& rt, sim::NodeId node, std::shared_ptr<const ExecutedBlock> block,
+                  std::string_view verb, double budget_s, std::function<void(double)> then) {
+  LaneCharge what;
+  what.label = fmt::format("{} {} txs", verb, block->tx_count);
+  what.budget_s = budget_s;
+  charge_execution(rt, node, std::move(block), what,
+                   [then = std::move(then)](double done, double) { then(done); });
+}
 
 double busy_seconds(const sim::CpuJob& job) {
   double busy = 0;

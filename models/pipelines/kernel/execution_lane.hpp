@@ -15,6 +15,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "models/execution/executor.hpp"
@@ -50,6 +51,12 @@ void charge_execution(sim::Runtime& rt, sim::NodeId node, sim::CpuJob job, const
 void charge_execution(sim::Runtime& rt, sim::NodeId node,
                       std::shared_ptr<const ExecutedBlock> block, const LaneCharge& charge,
                       LaneDone then);
+
+/// The usual charge of an executed block: stage "execution" on the execution track, label
+/// "<verb> <tx_count> txs" (e.g. "execute 12 txs"), recorded against `budget_s` (simulated s:
+/// the block time, a collator's authoring time); `then(done_s)` when it has finished.
+void charge_block(sim::Runtime& rt, sim::NodeId node, std::shared_ptr<const ExecutedBlock> block,
+                  std::string_view verb, double budget_s, std::function<void(double)> then);
 
 /// Sum of a job's worker busy times (reference-core seconds).
 double busy_seconds(const sim::CpuJob& job);
