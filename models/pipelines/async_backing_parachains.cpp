@@ -1,7 +1,5 @@
 // async_backing: collators (transaction selection, execution), backing (validation, statements)
 // and the transactions' lifecycle. See async_backing.hpp.
-#include <fmt/format.h>
-
 #include <algorithm>
 #include <cmath>
 #include <utility>
@@ -106,11 +104,7 @@ void AsyncBacking::build_collation(NodeId c, std::uint64_t relay_parent) {
 
 void AsyncBacking::charge(NodeId node, const std::shared_ptr<const ExecutedBlock>& r,
                           const char* what, std::function<void(double)> then) {
-  LaneCharge lane;
-  lane.label = fmt::format("{} {} txs", what, r->tx_count);
-  lane.budget_s = authoring_s_;
-  charge_execution(rt_, node, r, lane,
-                   [then = std::move(then)](double done, double) { then(done); });
+  charge_block(rt_, node, r, what, authoring_s_, std::move(then));
 }
 
 void AsyncBacking::authored(CandidateId id, NodeId c, double done) {
@@ -176,11 +170,7 @@ void AsyncBacking::commit_included(NodeId c, const pd::RelayBlock& b) {
   for (CandidateId id : b.included) {
     const CandRec& rec = cands_.at(id);
     if (rec.para != para) continue;
-    for (std::uint64_t t : rec.txs) {
-      if (home_of(feed_.tx(t)) == c) {
-        rec_.tx_committed(t, rt_.now(), rec.txs.empty() ? 0 : rec.gas / rec.txs.size());
-      }
-    }
+    feed_.record_committed(c, rec.txs, rt_.now(), rec.txs.empty() ? 0 : rec.gas / rec.txs.size());
   }
 }
 

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "models/pipelines/async_backing_app.hpp"
+#include "models/pipelines/kernel/faults.hpp"
 #include "models/pipelines/kernel/invariants.hpp"
 #include "models/pipelines/kernel/metrics.hpp"
 
@@ -29,12 +30,9 @@ void AsyncBacking::segment_sample(std::uint32_t para, double t) {
 }
 
 void AsyncBacking::report() {
-  auto count = [](std::uint64_t v, const char* unit) {
-    return nlohmann::json{{"value", v}, {"unit", unit}};
-  };
   // Parablock intervals.
   std::vector<double> pooled;
-  std::uint64_t included = 0, txs = 0, gas = 0, re_executions = 0, executed_txs = 0;
+  std::uint64_t included = 0, txs = 0, gas = 0;
   std::vector<double> executions_per_candidate;
   ChainTotals totals;
   totals.batch_occ = s_.pipeline.executor == "batch_occ";
@@ -53,11 +51,7 @@ void AsyncBacking::report() {
   for (const auto& [id, c] : cands_) {
     if (!c.registered) continue;
     executions_per_candidate.push_back(c.executions);
-    if (c.exec) {
-      re_executions += c.exec->re_executions;
-      executed_txs += c.exec->tx_count;
-      if (totals.batch_occ) add_occ_rounds(totals, c.exec->occ_rounds);
-    }
+    if (c.exec) add_executed_block(totals, *c.exec);
     if (c.backed_s != kNever) to_backed.push_back(c.backed_s - c.authored_s);
     if (c.backed_on_chain_s != kNever) {
       ++backed_on_chain;
@@ -74,24 +68,24 @@ void AsyncBacking::report() {
   rec_.sample_metric("latency_candidate_authored_to_backed_on_chain_s", to_on_chain, "s");
   rec_.sample_metric("latency_candidate_authored_to_included_s", to_included, "s");
   rec_.sample_metric("latency_candidate_authored_to_finalized_s", to_finalized, "s");
-  rec_.metric("candidates_authored", count(candidates_authored_, "candidates"));
-  rec_.metric("candidates_backed", count(backed_on_chain, "candidates"));
-  rec_.metric("candidates_included", count(included, "candidates"));
+  report_count(rec_, "candidates_authored", candidates_authored_, "candidates");
+  report_count(rec_, "candidates_backed", backed_on_chain, "candidates");
+  report_count(rec_, "candidates_included", included, "candidates");
   std::uint64_t dropped = 0;
   for (const char* reason : {"not_backed_in_time", "relay_parent_out_of_ancestry",
                              "availability_timeout", "parent_dropped"}) {
     const std::uint64_t d = dropped_.count(reason) ? dropped_.at(reason) : 0;
     dropped += d;
-    rec_.metric(fmt::format("candidates_dropped_{}", reason), count(d, "candidates"));
+    report_count(rec_, fmt::format("candidates_dropped_{}", reason), d, "candidates");
   }
-  rec_.metric("candidates_dropped", count(dropped, "candidates"));
-  rec_.metric("authoring_attempts_refused", count(authoring_skipped_, "count"));
-  rec_.metric("parablocks_cut_to_authoring_time", count(blocks_cut_, "count"));
+  report_count(rec_, "candidates_dropped", dropped, "candidates");
+  report_count(rec_, "authoring_attempts_refused", authoring_skipped_, "count");
+  report_count(rec_, "parablocks_cut_to_authoring_time", blocks_cut_, "count");
   rec_.sample_metric("unincluded_segment_length", segment_samples_, "candidates");
   std::uint32_t max_segment = 0;
   for (const auto& pa : paras_)
     max_segment = std::max(max_segment, pa.tracker->max_segment_length());
-  rec_.metric("unincluded_segment_length_max", count(max_segment, "candidates"));
+  report_count(rec_, "unincluded_segment_length_max", max_segment, "candidates");
   // Relay chain.
   std::vector<double> relay_iv, lag, space_gas, space_bytes;
   for (std::size_t k = 1; k < relay_.size(); ++k) {
@@ -106,35 +100,31 @@ void AsyncBacking::report() {
   rec_.sample_metric("finality_lag_blocks", finality_lag_blocks_, "blocks");
   rec_.sample_metric("blockspace_gas_per_relay_block", space_gas, "gas");
   rec_.sample_metric("blockspace_bytes_per_relay_block", space_bytes, "bytes");
-  rec_.metric("relay_blocks_authored", count(relay_.size() - 1, "blocks"));
-  rec_.metric("relay_slots_empty",
-              count(slots_ - std::min<std::uint64_t>(slots_, relay_.size() - 1), "slots"));
-  rec_.metric("relay_blocks_finalized", count(finalized_number_, "blocks"));
-  rec_.metric("relay_forks_orphaned", count(forks_orphaned_, "blocks"));
-  rec_.metric("relay_validators", count(relay_n_, "nodes"));
-  rec_.metric("backing_groups", count(groups_->groups(), "groups"));
+  report_count(rec_, "relay_blocks_authored", relay_.size() - 1, "blocks");
+  report_count(rec_, "relay_slots_empty",
+               slots_ - std::min<std::uint64_t>(slots_, relay_.size() - 1), "slots");
+  report_count(rec_, "relay_blocks_finalized", finalized_number_, "blocks");
+  report_count(rec_, "relay_forks_orphaned", forks_orphaned_, "blocks");
+  report_count(rec_, "relay_validators", relay_n_, "nodes");
+  report_count(rec_, "backing_groups", groups_->groups(), "groups");
   // Common vocabulary.
   totals.blocks = included;
   totals.txs_submitted = feed_.size();
   totals.txs_committed = txs;
   totals.gas = gas;
-  // Executor incarnations beyond the first per transaction, as in the other pipelines (the
-  // repeated executions of a whole parablock by its backers are executions_per_candidate).
-  totals.re_executions = re_executions;
-  totals.executed_txs = executed_txs;
+  // re_executions / executed_txs (add_executed_block above): executor incarnations beyond the
+  // first per transaction, as in the other pipelines (the repeated executions of a whole
+  // parablock by its backers are executions_per_candidate).
   totals.block_intervals_s = pooled;
   report_chain_metrics(rec_, totals, feed_.source(), s_.duration_s);
   rec_.sample_metric("executions_per_candidate", executions_per_candidate, "executions");
   // Byzantine invalid_candidate (faults.events), only when scheduled.
-  bool any_invalid = false;
-  for (NodeId v = 0; v < n_; ++v) {
-    any_invalid = any_invalid || !sim::byzantine_events(s_, v, "invalid_candidate").empty();
-  }
+  const bool any_invalid = behaviour_scheduled(s_, "invalid_candidate");
   if (any_invalid) {
     std::uint64_t refused = 0;
     for (const auto& node : nodes_) refused += node.backer ? node.backer->refused() : 0;
-    rec_.metric("candidates_invalid_authored", count(invalid_authored_, "candidates"));
-    rec_.metric("statements_refused_invalid", count(refused, "statements"));
+    report_count(rec_, "candidates_invalid_authored", invalid_authored_, "candidates");
+    report_count(rec_, "statements_refused_invalid", refused, "statements");
   }
   // Invariants.
   std::string order_detail, segment_detail, sync_detail;

@@ -3,11 +3,13 @@
 #include <algorithm>
 #include <optional>
 #include <stdexcept>
+#include <utility>
 
 #include "models/execution/executor.hpp"
 #include "models/execution/state.hpp"
-#include "models/execution/state_commitment.hpp"
 #include "models/execution/transaction.hpp"
+#include "models/pipelines/kernel/execution_config.hpp"
+#include "models/pipelines/kernel/execution_lane.hpp"
 
 namespace pipesim::pipelines {
 namespace {
@@ -24,14 +26,13 @@ Address tagged_address(std::uint8_t tag, std::uint32_t index) {
   return a;
 }
 
-/// Merges per-transaction spans into per-worker busy intervals (for the trace and CpuJob).
+/// The lane job of the schedule (the kernel's cpu_job) and its per-transaction spans merged
+/// into per-worker busy intervals (for the trace).
 void summarise_schedule(const ex::ExecutionOutcome& out, std::uint32_t threads, ExecutedBlock& r) {
-  r.job.worker_busy_s.assign(threads, 0.0);
-  r.job.makespan_s = out.makespan_s;
+  r.job = cpu_job(out.schedule, out.makespan_s, threads);
   std::vector<std::vector<WorkerSpan>> per_worker(threads);
   for (const ex::Span& s : out.schedule) {
     const std::uint32_t w = std::min(s.worker, threads - 1);
-    r.job.worker_busy_s[w] += s.end_s - s.start_s;
     auto& v = per_worker[w];
     if (!v.empty() && s.start_s - v.back().end_s < 1e-9) {
       v.back().end_s = std::max(v.back().end_s, s.end_s);
@@ -59,30 +60,13 @@ struct ChainState::Impl {
   std::map<std::uint64_t, std::shared_ptr<const ExecutedBlock>> final_results;
 };
 
-ChainState::ChainState(const sim::Scenario& scenario, execution::StateMap genesis_state)
+ChainState::ChainState(const sim::Scenario& scenario, execution::StateMap genesis_accounts)
     : impl_(std::make_unique<Impl>()) {
   Impl& s = *impl_;
   s.executor = ex::make_executor(scenario.pipeline.executor);
-  s.config.threads = scenario.pipeline.threads;
-  s.config.lazy_beneficiary = scenario.pipeline.lazy_beneficiary;
-  s.config.occ_batch_size = scenario.pipeline.occ_batch_size;
-  s.config.occ_formation = ex::parse_occ_formation(scenario.pipeline.occ_formation)
-                               .value_or(ex::OccFormation::kIndexWindow);
-  s.config.compute_root = true;
-  const auto& c = scenario.pipeline.cost_model;
-  s.config.cost = c.model();
-  if (c.memory_cache_bytes > 0)
-    s.config.state_cache = std::make_shared<ex::StateCache>(c.memory_cache_bytes);
+  s.config = executor_config(scenario);
   s.block_gas_limit = scenario.pipeline.block_gas_limit;
-
-  ex::StateBuilder genesis;
-  genesis.map() = std::move(genesis_state);
-  // Beneficiaries exist from genesis (an empty account), so fee credits never create accounts.
-  for (std::uint32_t v = 0; v < scenario.network.validators; ++v) {
-    genesis.set_nonce(beneficiary_address(v), 0);
-  }
-  auto base = ex::StateLayer::make_base(genesis.take(),
-                                        ex::parse_commitment_kind(scenario.pipeline.commitment));
+  auto base = genesis_state(scenario, std::move(genesis_accounts));
   auto result = std::make_shared<ExecutedBlock>();
   result->state_root = base->root().value_or(Hash32{});
   s.entries.emplace(kGenesis, Impl::Entry{kGenesis, std::move(base), std::move(result)});

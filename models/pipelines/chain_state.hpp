@@ -49,8 +49,9 @@ struct ExecutedBlock {
 
 class ChainState {
  public:
-  /// `genesis` (the workload's accounts) plus one empty beneficiary account per validator, with
-  /// the scenario's commitment. Throws std::invalid_argument for an unknown executor or
+  /// Executes with the kernel's executor_config(scenario) from its genesis_state(scenario,
+  /// `genesis`) (the workload's accounts plus one empty beneficiary account per validator, with
+  /// the scenario's commitment). Throws std::invalid_argument for an unknown executor or
   /// commitment name.
   ChainState(const sim::Scenario& scenario, execution::StateMap genesis);
   ~ChainState();

@@ -1,13 +1,13 @@
+// HotStuffPipeline: construction, the cores' events and effects (consensus wiring) and commit
+// accounting. Payload services: hotstuff_pipeline_payloads.cpp; end-of-run invariants and
+// metrics: hotstuff_pipeline_report.cpp.
 #include "models/pipelines/hotstuff_pipeline.hpp"
 
 #include <fmt/format.h>
 
-#include <algorithm>
-#include <stdexcept>
-#include <unordered_set>
+#include <memory>
+#include <utility>
 #include <variant>
-
-#include "models/pipelines/kernel/invariants.hpp"
 
 namespace pipesim::pipelines {
 namespace {
@@ -44,11 +44,6 @@ void configure_byzantine(consensus::HotStuff& core, const sim::Scenario& s, sim:
 }
 
 }  // namespace
-
-struct HotStuffPipeline::NodeState {
-  std::unique_ptr<consensus::HotStuff> hotstuff;
-  std::vector<const BlockHeader*> committed;  // in height order, into headers_
-};
 
 HotStuffPipeline::HotStuffPipeline(const sim::Scenario& scenario, sim::Runtime& rt)
     : scenario_(scenario),
@@ -110,146 +105,6 @@ void HotStuffPipeline::on_recover(NodeId node) {
 void HotStuffPipeline::on_finish() {
   report_common();
   report_pipeline();
-}
-
-// ---- workload ----
-
-std::vector<const workload::TxArrival*> HotStuffPipeline::select_transactions(
-    NodeId node, const BlockHeader& parent, double now) {
-  // Transactions already in the uncommitted ancestors of `parent` must not be included again.
-  std::unordered_set<std::uint64_t> in_ancestors;
-  for (std::uint64_t p = parent.payload_id; p != ChainState::kGenesis;) {
-    auto it = payloads_.find(p);
-    if (it == payloads_.end() || it->second.finalized) break;
-    in_ancestors.insert(it->second.txs.begin(), it->second.txs.end());
-    p = it->second.parent_payload;
-  }
-  begin_selection(node, parent);
-  std::vector<const workload::TxArrival*> picked;
-  if (scenario_.workload.mainnet_mode == "as_mined") {
-    // One recorded block per simulated block: the first recorded block not yet committed nor in
-    // an ancestor, whole and in order, once all of its transactions are visible here.
-    for (std::size_t k = first_pending_; k < feed_.size(); ++k) {
-      const auto& t = feed_.tx(k);
-      if (tx_committed_[k] || in_ancestors.count(t.id)) continue;
-      if (t.index_in_block != 0 || k + t.block_txs > feed_.size()) return picked;
-      for (std::size_t j = k; j < k + t.block_txs; ++j) {
-        if (feed_.tx(j).submit_time_s > now || !feed_.visible(feed_.tx(j), node, now)) return {};
-        picked.push_back(&feed_.tx(j));
-      }
-      return picked;
-    }
-    return picked;
-  }
-  std::uint64_t gas = 0;
-  for (std::size_t k = first_pending_;
-       k < feed_.size() && picked.size() < scenario_.pipeline.max_block_txs; ++k) {
-    const auto& t = feed_.tx(k);
-    if (t.submit_time_s > now) break;
-    if (tx_committed_[k] || in_ancestors.count(t.id) || !feed_.visible(t, node, now)) continue;
-    // A transaction whose own gas limit exceeds the block gas limit can never be included
-    // (geth's txpool rejects it: core/txpool ErrGasLimit); skip it rather than let it block
-    // every transaction behind it.
-    if (t.tx.gas_limit > scenario_.pipeline.block_gas_limit) continue;
-    if (gas + t.tx.gas_limit > scenario_.pipeline.block_gas_limit) break;
-    if (!admissible(node, parent, t)) continue;
-    gas += t.tx.gas_limit;
-    picked.push_back(&t);
-  }
-  return picked;
-}
-
-std::uint64_t HotStuffPipeline::payload_bytes(const std::vector<const workload::TxArrival*>& txs) {
-  std::uint64_t bytes = 0;
-  for (const auto* t : txs) bytes += t->tx.size_bytes();
-  return bytes;
-}
-
-std::uint64_t HotStuffPipeline::new_payload(NodeId node, const BlockHeader& parent,
-                                            const std::vector<const workload::TxArrival*>& txs,
-                                            double now) {
-  PayloadRecord record;
-  record.parent_payload = parent.payload_id;
-  record.proposer = node;
-  record.height = parent.height + 1;
-  record.built_at_s = now;
-  record.txs.reserve(txs.size());
-  for (const auto* t : txs) record.txs.push_back(t->id);
-  const std::uint64_t id = next_payload_id_++;
-  payloads_.emplace(id, std::move(record));
-  return id;
-}
-
-std::shared_ptr<const ExecutedBlock> HotStuffPipeline::execute_payload(ChainState& chain,
-                                                                       std::uint64_t payload_id,
-                                                                       bool corrupt) {
-  if (auto done = chain.find(payload_id)) return done;
-  const PayloadRecord* p = payload(payload_id);
-  if (p == nullptr || !chain.find(p->parent_payload)) return nullptr;
-  std::vector<const execution::Transaction*> txs;
-  txs.reserve(p->txs.size());
-  for (std::uint64_t id : p->txs) txs.push_back(&feed_.tx(id).tx);
-  return chain.execute(payload_id, p->parent_payload, txs, p->proposer, corrupt);
-}
-
-void HotStuffPipeline::payload_ready(NodeId node, consensus::Round round,
-                                     const consensus::Payload& payload, double now) {
-  consensus::HotStuff& core = *nodes_[node].hotstuff;
-  std::optional<consensus::Payload> second;
-  const auto first = payloads_.find(payload.payload_id);
-  if (core.wants_conflicting_payload(now) && first != payloads_.end()) {
-    // Byzantine equivocation: a second payload on the same parent with the same transactions
-    // under another id (two blocks that differ only in, e.g., their timestamp): valid for every
-    // check, so only the voting rule stands between the two proposals.
-    PayloadRecord copy = first->second;
-    copy.proposed_at_s = -1.0;
-    second = payload;
-    second->payload_id = next_payload_id_++;
-    payloads_.emplace(second->payload_id, std::move(copy));
-  }
-  apply(node, core.on_payload_ready(now, round, payload, second));
-}
-
-void HotStuffPipeline::validated(NodeId node, BlockId block, bool valid, double now) {
-  apply(node, nodes_[node].hotstuff->on_validated(now, block, valid));
-}
-
-void HotStuffPipeline::execute_on_lane(NodeId node, std::shared_ptr<const ExecutedBlock> r,
-                                       std::function<void(double)> then) {
-  LaneCharge what;
-  what.label = fmt::format("execute {} txs", r->tx_count);
-  what.budget_s = block_time_s_;
-  charge_execution(rt_, node, std::move(r), what,
-                   [then = std::move(then)](double done, double) { then(done); });
-}
-
-const PayloadRecord* HotStuffPipeline::payload(std::uint64_t payload_id) const {
-  auto it = payloads_.find(payload_id);
-  return it == payloads_.end() ? nullptr : &it->second;
-}
-
-std::optional<std::uint64_t> HotStuffPipeline::payload_of(BlockId block) const {
-  if (block == consensus::genesis_header().id) return ChainState::kGenesis;
-  auto it = payload_of_block_.find(block);
-  if (it == payload_of_block_.end()) return std::nullopt;
-  return it->second;
-}
-
-const consensus::BlockHeader* HotStuffPipeline::header(BlockId block) const {
-  auto it = headers_.find(block);
-  return it == headers_.end() ? nullptr : &it->second;
-}
-
-const consensus::BlockHeader* HotStuffPipeline::ancestor_at(const BlockHeader& block,
-                                                            std::uint64_t height) const {
-  const BlockHeader* h = &block;
-  while (h != nullptr && h->height > height) h = header(h->parent_id);
-  return h != nullptr && h->height == height ? h : nullptr;
-}
-
-const std::vector<const consensus::BlockHeader*>& HotStuffPipeline::committed_chain(
-    NodeId node) const {
-  return nodes_[node].committed;
 }
 
 // ---- effects ----
@@ -338,121 +193,7 @@ void HotStuffPipeline::account_commit(NodeId node, const BlockHeader& h) {
     }
   }
   // Latency to commit is measured at each transaction's entry node.
-  const std::uint64_t gas_each = h.tx_count ? executed_gas(h) / h.tx_count : 0;
-  for (std::uint64_t t : p.txs) {
-    if (home_of(feed_.tx(t)) == node) rec_.tx_committed(t, now, gas_each);
-  }
-}
-
-// ---- end of run ----
-
-std::uint64_t HotStuffPipeline::executed_gas(const BlockHeader& h) const {
-  // Gas actually used by the block's execution (headers of some pipelines carry gas limits).
-  if (auto r = chain_.find(h.payload_id)) return r->gas_used;
-  return h.gas_used;
-}
-
-void HotStuffPipeline::report_common() {
-  const std::uint32_t n = static_cast<std::uint32_t>(nodes_.size());
-  std::vector<bool> honest(n, true);
-  for (std::uint32_t c : scenario_.faults.crashed) honest[c] = false;
-  for (std::uint32_t d : scenario_.faults.divergent) honest[d] = false;
-  const std::vector<bool> byzantine = sim::ever_byzantine(scenario_);
-  for (NodeId i = 0; i < n; ++i) honest[i] = honest[i] && !byzantine[i];
-  // Invariant: committed chains of honest nodes are prefixes of one another.
-  const std::vector<const BlockHeader*>* longest = nullptr;
-  for (NodeId i = 0; i < n; ++i) {
-    if (honest[i] && (!longest || nodes_[i].committed.size() > longest->size())) {
-      longest = &nodes_[i].committed;
-    }
-  }
-  bool prefix = true;
-  std::string detail;
-  for (NodeId i = 0; i < n && longest && prefix; ++i) {
-    if (!honest[i]) continue;
-    const auto& c = nodes_[i].committed;
-    for (std::size_t k = 0; k < c.size(); ++k) {
-      if (c[k]->id != (*longest)[k]->id) {
-        prefix = false;
-        detail = fmt::format("node {} differs at height {}", i, c[k]->height);
-        break;
-      }
-    }
-  }
-  rec_.invariant("committed_chains_are_prefixes", prefix, detail);
-  // Invariant: no transaction is committed twice in an honest node's committed chain (the
-  // kernel's DuplicateTxFinder, positions = block heights).
-  std::string twice;
-  for (NodeId i = 0; i < n && twice.empty(); ++i) {
-    if (!honest[i]) continue;
-    DuplicateTxFinder finder;
-    for (const BlockHeader* h : nodes_[i].committed) {
-      const PayloadRecord* p = payload(h->payload_id);
-      if (p == nullptr) continue;
-      if (const auto dup = finder.add(h->height, p->txs)) {
-        twice = fmt::format(
-            "node {} block {:#x} at height {}: transaction {} (already committed at height {})", i,
-            h->id, h->height, dup->tx, dup->first_position);
-        break;
-      }
-    }
-  }
-  rec_.invariant("no_transaction_committed_twice", twice.empty(), twice);
-  rec_.invariant("one_certified_block_per_round", conflicting_qc_.empty(), conflicting_qc_);
-
-  const auto& chain = nodes_[reference_node_].committed;
-  ChainTotals totals;
-  totals.batch_occ = scenario_.pipeline.executor == "batch_occ";
-  totals.blocks = chain.size();
-  totals.txs_submitted = feed_.size();
-  for (const BlockHeader* h : chain) {
-    totals.txs_committed += h->tx_count;
-    totals.gas += executed_gas(*h);
-    // Executor incarnations beyond the first per transaction (Block-STM aborts, OCC retries),
-    // over the committed blocks' honest executions (ChainState keeps every finalized block's
-    // result).
-    if (auto r = chain_.find(h->payload_id)) {
-      totals.re_executions += r->re_executions;
-      totals.executed_txs += r->tx_count;
-      if (totals.batch_occ) add_occ_rounds(totals, r->occ_rounds);
-    }
-  }
-  for (std::size_t k = 1; k < chain.size(); ++k) {
-    const PayloadRecord* a = payload(chain[k - 1]->payload_id);
-    const PayloadRecord* b = payload(chain[k]->payload_id);
-    if (a && b) totals.block_intervals_s.push_back(b->built_at_s - a->built_at_s);
-  }
-  report_chain_metrics(rec_, totals, feed_.source(), scenario_.duration_s);
-  rec_.metric("final_round",
-              {{"value", nodes_[reference_node_].hotstuff->current_round()}, {"unit", "round"}});
-  rec_.metric("rounds_entered_via_tc", {{"value", rounds_via_tc_}, {"unit", "count"}});
-  if (!scenario_.faults.events.empty()) {
-    // Fault schedules only (keeps fault-free summaries unchanged): timeouts and block sync.
-    std::uint64_t timeouts = 0, requests = 0, responses = 0, synced = 0;
-    for (const auto& st : nodes_) {
-      timeouts += st.hotstuff->timeouts_sent();
-      requests += st.hotstuff->sync_requests();
-      responses += st.hotstuff->sync_responses();
-      synced += st.hotstuff->synced_blocks();
-    }
-    rec_.metric("timeout_messages_sent", {{"value", timeouts}, {"unit", "count"}});
-    rec_.metric("block_sync_requests", {{"value", requests}, {"unit", "count"}});
-    rec_.metric("block_sync_responses", {{"value", responses}, {"unit", "count"}});
-    rec_.metric("blocks_received_by_sync", {{"value", synced}, {"unit", "blocks"}});
-    std::uint64_t equivocations = 0, withheld = 0, invalid_votes = 0, double_votes = 0;
-    for (const auto& st : nodes_) {
-      equivocations += st.hotstuff->equivocations();
-      withheld += st.hotstuff->withheld_proposals();
-      invalid_votes += st.hotstuff->invalid_votes();
-      double_votes += st.hotstuff->double_votes();
-    }
-    if (std::find(byzantine.begin(), byzantine.end(), true) != byzantine.end()) {
-      rec_.metric("byzantine_equivocations", {{"value", equivocations}, {"unit", "proposals"}});
-      rec_.metric("byzantine_withheld_proposals", {{"value", withheld}, {"unit", "proposals"}});
-      rec_.metric("byzantine_invalid_votes", {{"value", invalid_votes}, {"unit", "votes"}});
-      rec_.metric("byzantine_double_votes", {{"value", double_votes}, {"unit", "votes"}});
-    }
-  }
+  feed_.record_committed(node, p.txs, now, h.tx_count ? executed_gas(h) / h.tx_count : 0);
 }
 
 }  // namespace pipesim::pipelines

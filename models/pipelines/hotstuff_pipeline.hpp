@@ -13,6 +13,10 @@
 // workload.gossip it is visible at validator v from submit_time + one_way(home, v) and its bytes
 // are counted as n - 1 copies sent by the home validator), the execution lane, the effect driver
 // and the common chain metrics.
+//
+// Files: hotstuff_pipeline.cpp (construction, the cores' events and effects, commit accounting),
+// hotstuff_pipeline_payloads.cpp (the services below: transaction selection, payloads, execution,
+// header lookups) and hotstuff_pipeline_report.cpp (end-of-run invariants and metrics).
 #pragma once
 
 #include <cstdint>
@@ -121,8 +125,6 @@ class HotStuffPipeline : public sim::Application {
   const BlockHeader* ancestor_at(const BlockHeader& block, std::uint64_t height) const;
   /// Arrival record of transaction `id`.
   const workload::TxArrival& tx(std::uint64_t id) const { return feed_.tx(id); }
-  /// Entry (home) validator of a transaction: where its latencies are measured.
-  NodeId home_of(const workload::TxArrival& tx) const { return feed_.entry_of(tx); }
   /// Committed chain of a node, in height order: pointers into the pipeline's one copy of each
   /// header (a header embeds its QC's signer list, ~2.7 KB at n = 1,000: a copy per node and
   /// block grew as n x blocks). Valid for the pipeline's lifetime.
@@ -143,7 +145,10 @@ class HotStuffPipeline : public sim::Application {
   NodeId reference_node_ = 0;
 
  private:
-  struct NodeState;
+  struct NodeState {
+    std::unique_ptr<consensus::HotStuff> hotstuff;
+    std::vector<const BlockHeader*> committed;  // in height order, into headers_
+  };
   struct Effects;
   void apply(NodeId node, const consensus::Effects& effects);
   void account_commit(NodeId node, const BlockHeader& h);

@@ -23,7 +23,7 @@
 // after anchors 0..k-1 and its schedule charged on each validator's lane separately.
 //
 // Transactions: submitted at the sender's home validator (the never-crashing validators, by the
-// sender address's last 4 bytes, as HotStuffPipeline::home_of), which is the only one that
+// sender address's last 4 bytes: the kernel's WorkloadFeed default), which is the only one that
 // proposes them (senders are partitioned across proposers; no mempool gossip). included = the
 // vertex carrying it got its certificate; committed = its anchor is ordered at the home
 // validator; executed = the replay of that anchor finished at the home validator.

@@ -1,5 +1,7 @@
 #include "models/pipelines/kernel/execution_lane.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <utility>
 
@@ -37,10 +39,30 @@ void charge(sim::Runtime& rt, sim::NodeId node, sim::CpuJob job,
 
 }  // namespace
 
+void charge_block(sim::Runtime& rt, sim::NodeId node, std::shared_ptr<const ExecutedBlock> block,
+                  std::string_view verb, double budget_s, std::function<void(double)> then) {
+  LaneCharge what;
+  what.label = fmt::format("{} {} txs", verb, block->tx_count);
+  what.budget_s = budget_s;
+  charge_execution(rt, node, std::move(block), what,
+                   [then = std::move(then)](double done, double) { then(done); });
+}
+
 double busy_seconds(const sim::CpuJob& job) {
   double busy = 0;
   for (double b : job.worker_busy_s) busy += b;
   return busy;
+}
+
+sim::CpuJob cpu_job(std::span<const execution::Span> schedule, double makespan_s,
+                    std::uint32_t threads) {
+  sim::CpuJob job;
+  job.worker_busy_s.assign(threads, 0.0);
+  job.makespan_s = makespan_s;
+  for (const execution::Span& s : schedule) {
+    job.worker_busy_s[std::min(s.worker, threads - 1)] += s.end_s - s.start_s;
+  }
+  return job;
 }
 
 void charge_execution(sim::Runtime& rt, sim::NodeId node, sim::CpuJob job, const LaneCharge& what,

@@ -6,12 +6,19 @@
 // (makespan / speed) as `execution_time_per_block_s` and its share of `budget_s` as
 // `execution_budget_utilisation` (when `record_job`); the trace gets a span on `track` and one
 // span per worker busy interval (tracks kWorker0 + w), scaled to the job's simulated duration.
+// cpu_job turns an executor's schedule into such a job (one definition for ChainState's blocks
+// and the speculation and replay schedules of speculate_order_replay).
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
+
+#include "models/execution/executor.hpp"
 
 #include "models/pipelines/chain_state.hpp"
 #include "sim/recorder.hpp"
@@ -45,7 +52,19 @@ void charge_execution(sim::Runtime& rt, sim::NodeId node,
                       std::shared_ptr<const ExecutedBlock> block, const LaneCharge& charge,
                       LaneDone then);
 
+/// The usual charge of an executed block: stage "execution" on the execution track, label
+/// "<verb> <tx_count> txs" (e.g. "execute 12 txs"), recorded against `budget_s` (simulated s:
+/// the block time, a collator's authoring time); `then(done_s)` when it has finished.
+void charge_block(sim::Runtime& rt, sim::NodeId node, std::shared_ptr<const ExecutedBlock> block,
+                  std::string_view verb, double budget_s, std::function<void(double)> then);
+
 /// Sum of a job's worker busy times (reference-core seconds).
 double busy_seconds(const sim::CpuJob& job);
+
+/// The lane job of an executor schedule: `threads` (>= 1) workers, worker w busy for the sum of
+/// the spans it ran (a span of a worker >= threads counts on the last one), makespan
+/// `makespan_s` (both reference-core seconds, as the executor's cost model gives them).
+sim::CpuJob cpu_job(std::span<const execution::Span> schedule, double makespan_s,
+                    std::uint32_t threads);
 
 }  // namespace pipesim::pipelines

@@ -39,6 +39,17 @@ void report_chain_metrics(sim::Recorder& rec, const ChainTotals& t,
   }
 }
 
+void report_count(sim::Recorder& rec, const std::string& name, std::uint64_t value,
+                  std::string_view unit) {
+  rec.metric(name, {{"value", value}, {"unit", unit}});
+}
+
+void add_executed_block(ChainTotals& totals, const ExecutedBlock& block) {
+  totals.re_executions += block.re_executions;
+  totals.executed_txs += block.tx_count;
+  if (totals.batch_occ) add_occ_rounds(totals, block.occ_rounds);
+}
+
 void add_occ_rounds(ChainTotals& totals, std::span<const execution::OccRoundStats> rounds) {
   totals.occ_rounds_per_block.push_back(static_cast<double>(rounds.size()));
   for (const execution::OccRoundStats& r : rounds) {

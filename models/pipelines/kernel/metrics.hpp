@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "models/execution/executor.hpp"
+#include "models/pipelines/chain_state.hpp"
 #include "models/workload/tx_source.hpp"
 #include "sim/recorder.hpp"
 
@@ -41,6 +42,11 @@ struct ChainTotals {
 /// one, adds a 0-round sample).
 void add_occ_rounds(ChainTotals& totals, std::span<const execution::OccRoundStats> rounds);
 
+/// Adds one committed block's execution statistics to `totals`: its executor incarnations beyond
+/// the first (re_executions) over the transactions it executed (tx_count) and, with
+/// totals.batch_occ, its Batch OCC rounds (add_occ_rounds).
+void add_executed_block(ChainTotals& totals, const ExecutedBlock& block);
+
 /// Records the chain metrics every transaction pipeline reports under one definition:
 /// blocks_committed, txs_submitted, txs_committed, throughput_tx_per_s and throughput_gas_per_s
 /// (over `duration_s`), reexecutions_per_tx (re_executions / executed_txs, 0 when none),
@@ -52,6 +58,11 @@ void report_chain_metrics(sim::Recorder& rec, const ChainTotals& totals,
 
 /// Replay workloads: exact_blocks and approximated_blocks; nothing for synthetic ones.
 void report_replay_coverage(sim::Recorder& rec, const workload::TxSource& source);
+
+/// Records a count metric: `name` = {"value": value, "unit": unit} (an unsigned integer, e.g.
+/// unit "count", "blocks", "votes").
+void report_count(sim::Recorder& rec, const std::string& name, std::uint64_t value,
+                  std::string_view unit);
 
 /// One row of the metric catalogue.
 struct MetricInfo {

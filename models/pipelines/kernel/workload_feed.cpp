@@ -58,6 +58,30 @@ bool WorkloadFeed::visible(const workload::TxArrival& t, sim::NodeId at, double 
   return t.submit_time_s + rt_.base_latency_s(home, at) <= now;
 }
 
+void WorkloadFeed::record_committed(sim::NodeId node, std::span<const std::uint64_t> txs,
+                                    double at_s, std::uint64_t gas_each) const {
+  sim::Recorder& rec = rt_.recorder();
+  for (std::uint64_t t : txs) {
+    if (entry_of(txs_[t]) == node) rec.tx_committed(t, at_s, gas_each);
+  }
+}
+
+void WorkloadFeed::record_committed(sim::NodeId node, std::span<const std::uint64_t> txs,
+                                    double at_s, std::span<const std::uint64_t> gas) const {
+  sim::Recorder& rec = rt_.recorder();
+  for (std::size_t i = 0; i < txs.size(); ++i) {
+    if (entry_of(txs_[txs[i]]) == node) rec.tx_committed(txs[i], at_s, gas[i]);
+  }
+}
+
+void WorkloadFeed::record_executed(sim::NodeId node, std::span<const std::uint64_t> txs,
+                                   double at_s) const {
+  sim::Recorder& rec = rt_.recorder();
+  for (std::uint64_t t : txs) {
+    if (entry_of(txs_[t]) == node) rec.tx_executed(t, at_s);
+  }
+}
+
 void WorkloadFeed::window(double from_s) {
   const double until = from_s + kArrivalWindowS;
   const std::size_t first = txs_.size();

@@ -11,6 +11,8 @@
 //  - Visibility at node v: submit_time at the entry node; submit_time + base one-way latency
 //    (entry, v) elsewhere when the feed gossips (an analytic mempool gossip model), never
 //    otherwise.
+//  - Latencies: a transaction's commit and execution are recorded where it entered
+//    (record_committed, record_executed: the other nodes' views are not sampled).
 //  - Gossip bytes: with FeedPolicy::gossip_bytes, each transaction's encoded size is counted as
 //    one copy from its entry node to every other live validator at its submission
 //    (Runtime::account_broadcast_bytes); whether they also occupy links is the runtime's
@@ -22,6 +24,7 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <span>
 #include <vector>
 
 #include "models/workload/tx_source.hpp"
@@ -70,6 +73,17 @@ class WorkloadFeed {
   sim::NodeId entry_of(const workload::TxArrival& tx) const;
   /// Whether `tx` is in `at`'s mempool at `now` (see the file comment).
   bool visible(const workload::TxArrival& tx, sim::NodeId at, double now) const;
+
+  /// Records, for those of `txs` (arrival ids, in order) that entered at `node`, their commit at
+  /// `at_s` (simulated s) with `gas_each` gas each (Recorder::tx_committed).
+  void record_committed(sim::NodeId node, std::span<const std::uint64_t> txs, double at_s,
+                        std::uint64_t gas_each) const;
+  /// As above with each transaction's own gas: `gas[i]` for txs[i] (same length).
+  void record_committed(sim::NodeId node, std::span<const std::uint64_t> txs, double at_s,
+                        std::span<const std::uint64_t> gas) const;
+  /// Records, for those of `txs` that entered at `node`, their execution at `at_s`
+  /// (Recorder::tx_executed).
+  void record_executed(sim::NodeId node, std::span<const std::uint64_t> txs, double at_s) const;
 
   const workload::TxArrival& tx(std::uint64_t id) const { return txs_[id]; }
   std::size_t size() const { return txs_.size(); }
