@@ -48,16 +48,12 @@
 #include <string_view>
 #include <vector>
 
+#include "models/common/random.hpp"
 #include "models/common/splitmix64.hpp"
 
 namespace pipesim::network {
 
 using NodeId = std::uint32_t;
-
-/// Uniform double in [0, 1) from the top 53 bits of a 64-bit word.
-constexpr double unit_from_bits(std::uint64_t bits) noexcept {
-  return static_cast<double>(bits >> 11) * 0x1.0p-53;
-}
 
 enum class LatencyKind { kConstant, kUniform, kNormal, kLogNormal, kRegionMatrix, kVivaldi };
 
