@@ -15,6 +15,12 @@ double exponential_from_unit(double u, double rate) noexcept {
   return -std::log1p(-u) / rate;
 }
 
+double normal_from_bits(std::uint64_t w1, std::uint64_t w2) noexcept {
+  const double u1 = 1.0 - unit_from_bits(w1);
+  const double u2 = unit_from_bits(w2);
+  return std::sqrt(-2.0 * std::log(u1)) * std::cos(6.283185307179586 * u2);  // 2 pi
+}
+
 // Vose (1991), as laid out by K. Schwarz, "Darts, Dice, and Coins: Sampling from a Discrete
 // Distribution" (2011, https://www.keithschwarz.com/darts-dice-coins/): scale the weights to mean
 // 1, then repeatedly fill the column of an index below 1 ("small") with the excess of one at or

@@ -18,6 +18,8 @@
 //                       29(1), 2019, Algorithm 5 (multiply-high with rejection: unbiased)
 //   exponential         inversion, -log1p(-u) / rate (Devroye, "Non-Uniform Random Variate
 //                       Generation", 1986, ch. II.2)
+//   normal_from_bits    Box-Muller, cosine branch (Box, Muller, "A Note on the Generation of
+//                       Random Normal Deviates", Ann. Math. Stat. 29(2), 1958)
 //   AliasTable          Vose, "A linear algorithm for generating random numbers with a given
 //                       distribution", IEEE TSE 17(9), 1991 (Walker's alias method)
 //   shuffle             Fisher-Yates as Durstenfeld's in-place version (Knuth, TAOCP vol. 2,
@@ -124,6 +126,12 @@ template <Uniform64Generator G>
 double exponential(G& g, double rate) {
   return exponential_from_unit(uniform_unit(g), rate);
 }
+
+/// Standard normal variate from two 64-bit words by Box-Muller (cosine branch):
+/// sqrt(-2 ln u1) cos(2 pi u2) with u1 = 1 - unit_from_bits(w1) in (0, 1] (so the log is finite)
+/// and u2 = unit_from_bits(w2). |z| <= sqrt(2 x 53 ln 2) = 8.57. For a stream, pass two
+/// consecutive words (first w1); for a hash, two hashed words.
+double normal_from_bits(std::uint64_t w1, std::uint64_t w2) noexcept;
 
 /// Fisher-Yates shuffle of [first, last) (Durstenfeld: for i = n-1 down to 1 swap element i with
 /// element uniform_below(i + 1)): every permutation equally likely; n - 1 draws (plus rare

@@ -231,6 +231,39 @@ TEST_CASE("random: exponential by inversion") {
   CHECK(std::abs(static_cast<double>(tail) / n - std::exp(-1.0)) < 5 * 1.078e-3);
 }
 
+TEST_CASE("random: normal_from_bits (Box-Muller)") {
+  // Pinned (also pins the platform's log, sqrt and cos): consecutive word pairs of the seed.
+  std::mt19937_64 g(kRandomTestSeed);
+  std::vector<double> got;
+  for (int i = 0; i < 3; ++i) {
+    const std::uint64_t w1 = g();
+    const std::uint64_t w2 = g();
+    got.push_back(normal_from_bits(w1, w2));
+  }
+  CHECK(got ==
+        std::vector<double>{-0x1.387a9e784ac4dp+0, 0x1.36c5a8f34fb5ap-1, 0x1.eb28f3d0d63b4p-2});
+  CHECK(normal_from_bits(0, 0) == 0.0);  // u1 = 1: ln 1 = 0
+  // The largest |z|: u1 = 2^-53, cos 0 = 1: sqrt(2 x 53 ln 2).
+  CHECK(normal_from_bits(~std::uint64_t{0}, 0) == doctest::Approx(std::sqrt(106 * std::log(2.0))));
+
+  // Mean 0 and variance 1 over N = 200000 pairs: sd of the mean 1 / sqrt(N) = 2.236e-3, of the
+  // sample variance sqrt(2 / N) = 3.162e-3; bounds 5 sd.
+  std::mt19937_64 h(5);
+  const int n = 200000;
+  double sum = 0.0;
+  double sum_sq = 0.0;
+  for (int i = 0; i < n; ++i) {
+    const std::uint64_t w1 = h();
+    const std::uint64_t w2 = h();
+    const double z = normal_from_bits(w1, w2);
+    sum += z;
+    sum_sq += z * z;
+  }
+  const double mean = sum / n;
+  CHECK(std::abs(mean) < 5 * 2.236e-3);
+  CHECK(std::abs(sum_sq / n - mean * mean - 1.0) < 5 * 3.162e-3);
+}
+
 TEST_CASE("random: shuffle permutes, uniformly") {
   std::mt19937_64 g(kRandomTestSeed);
   std::vector<int> v(1000);
