@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <limits>
 
+#include "models/common/random.hpp"
 #include "models/common/splitmix64.hpp"
 #include "models/network/latency_model.hpp"
 #include "models/network/presets.hpp"
@@ -145,7 +146,7 @@ FaultInjector::Fate FaultInjector::message(std::uint32_t from, std::uint32_t to,
     if (e.kind == "loss") {
       double keep = 1.0 - e.probability;
       if (e.class_loss_rates) keep *= (1.0 - class_loss_[from]) * (1.0 - class_loss_[to]);
-      const double u = network::unit_from_bits(splitmix64_mix(seed_ ^ draws_++));
+      const double u = unit_from_bits(splitmix64_mix(seed_ ^ draws_++));
       if (u >= keep) {
         ++dropped_[i];
         fate.dropped = true;

@@ -8,6 +8,7 @@
 #include <optional>
 #include <random>
 
+#include "models/common/random.hpp"
 #include "sim/liveness.hpp"
 #include "sim/output/atomic_file.hpp"
 #include "sim/output/chrome_trace.hpp"
@@ -334,7 +335,6 @@ void Recorder::write_outputs() {
                           {"tx", "submitted_s", "included_s", "committed_s", "executed_s", "gas"});
     // Deterministic sample: a seeded Bernoulli draw per transaction.
     std::mt19937_64 rng(s.scenario.seed ^ 0x7478736d706cULL);
-    std::bernoulli_distribution keep(o.tx_sample_rate);
     auto cell = [&csv](double t) {
       if (t < 0) {
         csv.add_empty();
@@ -343,7 +343,7 @@ void Recorder::write_outputs() {
       }
     };
     for (std::size_t i = 0; i < s.txs.size(); ++i) {
-      if (!keep(rng)) continue;
+      if (!bernoulli(rng, o.tx_sample_rate)) continue;
       const TxTimes& t = s.txs[i];
       csv.add(static_cast<std::uint64_t>(i));
       cell(t.submitted);

@@ -18,6 +18,7 @@
 #include <stdexcept>
 #include <unordered_map>
 
+#include "models/common/random.hpp"
 #include "models/common/splitmix64.hpp"
 #include "models/network/bandwidth.hpp"
 #include "models/network/gossip.hpp"
@@ -561,12 +562,8 @@ struct Simulation::Impl {
         out[i] = static_cast<double>(i) < static_cast<double>(n) * rate ? 1 : 0;
       }
       std::uint64_t state = seed;
-      for (std::uint32_t i = n - 1; i > 0; --i) {
-        const std::uint64_t x = splitmix64_mix(state += kSplitmix64Gamma);
-        const auto j = static_cast<std::uint32_t>(
-            (static_cast<unsigned __int128>(x) * (static_cast<std::uint64_t>(i) + 1)) >> 64);
-        std::swap(out[i], out[j]);
-      }
+      auto rng = [&state] { return splitmix64_mix(state += kSplitmix64Gamma); };
+      pipesim::shuffle(out.begin(), out.end(), rng);
       return out;
     };
     uses_compact = flags(c.usage_fraction, sc.seed ^ 0x636272757365ULL);

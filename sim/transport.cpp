@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "models/common/random.hpp"
+
 namespace pipesim::sim {
 
 Transport::Transport(std::uint32_t nodes, LatencyFn latency_s, double jitter_max_s,
@@ -40,8 +42,7 @@ Transport::Transport(std::uint32_t nodes, LatencyFn latency_s, double jitter_max
 double Transport::sample_latency_s(std::uint32_t from, std::uint32_t to) {
   if (sample_s_) return sample_s_(from, to, rng_);
   double latency = latency_s_(from, to);
-  if (jitter_max_s_ > 0)
-    latency += std::uniform_real_distribution<double>(0.0, jitter_max_s_)(rng_);
+  if (jitter_max_s_ > 0) latency += uniform_real(rng_, 0.0, jitter_max_s_);
   return latency;
 }
 
@@ -58,7 +59,7 @@ double Transport::schedule(std::uint32_t from, std::uint32_t to, std::uint64_t s
   } else {
     latency = latency_s_(from, to);
     if (jitter_max_s_ > 0) {
-      latency += std::uniform_real_distribution<double>(0.0, jitter_max_s_)(rng_);
+      latency += uniform_real(rng_, 0.0, jitter_max_s_);
     }
   }
   // The bytes stream through both access links: the last byte arrives when the slower of the

@@ -7,6 +7,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "models/common/random.hpp"
+
 namespace pipesim::network {
 namespace {
 
@@ -19,11 +21,6 @@ struct Event {
 bool announces(GossipMode mode) {
   return mode == GossipMode::kPushPull || mode == GossipMode::kInvGetdata ||
          mode == GossipMode::kCompact || mode == GossipMode::kHeaderFirst;
-}
-
-/// Uniform double in [0, 1) from the top 53 bits.
-double unit(std::uint64_t x) {
-  return static_cast<double>(x >> 11) * 0x1.0p-53;
 }
 
 void require_node_vector(std::size_t size, std::uint32_t n, const char* what) {
@@ -215,17 +212,10 @@ struct GossipRelay::Impl {
       // Stable across broadcasts: a seed-independent stream per node (BIP-152 peers keep
       // their high-bandwidth choice between blocks).
       std::uint64_t state = node_stream(0x68626d6f6465ULL, w);
+      auto rng = [&state] { return splitmix64_mix(state += kSplitmix64Gamma); };
       const std::size_t k = std::min<std::size_t>(params.compact.high_bandwidth_peers, nb.size());
-      for (std::size_t i = 0; i < k; ++i) {
-        const std::size_t span = nb.size() - i;
-        const auto j =
-            i + static_cast<std::size_t>(
-                    (static_cast<unsigned __int128>(splitmix64_mix(state += kSplitmix64Gamma)) *
-                     span) >>
-                    64);
-        std::swap(nb[i], nb[j]);
-        hb_senders[nb[i]].push_back(w);
-      }
+      pipesim::partial_shuffle(nb.begin(), nb.end(), k, rng);
+      for (std::size_t i = 0; i < k; ++i) hb_senders[nb[i]].push_back(w);
     }
   }
   bool chose_high_bandwidth(NodeId receiver, NodeId sender) const {
@@ -237,7 +227,7 @@ struct GossipRelay::Impl {
   bool miss_of(NodeId w) const {
     const CompactRelayParams& cp = params.compact;
     const double p = cp.node_miss_rate.empty() ? cp.miss_rate : cp.node_miss_rate[w];
-    return unit(node_stream(params.seed ^ 0x6d697373ULL, w)) < p;
+    return unit_from_bits(node_stream(params.seed ^ 0x6d697373ULL, w)) < p;
   }
   std::uint64_t missing_bytes_of(NodeId w) const {
     const CompactRelayParams& cp = params.compact;
@@ -245,9 +235,7 @@ struct GossipRelay::Impl {
     if (!cp.missing_fraction_tables.empty()) {
       const auto& table = cp.missing_fraction_tables[cp.node_table.empty() ? 0 : cp.node_table[w]];
       const auto i = static_cast<std::size_t>(
-          (static_cast<unsigned __int128>(node_stream(params.seed ^ 0x74786e73ULL, w)) *
-           table.size()) >>
-          64);
+          index_from_bits(node_stream(params.seed ^ 0x74786e73ULL, w), table.size()));
       frac = table[i];
     }
     return std::max<std::uint64_t>(
@@ -298,12 +286,7 @@ struct GossipRelay::Impl {
     std::uint64_t state = node_stream(params.seed, v);
     auto rng = [&state] { return splitmix64_mix(state += kSplitmix64Gamma); };
     const std::size_t k = std::min<std::size_t>(params.fanout, candidates.size());
-    for (std::size_t i = 0; i < k; ++i) {
-      const std::size_t span = candidates.size() - i;
-      const auto j =
-          i + static_cast<std::size_t>((static_cast<unsigned __int128>(rng()) * span) >> 64);
-      std::swap(candidates[i], candidates[j]);
-    }
+    pipesim::partial_shuffle(candidates.begin(), candidates.end(), k, rng);
     std::sort(candidates.begin(), candidates.begin() + static_cast<std::ptrdiff_t>(k));
     for (std::size_t i = 0; i < k; ++i) send(v, candidates[i], at, RelayKind::kFull, full);
     if (params.mode == GossipMode::kPushPull) {

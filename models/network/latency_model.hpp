@@ -48,16 +48,12 @@
 #include <string_view>
 #include <vector>
 
+#include "models/common/random.hpp"
 #include "models/common/splitmix64.hpp"
 
 namespace pipesim::network {
 
 using NodeId = std::uint32_t;
-
-/// Uniform double in [0, 1) from the top 53 bits of a 64-bit word.
-constexpr double unit_from_bits(std::uint64_t bits) noexcept {
-  return static_cast<double>(bits >> 11) * 0x1.0p-53;
-}
 
 enum class LatencyKind { kConstant, kUniform, kNormal, kLogNormal, kRegionMatrix, kVivaldi };
 
@@ -246,10 +242,9 @@ class LatencyModel {
               ? jitter_s_
               : jitter_matrix_s_[region_of_[from] * regions_.size() + region_of_[to]];
       if (sigma == 0.0) return geo + extra;
-      const double u1 = 1.0 - unit_from_bits(static_cast<std::uint64_t>(rng()));
-      const double u2 = unit_from_bits(static_cast<std::uint64_t>(rng()));
-      const double z = std::sqrt(-2.0 * std::log(u1)) * std::cos(6.283185307179586 * u2);
-      const double v = geo + sigma * z;
+      const auto w1 = static_cast<std::uint64_t>(rng());
+      const auto w2 = static_cast<std::uint64_t>(rng());
+      const double v = geo + sigma * normal_from_bits(w1, w2);
       return (v < 0.0 ? 0.0 : v) + extra;
     }
     // Pareto with mean geo (SimBlock), in ms as SimBlock's constants are.
@@ -280,13 +275,10 @@ class LatencyModel {
     const std::uint64_t hi = a < b ? b : a;
     return splitmix64_mix(seed_mixed_ ^ splitmix64_mix((lo << 32) | hi));
   }
-  // Standard normal draw for the pair (Box-Muller, cosine branch).
+  // Standard normal draw for the pair (Box-Muller on two hashed words).
   double pair_gaussian(NodeId a, NodeId b) const noexcept {
     const std::uint64_t h1 = pair_hash(a, b);
-    const std::uint64_t h2 = splitmix64(h1);
-    const double u1 = 1.0 - unit_from_bits(h1);  // (0, 1]: log is finite
-    const double u2 = unit_from_bits(h2);
-    return std::sqrt(-2.0 * std::log(u1)) * std::cos(6.283185307179586 * u2);
+    return normal_from_bits(h1, splitmix64(h1));
   }
 
   LatencyKind kind_ = LatencyKind::kConstant;

@@ -1,6 +1,7 @@
 #include "models/network/presets.hpp"
 
 #include "models/common/data_dir.hpp"
+#include "models/common/random.hpp"
 
 #include <algorithm>
 #include <array>
@@ -338,11 +339,7 @@ ClassAssignment assign_classes(std::uint32_t n, std::span<const ClassShare> shar
     out.class_of.insert(out.class_of.end(), out.counts[c], static_cast<std::uint16_t>(c));
   }
   std::mt19937_64 rng(seed);
-  for (std::uint32_t i = n - 1; i > 0; --i) {
-    const auto j = static_cast<std::uint32_t>(
-        (static_cast<unsigned __int128>(rng()) * (static_cast<std::uint64_t>(i) + 1)) >> 64);
-    std::swap(out.class_of[i], out.class_of[j]);
-  }
+  pipesim::shuffle(out.class_of.begin(), out.class_of.end(), rng);
   return out;
 }
 

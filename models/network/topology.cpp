@@ -13,6 +13,8 @@
 #include <boost/graph/graphml.hpp>
 #include <boost/property_map/dynamic_property_map.hpp>
 
+#include "models/common/random.hpp"
+
 namespace pipesim::network {
 namespace {
 
@@ -26,15 +28,6 @@ std::string number_text(double v) {
 
 [[noreturn]] void bad(const std::string& what) {
   throw std::invalid_argument("topology: " + what);
-}
-
-/// Uniform integer in [0, bound) from one 64-bit draw (multiply-high; bias < bound / 2^64).
-std::uint64_t uniform_index(std::mt19937_64& rng, std::uint64_t bound) {
-  return static_cast<std::uint64_t>((static_cast<unsigned __int128>(rng()) * bound) >> 64);
-}
-
-double unit(std::mt19937_64& rng) {
-  return static_cast<double>(rng() >> 11) * 0x1.0p-53;
 }
 
 std::uint64_t key(NodeId a, NodeId b) {
@@ -96,8 +89,8 @@ bool try_random_regular(std::uint32_t n, std::uint32_t k, std::mt19937_64& rng,
   out.clear();
   std::size_t failures = 0;
   while (!stubs.empty()) {
-    const std::size_t i = uniform_index(rng, stubs.size());
-    const std::size_t j = uniform_index(rng, stubs.size());
+    const std::size_t i = uniform_below(rng, stubs.size());
+    const std::size_t j = uniform_below(rng, stubs.size());
     const NodeId a = stubs[i];
     const NodeId b = stubs[j];
     if (i == j || a == b || std::find(adj[a].begin(), adj[a].end(), b) != adj[a].end()) {
@@ -143,12 +136,12 @@ std::vector<Edge> watts_strogatz_edges(std::uint32_t n, std::uint32_t k, double 
   }
   // Rewire lattice edges in the order of the original model: by distance j, then by node i.
   for (std::size_t idx = 0; idx < e.size(); ++idx) {
-    if (unit(rng) >= p) continue;
+    if (uniform_unit(rng) >= p) continue;
     const NodeId i = e[idx].first;
     if (deg[i] >= n - 1) continue;  // nowhere to go
     NodeId w;
     do {
-      w = static_cast<NodeId>(uniform_index(rng, n));
+      w = static_cast<NodeId>(uniform_below(rng, n));
     } while (w == i || present.count(key(i, w)) != 0);
     const NodeId old = e[idx].second;
     present.erase(key(i, old));
@@ -172,7 +165,7 @@ std::vector<Edge> barabasi_albert_edges(std::uint32_t n, std::uint32_t m, std::m
   for (NodeId v = m + 1; v < n; ++v) {
     chosen.clear();
     while (chosen.size() < m) {
-      const NodeId t = ends[uniform_index(rng, ends.size())];
+      const NodeId t = ends[uniform_below(rng, ends.size())];
       if (std::find(chosen.begin(), chosen.end(), t) == chosen.end()) chosen.push_back(t);
     }
     for (NodeId t : chosen) {
@@ -197,9 +190,7 @@ std::vector<Edge> outbound_cdf_edges(std::uint32_t n, const std::vector<double>&
     }
   }
   while (outbound.size() < n) outbound.push_back(static_cast<std::uint32_t>(cdf.size()));
-  for (std::size_t i = outbound.size() - 1; i > 0; --i) {
-    std::swap(outbound[i], outbound[uniform_index(rng, i + 1)]);
-  }
+  pipesim::shuffle(outbound.begin(), outbound.end(), rng);
   std::vector<Edge> e;
   std::unordered_set<std::uint64_t> seen;
   std::vector<NodeId> perm(n);
@@ -207,7 +198,7 @@ std::vector<Edge> outbound_cdf_edges(std::uint32_t n, const std::vector<double>&
     for (NodeId i = 0; i < n; ++i) perm[i] = i;
     std::uint32_t opened = 0;
     for (NodeId i = 0; i < n && opened < outbound[v]; ++i) {
-      std::swap(perm[i], perm[i + uniform_index(rng, n - i)]);  // lazy Fisher-Yates
+      std::swap(perm[i], perm[i + uniform_below(rng, n - i)]);  // lazy Fisher-Yates
       const NodeId w = perm[i];
       if (w == v || !seen.insert(key(v, w)).second) continue;
       e.emplace_back(v, w);
@@ -527,7 +518,7 @@ TopologyStats topology_stats(const Topology& t, std::uint32_t exact_diameter_lim
     std::mt19937_64 rng(seed);
     for (std::uint32_t i = 0; i < std::max<std::uint32_t>(sweeps, 1); ++i) {
       NodeId far = 0;
-      ecc(static_cast<NodeId>(uniform_index(rng, s.nodes)), &far);
+      ecc(static_cast<NodeId>(uniform_below(rng, s.nodes)), &far);
       s.diameter = std::max(s.diameter, ecc(far, nullptr).first);
     }
     s.diameter_exact = false;

@@ -1,5 +1,6 @@
 #include "models/network/vivaldi.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <fstream>
@@ -9,6 +10,7 @@
 #include <stdexcept>
 #include <unordered_set>
 
+#include "models/common/random.hpp"
 #include "models/network/presets.hpp"
 
 namespace pipesim::network {
@@ -92,14 +94,8 @@ std::vector<std::uint32_t> select_peers(std::uint32_t n, std::size_t peer_count,
     std::vector<std::uint32_t> all(peer_count);
     std::iota(all.begin(), all.end(), 0u);
     std::mt19937_64 rng(seed);
-    for (std::uint32_t i = 0; i < n; ++i) {
-      // Unbiased enough for peer_count << 2^64: multiply-high of a 64-bit word.
-      const std::uint64_t span = peer_count - i;
-      const auto j =
-          i + static_cast<std::size_t>((static_cast<unsigned __int128>(rng()) * span) >> 64);
-      std::swap(all[i], all[j]);
-      out[i] = all[i];
-    }
+    pipesim::partial_shuffle(all.begin(), all.end(), n, rng);
+    std::copy(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(n), out.begin());
   }
   return out;
 }

@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "models/common/random.hpp"
 #include "models/execution/vm.hpp"
 
 namespace pipesim::workload {
@@ -160,12 +161,12 @@ BlockGenerator::BlockGenerator(BlockGeneratorConfig cfg) : cfg_(cfg) {
 }
 
 std::uint64_t BlockGenerator::uniform(std::uint64_t lo, std::uint64_t hi) {
-  return std::uniform_int_distribution<std::uint64_t>(lo, hi)(rng_->engine);
+  return uniform_int(rng_->engine, lo, hi);
 }
 
 bool BlockGenerator::chance(double p) {
   if (p <= 0) return false;
-  return std::uniform_real_distribution<double>(0.0, 1.0)(rng_->engine) < p;
+  return bernoulli(rng_->engine, p);
 }
 
 std::uint32_t BlockGenerator::pick_account() {
@@ -175,7 +176,7 @@ std::uint32_t BlockGenerator::pick_account() {
     return static_cast<std::uint32_t>(uniform(hot_count_, cfg_.accounts - 1));
   }
   if (zipf_cdf_.empty()) return static_cast<std::uint32_t>(uniform(0, cfg_.accounts - 1));
-  double u = std::uniform_real_distribution<double>(0.0, 1.0)(rng_->engine);
+  const double u = uniform_unit(rng_->engine);
   auto it = std::lower_bound(zipf_cdf_.begin(), zipf_cdf_.end(), u);
   return static_cast<std::uint32_t>(
       std::min<std::ptrdiff_t>(it - zipf_cdf_.begin(), cfg_.accounts - 1));
@@ -225,7 +226,7 @@ std::shared_ptr<const execution::StateLayer> BlockGenerator::genesis(
 }
 
 Transaction BlockGenerator::next_tx() {
-  const double u = std::uniform_real_distribution<double>(0.0, 1.0)(rng_->engine);
+  const double u = uniform_unit(rng_->engine);
   const auto kind =
       static_cast<int>(std::lower_bound(kind_cdf_.begin(), kind_cdf_.end(), u) - kind_cdf_.begin());
   const std::uint32_t s = pick_account();

@@ -1,7 +1,8 @@
 // Seeded synthetic blocks for the executors: N funded accounts (N controls contention), a mix of
 // transaction kinds, k ERC-20 tokens, AMM pairs and NFT collections, and the funded genesis
 // state they run on. Deterministic: the same config (seed included) gives the same genesis and
-// the same blocks on any host (std::mt19937_64; no unordered iteration).
+// the same blocks on any host (std::mt19937_64 through models/common/random.hpp; no unordered
+// iteration).
 #pragma once
 
 #include <cstdint>

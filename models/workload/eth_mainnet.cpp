@@ -11,6 +11,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "models/common/random.hpp"
 #include "models/execution/keccak.hpp"
 #include "models/execution/rlp.hpp"
 #include "models/execution/vm.hpp"
@@ -876,8 +877,7 @@ std::vector<double> arrival_times(std::size_t n, double rate_tps, bool poisson,
       continue;
     }
     out[i] = t;
-    const double u = static_cast<double>(rng() >> 11) * 0x1.0p-53;  // [0, 1)
-    t += -std::log1p(-u) / rate_tps;
+    t += exponential(rng, rate_tps);  // -log1p(-u) / rate, u from the top 53 bits
   }
   return out;
 }

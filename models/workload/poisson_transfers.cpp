@@ -18,20 +18,19 @@ PoissonTransfers::PoissonTransfers(const PoissonTransferParams& params, std::uin
     next_time_s_ = std::numeric_limits<double>::infinity();
     return;
   }
-  gap_ = std::exponential_distribution<double>(params.tps);
   if (params.zipf_exponent > 0) {
     std::vector<double> w(params.accounts);
     for (std::uint32_t k = 0; k < params.accounts; ++k) {
       w[k] = 1.0 / std::pow(static_cast<double>(k + 1), params.zipf_exponent);
     }
-    zipf_ = std::discrete_distribution<std::uint32_t>(w.begin(), w.end());
+    zipf_.emplace(w);
   }
-  next_time_s_ = gap_(rng_);
+  next_time_s_ = exponential(rng_, params_.tps);
 }
 
 std::uint32_t PoissonTransfers::pick_account() {
-  if (params_.zipf_exponent > 0) return zipf_(rng_);
-  return std::uniform_int_distribution<std::uint32_t>(0, params_.accounts - 1)(rng_);
+  if (zipf_) return (*zipf_)(rng_);
+  return static_cast<std::uint32_t>(uniform_below(rng_, params_.accounts));
 }
 
 void PoissonTransfers::generate_until(double until_s, std::vector<TransferArrival>& out) {
@@ -47,14 +46,12 @@ void PoissonTransfers::generate_until(double until_s, std::vector<TransferArriva
     a.recipient = pick_account();
     for (int k = 0; k < kMaxRedraws && a.recipient == a.sender; ++k) a.recipient = pick_account();
     if (a.recipient == a.sender) {
-      const auto offset =
-          std::uniform_int_distribution<std::uint32_t>(1, params_.accounts - 1)(rng_);
-      a.recipient = static_cast<std::uint32_t>((static_cast<std::uint64_t>(a.sender) + offset) %
-                                               params_.accounts);
+      const std::uint64_t offset = uniform_int(rng_, 1, params_.accounts - 1);
+      a.recipient = static_cast<std::uint32_t>((a.sender + offset) % params_.accounts);
     }
     a.nonce = next_nonce_[a.sender]++;
     out.push_back(a);
-    next_time_s_ += gap_(rng_);
+    next_time_s_ += exponential(rng_, params_.tps);
   }
 }
 

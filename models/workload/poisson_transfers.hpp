@@ -4,12 +4,17 @@
 // the whole network. Each picks a sender and a distinct recipient among `accounts` accounts,
 // uniformly (zipf_exponent = 0) or by Zipf popularity (rank k has weight 1 / k^zipf_exponent), and
 // carries the sender's next nonce. Everything is drawn from one std::mt19937_64 seeded by the
-// caller, so the stream is a pure function of (parameters, seed).
+// caller through pipesim's own distributions (models/common/random.hpp: exponential by
+// inversion, Lemire uniform integers, a Vose alias table for Zipf), so the stream is a pure
+// function of (parameters, seed) on every standard library.
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <random>
 #include <vector>
+
+#include "models/common/random.hpp"
 
 namespace pipesim::workload {
 
@@ -41,8 +46,7 @@ class PoissonTransfers {
 
   PoissonTransferParams params_;
   std::mt19937_64 rng_;
-  std::exponential_distribution<double> gap_;
-  std::discrete_distribution<std::uint32_t> zipf_;  // used when zipf_exponent > 0
+  std::optional<AliasTable> zipf_;  // when zipf_exponent > 0
   std::vector<std::uint64_t> next_nonce_;
   double next_time_s_ = 0.0;
   std::uint64_t next_id_ = 0;

@@ -4,6 +4,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "models/common/random.hpp"
 #include "models/execution/vm.hpp"
 
 namespace pipesim::workload {
@@ -67,7 +68,7 @@ std::shared_ptr<const execution::StateLayer> DependencyDistanceGenerator::genesi
 execution::Transaction DependencyDistanceGenerator::next_tx() {
   const std::uint64_t i = next_index_++;
   // One draw per transaction, always (the stream does not shift with the outcome).
-  const double u = static_cast<double>(rng_() >> 11) * 0x1.0p-53;
+  const double u = uniform_unit(rng_);
   auto trace = std::make_shared<execution::AccessTrace>();
   if (i >= cfg_.distance && u < cfg_.dependent_fraction)
     trace->reads.push_back(StateKey::storage(contract(), slot(i - cfg_.distance)));

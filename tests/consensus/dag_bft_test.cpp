@@ -17,6 +17,7 @@
 #include <variant>
 #include <vector>
 
+#include "models/common/random.hpp"
 #include "models/consensus/dag_bft.hpp"
 
 using namespace pipesim::consensus;
@@ -106,16 +107,12 @@ class DagNet {
     e.seq = seq_++;
     events_.push(std::move(e));
   }
-  double latency() {
-    std::uniform_real_distribution<double> d(cfg_.latency_min_s, cfg_.latency_max_s);
-    return d(rng_);
-  }
+  double latency() { return pipesim::uniform_real(rng_, cfg_.latency_min_s, cfg_.latency_max_s); }
   void send(NodeId from, NodeId to, double now, const DagMessagePtr& msg) {
     bytes_sent += msg->size_bytes();
     if (cfg_.drop && cfg_.drop(from, to, now, *msg)) return;
     if (cfg_.loss > 0 && now >= cfg_.loss_from_s) {
-      std::uniform_real_distribution<double> u(0.0, 1.0);
-      if (u(rng_) < cfg_.loss) return;
+      if (pipesim::bernoulli(rng_, cfg_.loss)) return;
     }
     push(Event{now + latency(), 0, Event::kMessage, to, from, msg, 0});
   }

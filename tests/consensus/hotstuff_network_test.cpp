@@ -17,6 +17,7 @@
 #include <variant>
 #include <vector>
 
+#include "models/common/random.hpp"
 #include "models/consensus/hotstuff.hpp"
 
 using namespace pipesim::consensus;
@@ -126,7 +127,7 @@ class Net {
   }
   double latency() {
     if (cfg_.latency_max_s <= cfg_.latency_min_s) return cfg_.latency_min_s;
-    return std::uniform_real_distribution<double>(cfg_.latency_min_s, cfg_.latency_max_s)(rng_);
+    return pipesim::uniform_real(rng_, cfg_.latency_min_s, cfg_.latency_max_s);
   }
   void send(NodeId from, NodeId to, const MessagePtr& msg, double now) {
     logs_[from].bytes_sent += msg->size_bytes();

@@ -11,6 +11,7 @@
 #include <random>
 #include <string>
 
+#include "models/common/random.hpp"
 #include "models/execution/keccak.hpp"
 #include "models/execution/rlp.hpp"
 
@@ -198,7 +199,7 @@ TEST_CASE("trie: random inserts and erases match a rebuilt trie in any order") {
     if (step % 100 == 99) {
       MerklePatriciaTrie rebuilt;
       std::vector<std::pair<std::string, Bytes>> items(model.begin(), model.end());
-      std::shuffle(items.begin(), items.end(), rng);
+      pipesim::shuffle(items.begin(), items.end(), rng);
       for (const auto& [kk, vv] : items) rebuilt.put(bytes(kk), vv);
       REQUIRE(t.root_hash() == rebuilt.root_hash());
       CHECK(t.size() == model.size());

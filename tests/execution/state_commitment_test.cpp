@@ -10,6 +10,7 @@
 #include <random>
 #include <string>
 
+#include "models/common/random.hpp"
 #include "models/execution/keccak.hpp"
 #include "models/execution/merkle_patricia_trie.hpp"
 #include "models/execution/rlp.hpp"
@@ -136,7 +137,7 @@ TEST_CASE("commitment: insertion order and batching do not matter") {
   for (const auto& w : writes) forward.set_storage(w.a, w.slot, w.value);
 
   StateCommitment shuffled;
-  std::shuffle(writes.begin(), writes.end(), rng);
+  pipesim::shuffle(writes.begin(), writes.end(), rng);
   for (std::size_t i = 0; i < writes.size(); ++i) {
     shuffled.set_storage(writes[i].a, writes[i].slot, writes[i].value);
     if (i % 37 == 0) shuffled.root();  // intermediate roots must not change the final one
