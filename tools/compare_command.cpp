@@ -16,6 +16,7 @@
 #include "sim/output/atomic_file.hpp"
 #include "sim/output/csv.hpp"
 #include "tools/child_process.hpp"
+#include "tools/sweep_runner.hpp"
 
 namespace pipesim {
 namespace {
@@ -188,6 +189,9 @@ int compare_main(int argc, char** argv, const char* self_exe) {
     fmt::print(stderr, "pipesim: invalid comparison {}: {}\n", file, e.what());
     return 2;
   }
+  // Variants (and their validation) are forks of this process: they share what the first
+  // variant loads before simulating (docs/sweeps.md).
+  if (!c.variants.empty()) sweep::preload_for_children(c.base.string(), c.variants.front().overrides);
   // Validate every variant before running any (nothing is written for a bad variant).
   for (const Variant& v : c.variants) {
     std::vector<std::string> args{self_exe, "validate", c.base.string()};

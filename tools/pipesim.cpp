@@ -49,8 +49,9 @@ using namespace pipesim;
 
 namespace {
 
-/// Process start, for the run log's wall time (static initialisation happens before main).
-const auto g_process_start = std::chrono::steady_clock::now();
+/// Process start, for the run log's wall time (static initialisation happens before main); a
+/// forked sweep point or compare variant counts from its fork (child_main).
+auto g_process_start = std::chrono::steady_clock::now();
 
 /// One line on stderr (the run log: a sweep point's run.log) with the process's wall time, split
 /// into start-up (scenario, platform, workload and pipeline construction) and simulation, its CPU
@@ -231,7 +232,15 @@ int cmd_validate(const std::string& file, const std::vector<std::string>& overri
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int pipesim_main(int argc, char** argv);
+
+/// Entry point of a forked child (tools::set_child_main): `pipesim ARGS` in the fork.
+int child_main(int argc, char** argv) {
+  g_process_start = std::chrono::steady_clock::now();
+  return pipesim_main(argc, argv);
+}
+
+int pipesim_main(int argc, char** argv) {
   tools::die_with_parent();  // a sweep point or compare variant: no orphan when the parent dies
   // Subcommands with their own option parsing (they print their own --help).
   if (argc >= 2 && std::string(argv[1]) == "exec") return exec_main(argc - 1, argv + 1);
@@ -315,4 +324,10 @@ int main(int argc, char** argv) {
     return 1;
   }
   return 0;
+}
+
+int main(int argc, char** argv) {
+  // Sweep points, capacity points and compare variants are forks of this process.
+  tools::set_child_main(&child_main);
+  return pipesim_main(argc, argv);
 }

@@ -4,6 +4,7 @@
 #include <optional>
 #include <stdexcept>
 
+#include "models/common/input_reuse.hpp"
 #include "models/execution/executor.hpp"
 #include "models/execution/state.hpp"
 #include "models/execution/state_commitment.hpp"
@@ -59,7 +60,8 @@ struct ChainState::Impl {
   std::map<std::uint64_t, std::shared_ptr<const ExecutedBlock>> final_results;
 };
 
-ChainState::ChainState(const sim::Scenario& scenario, execution::StateMap genesis_state)
+ChainState::ChainState(const sim::Scenario& scenario,
+                       const std::shared_ptr<const execution::StateMap>& genesis)
     : impl_(std::make_unique<Impl>()) {
   Impl& s = *impl_;
   s.executor = ex::make_executor(scenario.pipeline.executor);
@@ -75,17 +77,39 @@ ChainState::ChainState(const sim::Scenario& scenario, execution::StateMap genesi
     s.config.state_cache = std::make_shared<ex::StateCache>(c.memory_cache_bytes);
   s.block_gas_limit = scenario.pipeline.block_gas_limit;
 
-  ex::StateBuilder genesis;
-  genesis.map() = std::move(genesis_state);
-  // Beneficiaries exist from genesis (an empty account), so fee credits never create accounts.
-  for (std::uint32_t v = 0; v < scenario.network.validators; ++v) {
-    genesis.set_nonce(beneficiary_address(v), 0);
-  }
-  auto base = ex::StateLayer::make_base(genesis.take(),
-                                        ex::parse_commitment_kind(scenario.pipeline.commitment));
+  auto base = genesis_layer(scenario, genesis);
   auto result = std::make_shared<ExecutedBlock>();
   result->state_root = base->root().value_or(Hash32{});
   s.entries.emplace(kGenesis, Impl::Entry{kGenesis, std::move(base), std::move(result)});
+}
+
+ex::StateLayer::Ptr ChainState::genesis_layer(
+    const sim::Scenario& scenario, const std::shared_ptr<const execution::StateMap>& genesis) {
+  const ex::CommitmentKind kind = ex::parse_commitment_kind(scenario.pipeline.commitment);
+  const std::uint32_t validators = scenario.network.validators;
+  // Input reuse: the last layer built, keyed on the genesis object itself (a weak pointer, so a
+  // new map at a freed one's address is never mistaken for it).
+  struct Kept {
+    std::weak_ptr<const execution::StateMap> genesis;
+    std::uint32_t validators = 0;
+    ex::CommitmentKind kind{};
+    ex::StateLayer::Ptr layer;
+  };
+  static Kept kept;
+  const bool reuse = input_reuse_enabled();
+  if (reuse && kept.layer && kept.genesis.lock() == genesis && kept.validators == validators &&
+      kept.kind == kind) {
+    return kept.layer;
+  }
+  ex::StateBuilder builder;
+  builder.map() = *genesis;
+  // Beneficiaries exist from genesis (an empty account), so fee credits never create accounts.
+  for (std::uint32_t v = 0; v < validators; ++v) {
+    builder.set_nonce(beneficiary_address(v), 0);
+  }
+  auto layer = ex::StateLayer::make_base(builder.take(), kind);
+  if (reuse) kept = Kept{genesis, validators, kind, layer};
+  return layer;
 }
 
 ChainState::~ChainState() = default;

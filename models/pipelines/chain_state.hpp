@@ -49,10 +49,19 @@ struct ExecutedBlock {
 
 class ChainState {
  public:
-  /// `genesis` (the workload's accounts) plus one empty beneficiary account per validator, with
-  /// the scenario's commitment. Throws std::invalid_argument for an unknown executor or
-  /// commitment name.
-  ChainState(const sim::Scenario& scenario, execution::StateMap genesis);
+  /// Genesis = genesis_layer(scenario, genesis). Throws std::invalid_argument for an unknown
+  /// executor or commitment name.
+  ChainState(const sim::Scenario& scenario,
+             const std::shared_ptr<const execution::StateMap>& genesis);
+
+  /// The genesis state layer every pipeline executes on: `genesis` (the workload's accounts,
+  /// non-null) plus one empty beneficiary account per validator, with the scenario's state
+  /// commitment built (root computed). With input reuse on (models/common/input_reuse.hpp) the
+  /// last layer built is kept and returned again for the same `genesis` object, validator count
+  /// and commitment kind (a forked sweep point reuses its parent's trie; layers are immutable).
+  /// Throws std::invalid_argument for an unknown commitment name.
+  static execution::StateLayer::Ptr genesis_layer(
+      const sim::Scenario& scenario, const std::shared_ptr<const execution::StateMap>& genesis);
   ~ChainState();
   ChainState(const ChainState&) = delete;
   ChainState& operator=(const ChainState&) = delete;

@@ -3,9 +3,11 @@
 #include <stdexcept>
 
 #include "models/pipelines/async_backing.hpp"
+#include "models/pipelines/chain_state.hpp"
 #include "models/pipelines/async_execution.hpp"
 #include "models/pipelines/interleaved.hpp"
 #include "models/pipelines/kernel/metrics.hpp"
+#include "models/pipelines/kernel/workload_feed.hpp"
 #include "models/pipelines/propagation.hpp"
 #include "models/pipelines/speculate_order_replay.hpp"
 
@@ -45,6 +47,15 @@ const std::vector<std::string>& pipeline_kinds() {
     return k;
   }();
   return kinds;
+}
+
+void preload_inputs(const sim::Scenario& scenario) {
+  // Propagation broadcasts blocks only: no workload, no state.
+  if (scenario.pipeline.kind == "propagation") return;
+  // The same calls the pipelines make (WorkloadFeed, ChainState; speculate_order_replay builds
+  // the same genesis layer).
+  const std::unique_ptr<workload::TxSource> source = make_tx_source(scenario);
+  const ChainState chain(scenario, source->genesis());
 }
 
 std::unique_ptr<sim::Application> make_pipeline(const sim::Scenario& scenario,

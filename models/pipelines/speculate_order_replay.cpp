@@ -85,16 +85,9 @@ class SpeculateOrderReplay final : public sim::Application {
                                                                 : ex::ReplayMode::kImproved;
     spec_.reorder = scenario.pipeline.sor.reorder;
 
-    // Genesis: the workload's accounts plus an empty beneficiary account per validator (as
-    // ChainState does, so fee credits never create accounts).
-    ex::StateBuilder genesis;
-    genesis.map() = feed_.source().genesis();
-    for (std::uint32_t v = 0; v < n; ++v) {
-      genesis.set_nonce(ChainState::beneficiary_address(v), 0);
-    }
-    states_.emplace(
-        0, ex::StateLayer::make_base(genesis.take(),
-                                     ex::parse_commitment_kind(scenario.pipeline.commitment)));
+    // Genesis: the workload's accounts plus an empty beneficiary account per validator (so fee
+    // credits never create accounts), as every pipeline's.
+    states_.emplace(0, ChainState::genesis_layer(scenario, feed_.source().genesis()));
   }
 
   void on_start() override {
