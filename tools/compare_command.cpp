@@ -191,7 +191,8 @@ int compare_main(int argc, char** argv, const char* self_exe) {
   }
   // Variants (and their validation) are forks of this process: they share what the first
   // variant loads before simulating (docs/sweeps.md).
-  if (!c.variants.empty()) sweep::preload_for_children(c.base.string(), c.variants.front().overrides);
+  if (!c.variants.empty())
+    sweep::preload_for_children(c.base.string(), c.variants.front().overrides);
   // Validate every variant before running any (nothing is written for a bad variant).
   for (const Variant& v : c.variants) {
     std::vector<std::string> args{self_exe, "validate", c.base.string()};

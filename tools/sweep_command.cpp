@@ -433,7 +433,8 @@ int sweep::run_points(const Plan& plan, const std::string& exe, unsigned jobs, d
   }
   // Forked points share what the first one to run loads before simulating (docs/sweeps.md).
   if (!pending.empty()) {
-    preload_for_children((point_dir(plan.dir, plan.points[pending.front()]) / "scenario.json").string());
+    preload_for_children(
+        (point_dir(plan.dir, plan.points[pending.front()]) / "scenario.json").string());
   }
   g_sweep_stop = 0;
   struct sigaction sa {};

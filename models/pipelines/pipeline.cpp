@@ -3,8 +3,8 @@
 #include <stdexcept>
 
 #include "models/pipelines/async_backing.hpp"
-#include "models/pipelines/chain_state.hpp"
 #include "models/pipelines/async_execution.hpp"
+#include "models/pipelines/chain_state.hpp"
 #include "models/pipelines/interleaved.hpp"
 #include "models/pipelines/kernel/metrics.hpp"
 #include "models/pipelines/kernel/workload_feed.hpp"

@@ -118,12 +118,12 @@ RecordedStream parse_recorded_stream(const std::string& source, const std::strin
 
 /// What load_recorded_stream did with the cache.
 enum class ReplayCacheOutcome : std::uint8_t {
-  kDisabled,   // no cache folder: parsed
-  kHit,        // read from a valid cache file
-  kWritten,    // absent, stale or damaged: parsed and the cache file (re)written
-  kNotWritten, // parsed, but the cache file could not be written (read-only folder, ...)
-  kReused      // load_shared_recorded_stream with input reuse on: the stream this process (or
-               // the parent it was forked from) loaded last for the same source, root and blocks
+  kDisabled,    // no cache folder: parsed
+  kHit,         // read from a valid cache file
+  kWritten,     // absent, stale or damaged: parsed and the cache file (re)written
+  kNotWritten,  // parsed, but the cache file could not be written (read-only folder, ...)
+  kReused       // load_shared_recorded_stream with input reuse on: the stream this process (or
+                // the parent it was forked from) loaded last for the same source, root and blocks
 };
 
 /// parse_recorded_stream through the cache in `cache_dir` ("" = none): the same stream either
