@@ -20,8 +20,10 @@ inline constexpr const char* kParentPidEnv = "PIPESIM_PARENT_PID";
 /// if the parent is already gone. No effect without kParentPidEnv. Call first thing in main().
 void die_with_parent();
 
-/// glibc tunable added to every child's environment: malloc advises transparent huge pages for
-/// its heap and large blocks. A mainnet-replay point touches ~100 MB of fresh memory before it
+/// glibc tunable added to every exec'd child's environment (and taken by `pipesim sweep`,
+/// `capacity` and `compare` themselves when their children are forks, which inherit the
+/// parent's allocator: main() starts again once with it): malloc advises transparent huge pages
+/// for its heap and large blocks. A mainnet-replay point touches ~100 MB of fresh memory before it
 /// simulates (replay cache, genesis tables, the genesis trie); with 4 KiB pages the page faults
 /// are most of its start-up on a virtual machine (measured: start-up 0.40 -> 0.16 s,
 /// docs/scale.md). Results do not depend on it. No effect where THP is "never" or glibc is older

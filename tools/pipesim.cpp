@@ -21,12 +21,14 @@
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <iostream>
 #include <memory>
 #include <new>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "models/pipelines/pipeline.hpp"
@@ -329,5 +331,19 @@ int pipesim_main(int argc, char** argv) {
 int main(int argc, char** argv) {
   // Sweep points, capacity points and compare variants are forks of this process.
   tools::set_child_main(&child_main);
+  if (argc >= 2 && tools::children_forked()) {
+    const std::string command = argv[1];
+    const char* tunables = std::getenv("GLIBC_TUNABLES");
+    if ((command == "sweep" || command == "capacity" || command == "compare") &&
+        (tunables == nullptr ||
+         std::string_view(tunables).find("glibc.malloc.hugetlb=") == std::string_view::npos)) {
+      // Forked children inherit this process's allocator, so this process takes the huge-page
+      // setting exec'd children got (tools::kChildMallocTunable): it starts again once with
+      // it. If that fails, it goes on without.
+      const std::string value = tools::child_glibc_tunables(tunables);
+      setenv("GLIBC_TUNABLES", value.c_str(), 1);
+      execv("/proc/self/exe", argv);
+    }
+  }
   return pipesim_main(argc, argv);
 }

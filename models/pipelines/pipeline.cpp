@@ -50,12 +50,17 @@ const std::vector<std::string>& pipeline_kinds() {
 }
 
 void preload_inputs(const sim::Scenario& scenario) {
-  // Propagation broadcasts blocks only: no workload, no state.
-  if (scenario.pipeline.kind == "propagation") return;
-  // The same calls the pipelines make (WorkloadFeed, ChainState; speculate_order_replay builds
-  // the same genesis layer).
-  const std::unique_ptr<workload::TxSource> source = make_tx_source(scenario);
-  const ChainState chain(scenario, source->genesis());
+  // Only replays have inputs worth sharing (a generated workload's genesis is built per source);
+  // propagation broadcasts blocks only.
+  if (scenario.pipeline.kind == "propagation" || scenario.workload.kind == "transfers") return;
+  // The recorded stream, and the genesis layer of the stream replayed once: a looped replay's
+  // genesis depends on the point's load and duration (fresh senders per pass), so it is the
+  // point's own, and looping here could cost as much as the run (a long point loops thousands
+  // of times).
+  sim::Scenario once = scenario;
+  once.workload.replay_loop = false;
+  const std::unique_ptr<workload::TxSource> source = make_tx_source(once);
+  ChainState::genesis_layer(once, source->genesis());
 }
 
 std::unique_ptr<sim::Application> make_pipeline(const sim::Scenario& scenario,
