@@ -14,6 +14,9 @@
 # them). Every run's environment has GLIBC_TUNABLES=glibc.malloc.hugetlb=0 unless stated. Prints
 # the medians of wall time, CPU time (user + system, /usr/bin/time) and of the start-up that
 # pipesim logs (scenario, platform, workload and pipeline construction; after dynamic loading).
+# Then `pipesim sweep` points of the same scenario ($REPS seeds, -j 1), forked from the sweep
+# (the default: inputs loaded once) and exec'd (PIPESIM_CHILDREN=exec), medians of the points'
+# run.log figures (for a forked point, wall and start-up count from its fork).
 # The phases inside the start-up: build/release/bench/startup_bench.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -60,5 +63,31 @@ for scenario in scenarios/compare-pipelines.json scenarios/capacity/main.json; d
   PIPESIM_CACHE_DIR="$tmp/cache" measure "$scenario, cached" "$bin" "${args[@]}"
   GLIBC_TUNABLES=glibc.malloc.hugetlb=1 PIPESIM_CACHE_DIR="$tmp/cache" \
     measure "$scenario, cached, huge pages" "$bin" "${args[@]}"
+  # Forked sweep points (docs/sweeps.md): a copy of the scenario with a `sweep` section of $reps
+  # seeds, beside the original (relative paths keep working); medians over the points' run.log.
+  copy="$(dirname "$root/$scenario")/.startup-bench-$$.json"
+  python3 - "$root/$scenario" "$copy" "$reps" <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))
+s.pop("compare", None)
+s["duration_s"] = 0.01
+s.setdefault("measurement", {}).update({"warmup_s": 0, "cooldown_s": 0})
+s["sweep"] = {"name": "startup-bench", "seeds": int(sys.argv[3])}
+json.dump(s, open(sys.argv[2], "w"))
+PY
+  for children in fork exec; do
+    rm -rf "$tmp/sweep"
+    env $([[ $children == exec ]] && echo PIPESIM_CHILDREN=exec) \
+      PIPESIM_CACHE_DIR="$tmp/cache" "$bin" sweep "$copy" --out "$tmp/sweep" -j 1 --quiet \
+      > /dev/null 2> "$tmp/err" || { cat "$tmp/err" >&2; rm -f "$copy"; exit 1; }
+    cat "$tmp"/sweep/points/*/run.log | python3 -c '
+import re, statistics, sys
+rows = [re.search(r"wall ([0-9.]+) s \(start-up ([0-9.]+) s.*cpu ([0-9.]+) s", l) for l in sys.stdin]
+rows = [r for r in rows if r]
+med = lambda i: statistics.median(float(r.group(i)) for r in rows)
+print(f"{sys.argv[1]:<58} wall {med(1):6.3f} s  cpu {med(3):6.3f} s  start-up {med(2):7.3f} s")
+' "$scenario, sweep point ($children, -j 1)"
+  done
+  rm -f "$copy"
 done
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"

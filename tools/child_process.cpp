@@ -25,8 +25,66 @@ std::string child_glibc_tunables(const char* parent_value) {
   return current.empty() ? std::string(kChildMallocTunable) : current + ":" + kChildMallocTunable;
 }
 
+namespace {
+
+ChildMain g_child_main = nullptr;
+
+/// fork() + `g_child_main(args)` in the child, output to `log`.
+pid_t fork_child(const std::vector<std::string>& args, const std::filesystem::path& log) {
+  // Opened here, so that a bad log path is the parent's error, as with posix_spawn.
+  const int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    throw std::runtime_error("cannot start " + args[0] + " (log " + log.string() +
+                             "): " + std::strerror(errno));
+  }
+  // The caller is single-threaded (pipesim's sweep, capacity and compare are), so the child may
+  // use the whole runtime (malloc, stdio) after fork.
+  std::vector<std::string> argv_text = args;
+  std::vector<char*> argv;
+  for (auto& a : argv_text) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  const std::string parent = std::to_string(getpid());
+  std::fflush(nullptr);  // nothing buffered in this process is written twice
+  const pid_t pid = fork();
+  if (pid < 0) {
+    const int err = errno;
+    close(fd);
+    throw std::runtime_error("cannot start " + args[0] + " (log " + log.string() +
+                             "): " + std::strerror(err));
+  }
+  if (pid > 0) {
+    close(fd);
+    return pid;
+  }
+  // Child.
+  for (const int sig : {SIGINT, SIGTERM, SIGHUP}) signal(sig, SIG_DFL);
+  if (dup2(fd, STDOUT_FILENO) < 0 || dup2(fd, STDERR_FILENO) < 0) _exit(127);
+  close(fd);
+  setenv(kParentPidEnv, parent.c_str(), 1);
+  int code = 1;
+  try {
+    code = g_child_main(static_cast<int>(argv.size()) - 1, argv.data());
+  } catch (...) {
+    code = 1;
+  }
+  std::fflush(nullptr);
+  _exit(code);
+}
+
+}  // namespace
+
+void set_child_main(ChildMain child_main) noexcept {
+  const char* mode = std::getenv("PIPESIM_CHILDREN");
+  g_child_main = mode != nullptr && std::string_view(mode) == "exec" ? nullptr : child_main;
+}
+
+bool children_forked() noexcept {
+  return g_child_main != nullptr;
+}
+
 pid_t spawn_process(const std::vector<std::string>& args, const std::filesystem::path& log) {
   if (args.empty()) throw std::invalid_argument("spawn_process: empty command");
+  if (g_child_main != nullptr) return fork_child(args, log);
   std::vector<char*> argv;
   for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);

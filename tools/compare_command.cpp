@@ -1,10 +1,13 @@
 #include "tools/compare_command.hpp"
 
 #include <fmt/format.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -16,6 +19,7 @@
 #include "sim/output/atomic_file.hpp"
 #include "sim/output/csv.hpp"
 #include "tools/child_process.hpp"
+#include "tools/sweep_runner.hpp"
 
 namespace pipesim {
 namespace {
@@ -156,20 +160,31 @@ std::string cell(const json& summary, const Row& row) {
 
 int compare_main(int argc, char** argv, const char* self_exe) {
   std::string file, out;
+  unsigned jobs = 1;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--help" || a == "-h") {
       fmt::print(
-          "usage: pipesim compare COMPARISON.json [--out DIR]\n"
+          "usage: pipesim compare COMPARISON.json [--out DIR] [-j N]\n"
           "  COMPARISON.json: {{\"name\", \"base\": scenario file, \"variants\": "
           "[{{\"name\", \"set\": {{\"key.path\": value}}}}]}},\n"
           "  or a scenario with a section \"compare\": {{\"variants\": [...]}} (its own base)\n"
-          "  Runs each variant in its own process into DIR/<variant>/ and writes\n"
-          "  DIR/comparison.csv and DIR/comparison.md (default DIR: out/<name>).\n");
+          "  Runs each variant in its own process into DIR/<variant>/, N at a time (default\n"
+          "  1), and writes DIR/comparison.csv and DIR/comparison.md (default DIR:\n"
+          "  out/<name>).\n");
       return 0;
     }
     if (a == "--out" && i + 1 < argc) {
       out = argv[++i];
+    } else if ((a == "-j" || a == "--jobs") && i + 1 < argc) {
+      const std::string n = argv[++i];
+      char* end = nullptr;
+      const unsigned long v = std::strtoul(n.c_str(), &end, 10);
+      if (n.empty() || *end != '\0' || v < 1 || v > 256) {
+        fmt::print(stderr, "pipesim compare: {} {}: expected an integer from 1 to 256\n", a, n);
+        return 2;
+      }
+      jobs = static_cast<unsigned>(v);
     } else if (file.empty() && a.rfind("--", 0) != 0) {
       file = a;
     } else {
@@ -188,6 +203,10 @@ int compare_main(int argc, char** argv, const char* self_exe) {
     fmt::print(stderr, "pipesim: invalid comparison {}: {}\n", file, e.what());
     return 2;
   }
+  // Variants (and their validation) are forks of this process: they share what the first
+  // variant loads before simulating (docs/sweeps.md).
+  if (!c.variants.empty())
+    sweep::preload_for_children(c.base.string(), c.variants.front().overrides);
   // Validate every variant before running any (nothing is written for a bad variant).
   for (const Variant& v : c.variants) {
     std::vector<std::string> args{self_exe, "validate", c.base.string()};
@@ -208,20 +227,47 @@ int compare_main(int argc, char** argv, const char* self_exe) {
   }
   const fs::path dir = out.empty() ? fs::path("out") / c.name : fs::path(out);
   fs::create_directories(dir);
+  // Variants run `jobs` at a time, each in its own process; results are read in variant order.
+  std::vector<int> codes(c.variants.size(), 0);
+  std::vector<std::pair<pid_t, std::size_t>> running;  // pid, variant index
+  for (std::size_t next = 0; next < c.variants.size() || !running.empty();) {
+    while (next < c.variants.size() && running.size() < jobs) {
+      const Variant& v = c.variants[next];
+      std::vector<std::string> args{self_exe,  "run",   c.base.string(),
+                                    "--quiet", "--out", (dir / v.name).string()};
+      for (const auto& o : v.overrides) {
+        args.push_back("--set");
+        args.push_back(o);
+      }
+      fmt::print(stderr, "  running {} ...\n", v.name);
+      try {
+        running.emplace_back(tools::spawn_process(args, dir / (v.name + ".log")), next);
+      } catch (const std::runtime_error&) {
+        codes[next] = 127;
+      }
+      ++next;
+    }
+    if (running.empty()) continue;
+    int status = 0;
+    const pid_t got = wait(&status);
+    if (got < 0) {
+      if (errno == EINTR) continue;
+      for (const auto& r : running) codes[r.second] = 127;
+      break;
+    }
+    const auto it = std::find_if(running.begin(), running.end(),
+                                 [got](const auto& r) { return r.first == got; });
+    if (it == running.end()) continue;
+    codes[it->second] = tools::exit_code_of(status);
+    running.erase(it);
+  }
   std::map<std::string, json> summaries;
   int failures = 0;
-  for (const Variant& v : c.variants) {
-    std::vector<std::string> args{self_exe,  "run",   c.base.string(),
-                                  "--quiet", "--out", (dir / v.name).string()};
-    for (const auto& o : v.overrides) {
-      args.push_back("--set");
-      args.push_back(o);
-    }
-    fmt::print(stderr, "  running {} ...\n", v.name);
-    const int rc = run_process(args, dir / (v.name + ".log"));
-    if (rc != 0) {
+  for (std::size_t i = 0; i < c.variants.size(); ++i) {
+    const Variant& v = c.variants[i];
+    if (codes[i] != 0) {
       ++failures;
-      fmt::print(stderr, "  variant {} failed (exit {}), see {}\n", v.name, rc,
+      fmt::print(stderr, "  variant {} failed (exit {}), see {}\n", v.name, codes[i],
                  (dir / (v.name + ".log")).string());
       continue;
     }

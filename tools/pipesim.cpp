@@ -21,12 +21,14 @@
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <iostream>
 #include <memory>
 #include <new>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "models/pipelines/pipeline.hpp"
@@ -49,8 +51,9 @@ using namespace pipesim;
 
 namespace {
 
-/// Process start, for the run log's wall time (static initialisation happens before main).
-const auto g_process_start = std::chrono::steady_clock::now();
+/// Process start, for the run log's wall time (static initialisation happens before main); a
+/// forked sweep point or compare variant counts from its fork (child_main).
+auto g_process_start = std::chrono::steady_clock::now();
 
 /// One line on stderr (the run log: a sweep point's run.log) with the process's wall time, split
 /// into start-up (scenario, platform, workload and pipeline construction) and simulation, its CPU
@@ -231,7 +234,15 @@ int cmd_validate(const std::string& file, const std::vector<std::string>& overri
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int pipesim_main(int argc, char** argv);
+
+/// Entry point of a forked child (tools::set_child_main): `pipesim ARGS` in the fork.
+int child_main(int argc, char** argv) {
+  g_process_start = std::chrono::steady_clock::now();
+  return pipesim_main(argc, argv);
+}
+
+int pipesim_main(int argc, char** argv) {
   tools::die_with_parent();  // a sweep point or compare variant: no orphan when the parent dies
   // Subcommands with their own option parsing (they print their own --help).
   if (argc >= 2 && std::string(argv[1]) == "exec") return exec_main(argc - 1, argv + 1);
@@ -315,4 +326,24 @@ int main(int argc, char** argv) {
     return 1;
   }
   return 0;
+}
+
+int main(int argc, char** argv) {
+  // Sweep points, capacity points and compare variants are forks of this process.
+  tools::set_child_main(&child_main);
+  if (argc >= 2 && tools::children_forked()) {
+    const std::string command = argv[1];
+    const char* tunables = std::getenv("GLIBC_TUNABLES");
+    if ((command == "sweep" || command == "capacity" || command == "compare") &&
+        (tunables == nullptr ||
+         std::string_view(tunables).find("glibc.malloc.hugetlb=") == std::string_view::npos)) {
+      // Forked children inherit this process's allocator, so this process takes the huge-page
+      // setting exec'd children got (tools::kChildMallocTunable): it starts again once with
+      // it. If that fails, it goes on without.
+      const std::string value = tools::child_glibc_tunables(tunables);
+      setenv("GLIBC_TUNABLES", value.c_str(), 1);
+      execv("/proc/self/exe", argv);
+    }
+  }
+  return pipesim_main(argc, argv);
 }

@@ -22,6 +22,8 @@
 #include <thread>
 #include <vector>
 
+#include "models/common/input_reuse.hpp"
+#include "models/pipelines/pipeline.hpp"
 #include "sim/output/atomic_file.hpp"
 #include "sim/output/csv.hpp"
 #include "sim/recorder.hpp"
@@ -404,6 +406,16 @@ std::string finish_point(const Running& r, int wait_status, const fs::path& pdir
 
 }  // namespace
 
+void sweep::preload_for_children(const std::string& file,
+                                 const std::vector<std::string>& overrides) {
+  if (!tools::children_forked()) return;
+  enable_input_reuse();
+  try {
+    pipelines::preload_inputs(sim::load_scenario(file, overrides));
+  } catch (const std::exception&) {  // NOLINT(bugprone-empty-catch): the child reports it
+  }
+}
+
 int sweep::run_points(const Plan& plan, const std::string& exe, unsigned jobs, double timeout_s,
                       bool quiet) {
   std::deque<std::size_t> pending;
@@ -419,6 +431,11 @@ int sweep::run_points(const Plan& plan, const std::string& exe, unsigned jobs, d
       pending.push_back(i);
     }
   }
+  // Forked points share what the first one to run loads before simulating (docs/sweeps.md).
+  if (!pending.empty()) {
+    preload_for_children(
+        (point_dir(plan.dir, plan.points[pending.front()]) / "scenario.json").string());
+  }
   g_sweep_stop = 0;
   struct sigaction sa {};
   sa.sa_handler = on_sweep_signal;
@@ -429,8 +446,10 @@ int sweep::run_points(const Plan& plan, const std::string& exe, unsigned jobs, d
   const bool tty = !quiet && isatty(STDERR_FILENO);
   const char* kill_hook = std::getenv(kKillHookEnv);
   if (!quiet) {
-    fmt::print(stderr, "pipesim sweep: {} — {} points, {} already finished, {} to run (-j {})\n",
-               plan.name, total, skipped, pending.size(), jobs);
+    fmt::print(stderr,
+               "pipesim sweep: {} — {} points, {} already finished, {} to run (-j {}, {})\n",
+               plan.name, total, skipped, pending.size(), jobs,
+               tools::children_forked() ? "forked" : "exec");
   }
   std::vector<Running> running;
   // ok_now: points of this session that ran to their summary (the ETA's mean excludes

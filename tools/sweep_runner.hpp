@@ -44,6 +44,13 @@ std::string conflicting_point(const Plan& plan);
 /// not rewritten). Throws std::runtime_error / filesystem errors.
 void write_plan(const Plan& plan);
 
+/// When children are forks of this process (tools::children_forked()): turns input reuse on and
+/// loads what `file` with `overrides` loads before simulating (the replay stream, the genesis
+/// state and its trie; pipelines::preload_inputs), so that every child finds it in memory
+/// (models/common/input_reuse.hpp). Best effort: a scenario that fails here fails again, with its
+/// message, in the child that runs it. No effect when children are exec'd.
+void preload_for_children(const std::string& file, const std::vector<std::string>& overrides = {});
+
 /// Runs every unfinished point (`jobs` at a time, `exe run ...` each), then writes
 /// DIR/sweep.csv over the plan's points. Returns 0 (all ok), 3 (an invariant violated), 1 (a
 /// point failed, crashed or timed out). `timeout_s` 0 = no limit.

@@ -60,13 +60,14 @@ struct ChainState::Impl {
   std::map<std::uint64_t, std::shared_ptr<const ExecutedBlock>> final_results;
 };
 
-ChainState::ChainState(const sim::Scenario& scenario, execution::StateMap genesis_accounts)
+ChainState::ChainState(const sim::Scenario& scenario,
+                       const std::shared_ptr<const execution::StateMap>& genesis)
     : impl_(std::make_unique<Impl>()) {
   Impl& s = *impl_;
   s.executor = ex::make_executor(scenario.pipeline.executor);
   s.config = executor_config(scenario);
   s.block_gas_limit = scenario.pipeline.block_gas_limit;
-  auto base = genesis_state(scenario, std::move(genesis_accounts));
+  auto base = genesis_state(scenario, genesis);
   auto result = std::make_shared<ExecutedBlock>();
   result->state_root = base->root().value_or(Hash32{});
   s.entries.emplace(kGenesis, Impl::Entry{kGenesis, std::move(base), std::move(result)});

@@ -50,10 +50,11 @@ struct ExecutedBlock {
 class ChainState {
  public:
   /// Executes with the kernel's executor_config(scenario) from its genesis_state(scenario,
-  /// `genesis`) (the workload's accounts plus one empty beneficiary account per validator, with
-  /// the scenario's commitment). Throws std::invalid_argument for an unknown executor or
-  /// commitment name.
-  ChainState(const sim::Scenario& scenario, execution::StateMap genesis);
+  /// `genesis`) (the workload's accounts, non-null, plus one empty beneficiary account per
+  /// validator, with the scenario's commitment; shared with earlier simulations under input
+  /// reuse). Throws std::invalid_argument for an unknown executor or commitment name.
+  ChainState(const sim::Scenario& scenario,
+             const std::shared_ptr<const execution::StateMap>& genesis);
   ~ChainState();
   ChainState(const ChainState&) = delete;
   ChainState& operator=(const ChainState&) = delete;

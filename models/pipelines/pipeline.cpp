@@ -5,7 +5,9 @@
 #include "models/pipelines/async_backing.hpp"
 #include "models/pipelines/async_execution.hpp"
 #include "models/pipelines/interleaved.hpp"
+#include "models/pipelines/kernel/execution_config.hpp"
 #include "models/pipelines/kernel/metrics.hpp"
+#include "models/pipelines/kernel/workload_feed.hpp"
 #include "models/pipelines/propagation.hpp"
 #include "models/pipelines/speculate_order_replay.hpp"
 
@@ -45,6 +47,20 @@ const std::vector<std::string>& pipeline_kinds() {
     return k;
   }();
   return kinds;
+}
+
+void preload_inputs(const sim::Scenario& scenario) {
+  // Only replays have inputs worth sharing (a generated workload's genesis is built per source);
+  // propagation broadcasts blocks only.
+  if (scenario.pipeline.kind == "propagation" || scenario.workload.kind == "transfers") return;
+  // The recorded stream, and the genesis layer of the stream replayed once: a looped replay's
+  // genesis depends on the point's load and duration (fresh senders per pass), so it is the
+  // point's own, and looping here could cost as much as the run (a long point loops thousands
+  // of times).
+  sim::Scenario once = scenario;
+  once.workload.replay_loop = false;
+  const std::unique_ptr<workload::TxSource> source = make_tx_source(once);
+  genesis_state(once, source->genesis());
 }
 
 std::unique_ptr<sim::Application> make_pipeline(const sim::Scenario& scenario,

@@ -36,6 +36,14 @@ const std::vector<std::string>& pipeline_kinds();
 std::unique_ptr<sim::Application> make_pipeline(const sim::Scenario& scenario,
                                                 sim::Runtime& runtime);
 
+/// Builds, without a runtime, what make_pipeline loads before simulating on a replayed workload:
+/// the recorded stream and the genesis state layer (with its state commitment) of the stream
+/// replayed once (not looped). Nothing for generated workloads or propagation. Used with input
+/// reuse on (models/common/input_reuse.hpp) by a process that then forks the simulations: they
+/// find both in memory (a looped replay builds its own genesis). Throws as make_pipeline would
+/// on bad inputs.
+void preload_inputs(const sim::Scenario& scenario);
+
 /// The registry as JSON (`pipesim pipelines --json`): {"pipelines": [{name, label, colour,
 /// marker, consensus, own_sections, trace_tracks, summary, metrics: [names]}]}, the metrics
 /// being the catalogue rows (kernel/metrics.hpp) the pipeline may report.

@@ -12,9 +12,11 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <optional>
 #include <stdexcept>
 #include <system_error>
 
+#include "models/common/input_reuse.hpp"
 #include "models/workload/eth_bal.hpp"
 #include "models/workload/eth_mainnet.hpp"
 
@@ -581,26 +583,60 @@ RecordedStream parse_recorded_stream(const std::string& source, const std::strin
   return out;
 }
 
-RecordedStream load_recorded_stream(const std::string& source, const std::string& data_root,
-                                    const std::vector<std::uint64_t>& numbers,
-                                    const std::string& cache_dir, ReplayCacheOutcome* outcome) {
-  auto report = [&](ReplayCacheOutcome o) {
-    if (outcome != nullptr) *outcome = o;
-  };
+namespace {
+
+/// load_recorded_stream without input reuse: parsed, or through the cache file.
+RecordedStream load_from_files(const std::string& source, const std::string& data_root,
+                               const std::vector<std::uint64_t>& numbers,
+                               const std::string& cache_dir, ReplayCacheOutcome& outcome) {
   if (cache_dir.empty()) {
-    report(ReplayCacheOutcome::kDisabled);
+    outcome = ReplayCacheOutcome::kDisabled;
     return parse_recorded_stream(source, data_root, numbers);
   }
   const ReplayCacheKey key = replay_cache_key(source, data_root, numbers);
   const std::string path = replay_cache_path(cache_dir, source, key);
   if (auto cached = read_replay_cache(path, key)) {
-    report(ReplayCacheOutcome::kHit);
+    outcome = ReplayCacheOutcome::kHit;
     return std::move(*cached);
   }
   RecordedStream parsed = parse_recorded_stream(source, data_root, numbers);
-  report(write_replay_cache(path, parsed, key) ? ReplayCacheOutcome::kWritten
-                                               : ReplayCacheOutcome::kNotWritten);
+  outcome = write_replay_cache(path, parsed, key) ? ReplayCacheOutcome::kWritten
+                                                  : ReplayCacheOutcome::kNotWritten;
   return parsed;
+}
+
+}  // namespace
+
+RecordedStream load_recorded_stream(const std::string& source, const std::string& data_root,
+                                    const std::vector<std::uint64_t>& numbers,
+                                    const std::string& cache_dir, ReplayCacheOutcome* outcome) {
+  ReplayCacheOutcome what = ReplayCacheOutcome::kDisabled;
+  RecordedStream loaded = load_from_files(source, data_root, numbers, cache_dir, what);
+  if (outcome != nullptr) *outcome = what;
+  return loaded;
+}
+
+std::shared_ptr<const RecordedStream> load_shared_recorded_stream(
+    const std::string& source, const std::string& data_root,
+    const std::vector<std::uint64_t>& numbers, const std::string& cache_dir,
+    ReplayCacheOutcome* outcome) {
+  // The stream kept for input reuse: one (a sweep's points replay the same blocks).
+  struct Kept {
+    std::string source, data_root;
+    std::vector<std::uint64_t> numbers;
+    std::shared_ptr<const RecordedStream> stream;
+  };
+  static Kept kept;
+  const bool reuse = input_reuse_enabled();
+  if (reuse && kept.stream && kept.source == source && kept.data_root == data_root &&
+      kept.numbers == numbers) {
+    if (outcome != nullptr) *outcome = ReplayCacheOutcome::kReused;
+    return kept.stream;
+  }
+  auto loaded = std::make_shared<const RecordedStream>(
+      load_recorded_stream(source, data_root, numbers, cache_dir, outcome));
+  if (reuse) kept = Kept{source, data_root, numbers, loaded};
+  return loaded;
 }
 
 execution::StateMap genesis_from_sorted(

@@ -25,6 +25,7 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -117,10 +118,12 @@ RecordedStream parse_recorded_stream(const std::string& source, const std::strin
 
 /// What load_recorded_stream did with the cache.
 enum class ReplayCacheOutcome : std::uint8_t {
-  kDisabled,   // no cache folder: parsed
-  kHit,        // read from a valid cache file
-  kWritten,    // absent, stale or damaged: parsed and the cache file (re)written
-  kNotWritten  // parsed, but the cache file could not be written (read-only folder, ...)
+  kDisabled,    // no cache folder: parsed
+  kHit,         // read from a valid cache file
+  kWritten,     // absent, stale or damaged: parsed and the cache file (re)written
+  kNotWritten,  // parsed, but the cache file could not be written (read-only folder, ...)
+  kReused       // load_shared_recorded_stream with input reuse on: the stream this process (or
+                // the parent it was forked from) loaded last for the same source, root and blocks
 };
 
 /// parse_recorded_stream through the cache in `cache_dir` ("" = none): the same stream either
@@ -129,6 +132,15 @@ RecordedStream load_recorded_stream(const std::string& source, const std::string
                                     const std::vector<std::uint64_t>& numbers,
                                     const std::string& cache_dir,
                                     ReplayCacheOutcome* outcome = nullptr);
+
+/// load_recorded_stream, immutable and shared. With input reuse on
+/// (models/common/input_reuse.hpp) the last stream loaded is kept and the same object is
+/// returned again for the same source, data_root and blocks without reading any file (outcome
+/// kReused): the data files are assumed unchanged during the process tree's life (a sweep).
+std::shared_ptr<const RecordedStream> load_shared_recorded_stream(
+    const std::string& source, const std::string& data_root,
+    const std::vector<std::uint64_t>& numbers, const std::string& cache_dir,
+    ReplayCacheOutcome* outcome = nullptr);
 
 /// A state map holding `entries` (sorted by key, distinct), inserted in that order into a map
 /// reserved for them: the same entries always give the same table layout, whichever path

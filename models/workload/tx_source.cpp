@@ -34,12 +34,15 @@ class TransferSource final : public TxSource {
     }
   }
 
-  execution::StateMap genesis() const override {
-    execution::StateBuilder g;
-    for (std::uint32_t i = 0; i < params_.accounts; ++i) {
-      g.set_balance(transfer_account(i), execution::U256{params_.initial_balance_wei});
+  std::shared_ptr<const execution::StateMap> genesis() const override {
+    if (!genesis_) {
+      execution::StateBuilder g;
+      for (std::uint32_t i = 0; i < params_.accounts; ++i) {
+        g.set_balance(transfer_account(i), execution::U256{params_.initial_balance_wei});
+      }
+      genesis_ = std::make_shared<const execution::StateMap>(g.take());
     }
-    return g.take();
+    return genesis_;
   }
 
   std::string description() const override {
@@ -50,13 +53,17 @@ class TransferSource final : public TxSource {
   TransferSourceParams params_;
   PoissonTransfers stream_;
   std::vector<TransferArrival> buffer_;
+  mutable std::shared_ptr<const execution::StateMap> genesis_;  // built on first use
 };
 
+/// Replays a recorded stream. Transactions and genesis are shared (immutable): those of the
+/// loaded stream itself when it is replayed once, or the looped copies.
 class ReplaySource final : public TxSource {
  public:
-  ReplaySource(std::string description, execution::StateMap genesis,
-               std::vector<execution::Transaction> txs, std::vector<double> times,
-               ReplayCoverage coverage, std::vector<std::uint32_t> block_sizes)
+  ReplaySource(std::string description, std::shared_ptr<const execution::StateMap> genesis,
+               std::shared_ptr<const std::vector<execution::Transaction>> txs,
+               std::vector<double> times, ReplayCoverage coverage,
+               std::vector<std::uint32_t> block_sizes)
       : coverage_(coverage),
         block_sizes_(std::move(block_sizes)),
         description_(std::move(description)),
@@ -65,8 +72,9 @@ class ReplaySource final : public TxSource {
         times_(std::move(times)) {}
 
   void generate_until(double until_s, std::vector<TxArrival>& out) override {
-    while (next_ < txs_.size() && times_[next_] < until_s) {
-      TxArrival a{next_, times_[next_], txs_[next_]};
+    const std::vector<execution::Transaction>& txs = *txs_;
+    while (next_ < txs.size() && times_[next_] < until_s) {
+      TxArrival a{next_, times_[next_], txs[next_]};
       while (block_ < block_sizes_.size() && in_block_ == block_sizes_[block_]) {
         ++block_;
         in_block_ = 0;
@@ -80,7 +88,7 @@ class ReplaySource final : public TxSource {
       ++next_;
     }
   }
-  execution::StateMap genesis() const override { return genesis_; }
+  std::shared_ptr<const execution::StateMap> genesis() const override { return genesis_; }
   std::string description() const override { return description_; }
   ReplayCoverage replay_coverage() const override { return coverage_; }
 
@@ -90,8 +98,8 @@ class ReplaySource final : public TxSource {
   std::size_t block_ = 0;
   std::uint32_t in_block_ = 0;
   std::string description_;
-  execution::StateMap genesis_;
-  std::vector<execution::Transaction> txs_;
+  std::shared_ptr<const execution::StateMap> genesis_;
+  std::shared_ptr<const std::vector<execution::Transaction>> txs_;
   std::vector<double> times_;
   std::size_t next_ = 0;
 };
@@ -194,12 +202,14 @@ std::unique_ptr<TxSource> make_replay_source(const ReplaySourceParams& params, s
   const std::string cache_dir = params.cache_dir.empty()    ? replay_cache_dir()
                                 : params.cache_dir == "off" ? std::string()
                                                             : params.cache_dir;
-  RecordedStream stream = load_recorded_stream(params.source, root, numbers, cache_dir);
-  std::vector<execution::Transaction> txs = std::move(stream.txs);
-  execution::StateMap genesis = std::move(stream.genesis);
-  const TxSource::ReplayCoverage coverage = stream.coverage;
-  std::vector<std::uint32_t> block_sizes = std::move(stream.block_sizes);
-  const std::size_t recorded = txs.size();
+  const std::shared_ptr<const RecordedStream> stream =
+      load_shared_recorded_stream(params.source, root, numbers, cache_dir);
+  // Shared with the loaded stream (aliasing pointers) unless looped.
+  std::shared_ptr<const std::vector<execution::Transaction>> txs(stream, &stream->txs);
+  std::shared_ptr<const execution::StateMap> genesis(stream, &stream->genesis);
+  const TxSource::ReplayCoverage coverage = stream->coverage;
+  std::vector<std::uint32_t> block_sizes = stream->block_sizes;
+  const std::size_t recorded = txs->size();
   std::uint32_t passes = 1;
   if (params.loop && recorded > 0 && params.tps > 0 && params.duration_s > 0) {
     // Arrivals needed to cover the run: tps x duration, plus 10 % and 100 txs of slack for
@@ -213,9 +223,15 @@ std::unique_ptr<TxSource> make_replay_source(const ReplaySourceParams& params, s
                       "at most 65535",
                       params.source, recorded, params.duration_s, params.tps, passes));
     }
-    loop_stream(txs, genesis, passes);
+    if (passes > 1) {
+      std::vector<execution::Transaction> looped_txs = *txs;
+      execution::StateMap looped_genesis = *genesis;
+      loop_stream(looped_txs, looped_genesis, passes);
+      txs = std::make_shared<const std::vector<execution::Transaction>>(std::move(looped_txs));
+      genesis = std::make_shared<const execution::StateMap>(std::move(looped_genesis));
+    }
   }
-  std::vector<double> times = arrival_times(txs.size(), params.tps, params.poisson, seed);
+  std::vector<double> times = arrival_times(txs->size(), params.tps, params.poisson, seed);
   std::string description = fmt::format(
       "{}: {} blocks ({}..{}), {} transactions{}, {} tx/s", params.source, numbers.size(),
       numbers.front(), numbers.back(), recorded,

@@ -42,8 +42,10 @@ class TxSource {
   virtual ~TxSource() = default;
   /// Appends every arrival with submit time < until_s not yet returned, in time order.
   virtual void generate_until(double until_s, std::vector<TxArrival>& out) = 0;
-  /// The state the stream executes on.
-  virtual execution::StateMap genesis() const = 0;
+  /// The state the stream executes on: immutable, the same object on every call. With input
+  /// reuse on (models/common/input_reuse.hpp), replay sources of one process tree that replay
+  /// the same blocks without looping share one object; ChainState keys its genesis layer on it.
+  virtual std::shared_ptr<const execution::StateMap> genesis() const = 0;
   /// One line for summaries, e.g. "eth_mainnet: 12 blocks, 3,054 transactions".
   virtual std::string description() const = 0;
   /// Recorded blocks replayed with exact traces (re-executed by a real EVM) and with

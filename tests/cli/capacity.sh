@@ -101,9 +101,10 @@ set +e
 code=$?
 set -e
 [[ $code -eq 1 ]] || { echo "--require-saturation: expected exit 1, got $code"; cat "$tmp/lowerr2"; exit 1; }
-# SIGINT while a point runs (the first one, made 100,000 s long): capacity stops with 130 (the points resume later) and starts no
-# further round (no timeline runs after the interrupted sweep).
-sed -e 's/"name": "interleaved", "set": {/"name": "interleaved", "set": {"duration_s": 100000, /' \
+# SIGINT while a point runs (the first one, made 100,000 s long, its replay not looped so that it
+# starts at once): capacity stops with 130 (the points resume later) and starts no further round
+# (no timeline runs after the interrupted sweep).
+sed -e 's/"name": "interleaved", "set": {/"name": "interleaved", "set": {"duration_s": 100000, "workload.replay_loop": false, /' \
     "$tmp/c.json" > "$tmp/int.json"
 grep -q '"duration_s": 100000' "$tmp/int.json" || { echo "int.json not derived"; exit 1; }
 "$pipesim" capacity "$tmp/int.json" --out "$tmp/int" -j 1 > /dev/null 2> "$tmp/interr" &

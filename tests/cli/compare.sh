@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# pipesim compare: variants run in their own processes; the side-by-side table is written; a bad
-# variant is rejected (exit 2, the JSON path named) before anything runs.
+# pipesim compare: variants run in their own processes (-j N at a time: same outputs); the
+# side-by-side table is written; a bad variant is rejected (exit 2, the JSON path named) before
+# anything runs.
 set -euo pipefail
 pipesim=$1
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
@@ -31,6 +32,17 @@ assert float(rows["latency proposed to verified p50 s"]["async"]) > 0
 assert float(rows["re-executions per tx ratio"]["interleaved"]) == 0
 assert float(rows["re-executions per tx ratio"]["stm"]) == 0, rows["re-executions per tx ratio"]
 PY
+# -j 2 runs two variants at a time: the same variant outputs and table.
+"$pipesim" compare "$tmp/cmp.json" --out "$tmp/out2" -j 2 > /dev/null
+for f in comparison.csv comparison.md interleaved/summary.json async/summary.json stm/summary.json; do
+  cmp "$tmp/out/$f" "$tmp/out2/$f" || { echo "compare -j 2 differs in $f"; exit 1; }
+done
+set +e
+"$pipesim" compare "$tmp/cmp.json" --out "$tmp/out3" -j 0 2> "$tmp/errj"
+code=$?
+set -e
+[[ $code -eq 2 ]] && grep -q "expected an integer from 1 to 256" "$tmp/errj" \
+  || { echo "compare -j 0: exit $code"; cat "$tmp/errj"; exit 1; }
 cat > "$tmp/bad.json" <<JSON
 {"base": "$PWD/scenarios/minimal.json",
  "variants": [{"name": "a", "set": {}}, {"name": "b", "set": {"pipeline.d_lag": 99}}]}

@@ -151,4 +151,34 @@ code=$?
 set -e
 [[ $code -eq 2 ]] || { echo "expected exit 2 for a different sweep in the folder, got $code"; exit 1; }
 grep -q "of a different sweep" "$tmp/err"
+# Points are forks of the sweep process, which loads the replay stream and builds the genesis trie
+# once (models/common/input_reuse.hpp); PIPESIM_CHILDREN=exec runs each as a new process. Both
+# give byte-identical point outputs, for every pipeline that executes and for a looped replay
+# (its own genesis) after an unlooped one.
+cat > "$tmp/m.json" <<JSON
+{"name": "forks", "duration_s": 4,
+ "network": {"validators": 7, "latency": {"model": "constant", "constant_ms": 50}},
+ "workload": {"kind": "eth_mainnet", "tps": 400},
+ "sweep": {"zip": {"pipeline.kind": ["interleaved", "async_execution", "speculate_order_replay",
+                                      "async_backing", "interleaved"],
+                   "consensus.protocol": ["hotstuff", "hotstuff", "dag_bft", "hotstuff", "hotstuff"],
+                   "workload.replay_loop": [false, false, false, false, true],
+                   "polkadot.parachains": [4, 4, 4, 1, 4],
+                   "polkadot.collators_per_parachain": [2, 2, 2, 1, 2],
+                   "polkadot.backing_group_size": [5, 5, 5, 3, 5]}}}
+JSON
+for mode in fork exec; do
+  env $([[ $mode == exec ]] && echo PIPESIM_CHILDREN=exec) "$pipesim" sweep "$tmp/m.json" \
+    --out "$tmp/m-$mode" -j 2 > "$tmp/m-$mode.out" 2> "$tmp/m-$mode.err" \
+    || { cat "$tmp/m-$mode.err"; exit 1; }
+  grep -q "5 points (ok 5)" "$tmp/m-$mode.out" || { cat "$tmp/m-$mode.out"; exit 1; }
+done
+grep -q "to run (-j 2, forked)" "$tmp/m-fork.err" || { cat "$tmp/m-fork.err"; exit 1; }
+grep -q "to run (-j 2, exec)" "$tmp/m-exec.err" || { cat "$tmp/m-exec.err"; exit 1; }
+for p in p0000 p0001 p0002 p0003 p0004; do
+  for f in summary.json blocks.csv; do
+    cmp "$tmp/m-fork/points/$p/$f" "$tmp/m-exec/points/$p/$f" \
+      || { echo "forked and exec'd point $p differ in $f"; exit 1; }
+  done
+done
 echo "sweep: ok"

@@ -129,7 +129,7 @@ TEST_CASE("replay cache: make_replay_source gives the same source with and witho
   for (TxSource* s : {writes.get(), reads.get()}) {
     CHECK(s->description() == plain->description());
     CHECK(s->replay_coverage().exact_blocks == plain->replay_coverage().exact_blocks);
-    CHECK(layout(s->genesis()) == layout(plain->genesis()));
+    CHECK(layout(*s->genesis()) == layout(*plain->genesis()));
   }
   std::vector<TxArrival> a, b, c;
   plain->generate_until(1e9, a);

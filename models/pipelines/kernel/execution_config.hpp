@@ -10,6 +10,8 @@
 // which speculates and replays on its own state layers.
 #pragma once
 
+#include <memory>
+
 #include "models/execution/executor.hpp"
 #include "models/execution/state.hpp"
 #include "sim/scenario.hpp"
@@ -20,10 +22,14 @@ namespace pipesim::pipelines {
 /// pipeline.cost_model.memory_cache_bytes; none when 0): one per chain of executed states.
 execution::ExecutorConfig executor_config(const sim::Scenario& scenario);
 
-/// The genesis state: `accounts` (the workload's TxSource::genesis()) plus an empty account
-/// (nonce 0) for the beneficiary of each of the network.validators validators, as a base layer
-/// with pipeline.commitment. Throws std::invalid_argument for an unknown commitment name.
-execution::StateLayer::Ptr genesis_state(const sim::Scenario& scenario,
-                                         execution::StateMap accounts);
+/// The genesis state: `accounts` (the workload's TxSource::genesis(), non-null) plus an empty
+/// account (nonce 0) for the beneficiary of each of the network.validators validators, as a
+/// base layer with pipeline.commitment (root computed). With input reuse on
+/// (models/common/input_reuse.hpp) the last layer built is kept and returned again for the same
+/// `accounts` object, validator count and commitment kind: a forked sweep point reuses its
+/// parent's trie (layers are immutable, so the roots, node counts and reads are those of a new
+/// build). Throws std::invalid_argument for an unknown commitment name.
+execution::StateLayer::Ptr genesis_state(
+    const sim::Scenario& scenario, const std::shared_ptr<const execution::StateMap>& accounts);
 
 }  // namespace pipesim::pipelines
