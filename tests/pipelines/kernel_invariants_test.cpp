@@ -98,7 +98,8 @@ TEST_CASE("first_duplicate_in_prefixes: one pass over the longest equals the per
     REQUIRE(got.has_value() == expected.has_value());
     if (!got) continue;
     ++with_dup;
-    const auto& [sequence, dup] = *expected;
+    const std::size_t sequence = expected->first;
+    const pipesim::pipelines::DuplicateTx dup = expected->second;
     CHECK(got->sequence == sequence);
     CHECK(got->dup.tx == dup.tx);
     CHECK(got->dup.position == dup.position);
