@@ -130,8 +130,10 @@ void Recorder::block_stage(std::uint32_t node, const BlockRef& b, std::string_vi
   }
   if (impl_->blocks_csv) {
     output::CsvWriter& csv = *impl_->blocks_csv;
+    char id[16];
+    fmt::format_to_n(id, sizeof id, "{:016x}", b.block_id);
     csv.add(b.height)
-        .add(fmt::format("{:016x}", b.block_id))
+        .add(std::string_view(id, sizeof id))
         .add(b.round)
         .add(static_cast<std::uint64_t>(b.proposer))
         .add(static_cast<std::uint64_t>(node))

@@ -73,10 +73,14 @@ constexpr NumRange kDuration{0.0, true, 1e7};
 constexpr double kMaxRounds = 1e7;
 constexpr double kMaxTransactions = 1e8;
 /// Memory estimate terms (bytes; measured, see check_resources and docs/scenario.md "Limits").
-constexpr double kBytesBase = 64.0 * 1024 * 1024;
+constexpr double kBytesBase = 160.0 * 1024 * 1024;
 constexpr double kBytesPerValidator = 64.0 * 1024;
-constexpr double kBytesPerTransaction = 300.0;
+constexpr double kBytesPerTransaction = 768.0;
+/// Pipelines not built on HotStuffPipeline (async_backing, speculate_order_replay): per
+/// transaction and validator, from the fit before issue 16's scale work (not re-measured).
 constexpr double kBytesPerTransactionPerValidator = 25.0;
+/// HotStuffPipeline pipelines (interleaved, async_execution): per validator and round.
+constexpr double kBytesPerValidatorRound = 512.0;
 constexpr double kBytesPerMessage = 128.0;
 constexpr NumRange kAtLeastOne{1.0, false, kInf};
 
@@ -1217,21 +1221,40 @@ void check_resources(const Scenario& s) {
                      s.workload.tps, txs, s.duration_s, kMaxTransactions,
                      kMaxTransactions / s.duration_s));
   }
-  // Peak memory estimate (bytes), docs/scenario.md "Limits". Per transaction: fitted to the
-  // peak RSS (/usr/bin/time -v) of scenarios/minimal.json at 5000 tx/s for 20 s vs 200 s with 4
-  // validators (373 B/tx) and 20 s vs 60 s with 16 (672 B/tx), rounded up. Per message in
-  // flight: an Event of the dispatcher's heap (56 B) with the heap's doubling, 128 B (not
-  // measured). Direct broadcast has up to n^2 messages in flight at once (every validator's
-  // timeout to every other).
+  // Peak memory estimate (bytes), docs/scenario.md "Limits": an upper bound of the peak RSS
+  // (/usr/bin/time -v, Release) with margin. Measured 2026-12-06 (commit 2f176ad, transfers),
+  // peak RSS -> estimate, MiB, at two durations:
+  //   minimal.json, 5000 tx/s, n = 4, 20 s / 100 s (1.0e5 / 5.0e5 txs)   174 / 358 -> 234 / 527
+  //   minimal.json, 5000 tx/s, n = 16, 20 s / 60 s (1.0e5 / 3.0e5 txs)   174 / 304 -> 234 / 381
+  //   bench/scenarios/hotstuff-1000x1000-blockstm.json (500 ms blocks, 1,000 tx/s):
+  //     n = 100, 110 s / 440 s (1.1e5 / 4.4e5 txs)                       193 / 318 -> 259 / 533
+  //     n = 300, 110 s / 330 s (1.1e5 / 3.3e5 txs)                       207 / 322 -> 303 / 528
+  //     n = 1,000, 110 s / 1,100 s (1.1e5 / 1.1e6 txs, 113 / 1,202 blocks) 269 / 985 -> 533 / 2224
+  // (`PIPESIM_MEMORY_LIMIT_MB=100000 /usr/bin/time -v pipesim run SCENARIO --set
+  // network.validators=N --set duration_s=D [--set workload.tps=5000]`). Slopes: 470 B per
+  // transaction at n = 4 (5,000-tx blocks), 390-520 B at n = 100-300; at n = 1,000 the growth
+  // beyond that is ~250-380 B per validator and committed block (commit records, execution-job
+  // samples, committed chains). Start-up (SimGrid, genesis) is ~130-170 MiB. Terms, rounded up:
+  // 160 MiB + 64 KiB per validator + 768 B per transaction + 512 B per validator and round
+  // (HotStuffPipeline pipelines; rounds = duration / block time, an upper bound of the blocks) +
+  // 128 B per message in flight: an event of the dispatcher's heap (56 B) with the heap's
+  // doubling (not measured). Direct broadcast has up to n^2 messages in flight at once (every
+  // validator's timeout to every other). The estimate is 1.25-2.3x the measured peaks above.
   const double n = s.network.validators;
   const bool direct = s.network.dissemination.mode == "direct";
   const double in_flight = direct ? n * n : n * std::max<double>(s.network.topology.degree, 8.0);
   const double pairs = s.network.platform_xml.empty() ? 0.0 : n * n;  // route matrix
+  const bool hotstuff_pipeline =
+      s.pipeline.kind == "interleaved" || s.pipeline.kind == "async_execution";
   // Propagation broadcasts blocks only: its workload generates no transaction.
-  const double tx_bytes = s.pipeline.kind == "propagation"
-                              ? 0.0
-                              : kBytesPerTransaction + kBytesPerTransactionPerValidator * n;
-  const double txs_term = txs * tx_bytes;
+  const double tx_bytes =
+      s.pipeline.kind == "propagation"
+          ? 0.0
+          : kBytesPerTransaction + (hotstuff_pipeline ? 0.0 : kBytesPerTransactionPerValidator * n);
+  const double node_rounds =
+      hotstuff_pipeline ? n * s.duration_s * 1000.0 / s.consensus.block_time_ms : 0.0;
+  // Both grow with duration_s: an excess is reported against workload.tps / duration_s.
+  const double txs_term = txs * tx_bytes + node_rounds * kBytesPerValidatorRound;
   const double msg_term = in_flight * kBytesPerMessage + pairs * sizeof(double);
   const double estimate = kBytesBase + n * kBytesPerValidator + txs_term + msg_term;
   const double limit = memory_limit_bytes();

@@ -193,9 +193,11 @@ class BasicStateMap {
   std::size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }
 
-  const V* find(const StateKey& key) const {
+  const V* find(const StateKey& key) const { return find(key, StateKeyHash{}(key)); }
+  /// find() with the key's StateKeyHash computed by the caller (once for several maps).
+  const V* find(const StateKey& key, std::size_t hash) const {
     if (slots_.empty()) return nullptr;
-    std::size_t i = StateKeyHash{}(key)&mask_;
+    std::size_t i = hash & mask_;
     while (true) {
       const Slot& s = slots_[i];
       if (!s.used) return nullptr;
@@ -324,8 +326,9 @@ class StateLayer {
   /// value was found in a non-base layer (recent block data still in memory), false if it came
   /// from the base or is absent (the cost model charges those as storage reads).
   U256 get(const StateKey& key, bool* in_overlay = nullptr) const {
+    const std::size_t hash = StateKeyHash{}(key);  // once for every layer's map
     for (const StateLayer* l = this; l != nullptr; l = l->parent_.get()) {
-      if (const U256* v = l->writes_.find(key)) {
+      if (const U256* v = l->writes_.find(key, hash)) {
         if (in_overlay) *in_overlay = l->parent_ != nullptr;
         return *v;
       }

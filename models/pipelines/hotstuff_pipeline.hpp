@@ -23,6 +23,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -31,6 +32,7 @@
 #include "models/pipelines/chain_state.hpp"
 #include "models/pipelines/kernel/driver.hpp"
 #include "models/pipelines/kernel/execution_lane.hpp"
+#include "models/pipelines/kernel/home_index.hpp"
 #include "models/pipelines/kernel/metrics.hpp"
 #include "models/pipelines/kernel/workload_feed.hpp"
 #include "models/workload/tx_source.hpp"
@@ -129,6 +131,9 @@ class HotStuffPipeline : public sim::Application {
   /// header (a header embeds its QC's signer list, ~2.7 KB at n = 1,000: a copy per node and
   /// block grew as n x blocks). Valid for the pipeline's lifetime.
   const std::vector<const BlockHeader*>& committed_chain(NodeId node) const;
+  /// Transactions of payload `payload_id` whose home (entry node) is `node`, in block order;
+  /// empty for an unknown payload. Grouped once per payload (kernel/home_index.hpp).
+  std::span<const std::uint64_t> home_txs(NodeId node, std::uint64_t payload_id);
   /// Executes `payload_id` on its parent through `chain` (compute once per chain).
   std::shared_ptr<const ExecutedBlock> execute_payload(ChainState& chain, std::uint64_t payload_id,
                                                        bool corrupt = false);
@@ -141,6 +146,7 @@ class HotStuffPipeline : public sim::Application {
   sim::Recorder& rec_;
   WorkloadFeed feed_;  // built first: chain_ starts from its source's genesis
   ChainState chain_;   // the honest execution (compute once, charge everywhere)
+  TxsByHome homes_{[this](std::uint64_t t) { return feed_.entry_of(feed_.tx(t)); }};
   double block_time_s_ = 1.0;
   NodeId reference_node_ = 0;
 
@@ -154,6 +160,11 @@ class HotStuffPipeline : public sim::Application {
   void account_commit(NodeId node, const BlockHeader& h);
   std::uint64_t executed_gas(const BlockHeader& h) const;
   void report_common();
+  /// The no_transaction_committed_twice detail (empty: none) over the honest nodes' committed
+  /// chains; `longest` is the longest honest chain when they are prefixes of it (one pass over
+  /// it then decides for all), nullptr otherwise (hotstuff_commit_checks.cpp).
+  std::string first_committed_twice(const std::vector<bool>& honest,
+                                    const std::vector<const BlockHeader*>* longest) const;
 
   std::vector<NodeState> nodes_;
   std::vector<std::uint8_t> tx_committed_;

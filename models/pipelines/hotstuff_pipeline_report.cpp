@@ -44,22 +44,9 @@ void HotStuffPipeline::report_common() {
   }
   rec_.invariant("committed_chains_are_prefixes", prefix, detail);
   // Invariant: no transaction is committed twice in an honest node's committed chain (the
-  // kernel's DuplicateTxFinder, positions = block heights).
-  std::string twice;
-  for (NodeId i = 0; i < n && twice.empty(); ++i) {
-    if (!honest[i]) continue;
-    DuplicateTxFinder finder;
-    for (const BlockHeader* h : nodes_[i].committed) {
-      const PayloadRecord* p = payload(h->payload_id);
-      if (p == nullptr) continue;
-      if (const auto dup = finder.add(h->height, p->txs)) {
-        twice = fmt::format(
-            "node {} block {:#x} at height {}: transaction {} (already committed at height {})", i,
-            h->id, h->height, dup->tx, dup->first_position);
-        break;
-      }
-    }
-  }
+  // kernel's DuplicateTxFinder, positions = block heights; one pass over the longest chain when
+  // the honest chains are prefixes of it: hotstuff_commit_checks.cpp).
+  const std::string twice = first_committed_twice(honest, prefix ? longest : nullptr);
   rec_.invariant("no_transaction_committed_twice", twice.empty(), twice);
   rec_.invariant("one_certified_block_per_round", conflicting_qc_.empty(), conflicting_qc_);
 

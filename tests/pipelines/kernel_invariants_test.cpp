@@ -3,10 +3,12 @@
 #include <doctest/doctest.h>
 
 #include <cstdint>
+#include <optional>
 #include <utility>
 #include <vector>
 
 #include "models/pipelines/kernel/faults.hpp"
+#include "models/pipelines/kernel/home_index.hpp"
 #include "models/pipelines/kernel/invariants.hpp"
 #include "sim/scenario.hpp"
 
@@ -62,6 +64,21 @@ pipesim::sim::FaultEvent kernel_byzantine_event(std::vector<std::uint32_t> nodes
   return e;
 }
 
+/// The per-sequence walk that first_duplicate_in_prefixes replaces: sequence s is the first
+/// lengths[s] entries of `entries` (empty entries stand for skipped ones).
+std::optional<std::pair<std::size_t, pipesim::pipelines::DuplicateTx>> walk_each_prefix(
+    const std::vector<std::size_t>& lengths,
+    const std::vector<std::vector<std::uint64_t>>& entries) {
+  for (std::size_t s = 0; s < lengths.size(); ++s) {
+    DuplicateTxFinder f;
+    for (std::size_t k = 0; k < lengths[s]; ++k) {
+      if (entries[k].empty()) continue;
+      if (const auto dup = f.add(100 + k, entries[k])) return std::make_pair(s, *dup);
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 TEST_CASE("honest_nodes: crash shorthand, divergent and Byzantine nodes are not honest") {
@@ -91,4 +108,65 @@ TEST_CASE("behaviour_scheduled: only a Byzantine event with that behaviour count
   s.faults.events.push_back(kernel_byzantine_event({3}, "invalid_candidate"));
   CHECK_FALSE(behaviour_scheduled(s, "dag_equivocate"));
   CHECK(behaviour_scheduled(s, "invalid_candidate"));
+}
+
+TEST_CASE("first_duplicate_in_prefixes: one pass over the longest equals the per-sequence walk") {
+  using pipesim::pipelines::CommittedEntry;
+  using pipesim::pipelines::first_duplicate_in_prefixes;
+  // Deterministic pseudo-random sequences (an LCG): entries of 0-3 transactions drawn from a
+  // small id range so that duplicates occur at various depths, prefixes of various lengths.
+  std::uint64_t state = 12345;
+  const auto next = [&state](std::uint64_t bound) {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (state >> 33) % bound;
+  };
+  int with_dup = 0;
+  for (int trial = 0; trial < 500; ++trial) {
+    const std::size_t count = 1 + next(12);
+    std::vector<std::vector<std::uint64_t>> entries(count);
+    for (auto& e : entries) {
+      const std::uint64_t txs = next(4);
+      for (std::uint64_t t = 0; t < txs; ++t) e.push_back(next(40));
+    }
+    std::vector<std::size_t> lengths(1 + next(5));
+    for (auto& l : lengths) l = next(count + 1);
+    lengths[next(lengths.size())] = count;  // one sequence is the longest
+    const auto expected = walk_each_prefix(lengths, entries);
+    const auto got = first_duplicate_in_prefixes(
+        lengths, [&entries](std::size_t k) -> std::optional<CommittedEntry> {
+          if (entries[k].empty()) return std::nullopt;
+          return CommittedEntry{100 + k, entries[k]};
+        });
+    CAPTURE(trial);
+    REQUIRE(got.has_value() == expected.has_value());
+    if (!got) continue;
+    ++with_dup;
+    const std::size_t sequence = expected->first;
+    const pipesim::pipelines::DuplicateTx dup = expected->second;
+    CHECK(got->sequence == sequence);
+    CHECK(got->dup.tx == dup.tx);
+    CHECK(got->dup.position == dup.position);
+    CHECK(got->dup.first_position == dup.first_position);
+    CHECK(got->entry + 100 == dup.position);
+  }
+  CHECK(with_dup > 100);  // the draw exercises both outcomes
+  CHECK(with_dup < 450);
+}
+
+TEST_CASE("TxsByHome: a payload's transactions grouped by home node, block order kept") {
+  pipesim::pipelines::TxsByHome homes(
+      [](std::uint64_t tx) { return static_cast<std::uint32_t>(tx % 3); });
+  const std::vector<std::uint64_t> txs{7, 3, 4, 9, 1, 6, 10};  // homes 1 0 1 0 1 0 1
+  const auto at = [&](std::uint32_t node) {
+    const auto s = homes.at(42, txs, node);
+    return std::vector<std::uint64_t>(s.begin(), s.end());
+  };
+  CHECK(at(0) == std::vector<std::uint64_t>{3, 9, 6});
+  CHECK(at(1) == std::vector<std::uint64_t>{7, 4, 1, 10});
+  CHECK(at(2).empty());
+  CHECK(at(5).empty());
+  const std::vector<std::uint64_t> none;
+  CHECK(homes.at(43, none, 0).empty());
+  homes.forget(42);
+  CHECK(at(0) == std::vector<std::uint64_t>{3, 9, 6});  // rebuilt
 }

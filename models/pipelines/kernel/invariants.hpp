@@ -8,9 +8,11 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <unordered_map>
+#include <vector>
 
 namespace pipesim::pipelines {
 
@@ -43,5 +45,31 @@ class DuplicateTxFinder {
   std::unordered_map<std::uint64_t, std::uint64_t> first_seen_;  // tx id -> first position
   std::optional<DuplicateTx> first_dup_;
 };
+
+/// One committed entry for first_duplicate_in_prefixes: its position label and transaction ids.
+struct CommittedEntry {
+  std::uint64_t position = 0;
+  std::span<const std::uint64_t> txs;
+};
+
+/// A duplicate found by first_duplicate_in_prefixes: the sequence that holds it (index into
+/// `lengths`), the entry of the longest sequence where it is found, and the duplicate.
+struct PrefixDuplicate {
+  std::size_t sequence = 0;
+  std::size_t entry = 0;
+  DuplicateTx dup;
+};
+
+/// The no-duplicate check over several committed sequences that are all prefixes of one longest
+/// sequence (e.g. honest nodes' committed chains once committed_chains_are_prefixes holds), with
+/// one DuplicateTxFinder pass over the longest instead of one per sequence. The first duplicate
+/// along a sequence depends only on the sequence up to it, so a prefix of length L holds one iff
+/// L exceeds the entry index where the longest sequence's first duplicate is found, and then it
+/// is the same duplicate. Returns the first sequence in `lengths` order that holds one (as the
+/// per-sequence walk in that order would), or nullopt. `entry(k)` is the longest sequence's
+/// entry k (k < max of `lengths`), nullopt to skip an entry (it is skipped in every sequence).
+std::optional<PrefixDuplicate> first_duplicate_in_prefixes(
+    const std::vector<std::size_t>& lengths,
+    const std::function<std::optional<CommittedEntry>(std::size_t)>& entry);
 
 }  // namespace pipesim::pipelines
