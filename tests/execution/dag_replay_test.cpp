@@ -17,6 +17,7 @@
 #include "models/execution/sequential.hpp"
 #include "models/execution/speculation.hpp"
 #include "models/workload/block_generator.hpp"
+#include "tests/sanitizer_scale.hpp"
 
 namespace pipesim::execution {
 namespace {
@@ -211,13 +212,14 @@ TEST_CASE("replay: ready rule and batches on a hand-made block") {
 }
 
 TEST_CASE("replay equals Sequential (serial order) on 300+ random blocks; improved <= basic") {
+  constexpr int kCases = 100 / test::kRandomCaseDivisor;  // three blocks each
   const std::uint32_t kAccounts[] = {3, 10, 100, 1000, 5000};
   const std::uint32_t kThreads[] = {1, 2, 4, 8, 16};
   std::mt19937_64 rng(20251125);
   std::map<std::uint32_t, Totals> basic_by_level, improved_by_level;
   Totals missing_basic, missing_improved;
   int blocks = 0;
-  for (int c = 0; c < 100; ++c) {
+  for (int c = 0; c < kCases; ++c) {
     const std::uint32_t accounts = kAccounts[c % 5];
     BlockGenerator gen(generator_config(accounts, rng()));
     // MPT roots on some small-state configurations (roots compared too); flat elsewhere (speed).
@@ -264,7 +266,7 @@ TEST_CASE("replay equals Sequential (serial order) on 300+ random blocks; improv
       pre = improved.outcome.post_state;  // the next block runs on this one's post-state
     }
   }
-  CHECK(blocks >= 300);
+  CHECK(blocks >= 3 * kCases);
   for (const auto& [accounts, b] : basic_by_level) {
     const Totals& i = improved_by_level[accounts];
     MESSAGE("accounts=", accounts, " accuracy=", double(b.exact) / b.txs,

@@ -13,6 +13,7 @@
 
 #include "models/workload/block_generator.hpp"
 #include "tests/execution/executor_fixtures.hpp"
+#include "tests/sanitizer_scale.hpp"
 
 namespace pipesim::execution {
 namespace {
@@ -87,6 +88,7 @@ BlockGeneratorConfig random_config(std::uint32_t accounts, std::mt19937_64& rng)
 }
 
 TEST_CASE("optimistic: equals Sequential on 600 random blocks, at most two executions per tx") {
+  constexpr int kCases = 300 / test::kRandomCaseDivisor;  // two blocks each
   const std::uint32_t kAccountLevels[] = {2, 3, 10, 100, 1000, 10000};
   const std::uint32_t kThreads[] = {1, 2, 3, 4, 8, 16, 32};
   std::map<std::uint32_t, std::shared_ptr<const StateLayer>> base;
@@ -103,7 +105,7 @@ TEST_CASE("optimistic: equals Sequential on 600 random blocks, at most two execu
   OptimisticExecutor opt;
   int blocks = 0;
   std::uint64_t txs = 0, reexecutions = 0, eager_blocks = 0;
-  for (int c = 0; c < 300; ++c) {
+  for (int c = 0; c < kCases; ++c) {
     const std::uint32_t accounts = kAccountLevels[rng() % 6];
     BlockGenerator gen(random_config(accounts, rng));
     std::shared_ptr<const StateLayer> pre = base[accounts];
@@ -142,10 +144,10 @@ TEST_CASE("optimistic: equals Sequential on 600 random blocks, at most two execu
       ++blocks;
     }
   }
-  CHECK(blocks == 600);
+  CHECK(blocks == 2 * kCases);
   // Conflicts must be exercised, in both beneficiary modes.
   CHECK(reexecutions > txs / 5);
-  CHECK(eager_blocks > 100);
+  CHECK(eager_blocks > 100 / test::kRandomCaseDivisor);
 }
 
 TEST_CASE("optimistic: no re-execution on a conflict-free block; eager fees re-execute all") {

@@ -9,6 +9,7 @@
 
 #include "models/execution/executor.hpp"
 #include "models/workload/block_generator.hpp"
+#include "tests/sanitizer_scale.hpp"
 
 namespace pipesim::execution {
 namespace {
@@ -30,6 +31,7 @@ BlockGeneratorConfig generator_config(std::uint32_t accounts) {
 }
 
 TEST_CASE("every executor equals Sequential on 1000 random blocks") {
+  constexpr int kCases = 500 / test::kRandomCaseDivisor;  // two blocks each
   const std::uint32_t kAccountLevels[] = {2, 3, 10, 100, 1000, 10000};
   const std::uint32_t kThreads[] = {1, 2, 3, 4, 8, 16, 32};
   // Genesis per contention level, built once (MPT roots, so roots are compared too).
@@ -44,7 +46,7 @@ TEST_CASE("every executor equals Sequential on 1000 random blocks") {
   auto opt = make_executor("optimistic");
   int blocks = 0;
   std::uint64_t reexecutions = 0, aborts = 0;
-  for (int c = 0; c < 500; ++c) {
+  for (int c = 0; c < kCases; ++c) {
     const std::uint32_t accounts = kAccountLevels[rng() % 6];
     BlockGeneratorConfig g = generator_config(accounts);
     g.seed = rng();
@@ -101,10 +103,10 @@ TEST_CASE("every executor equals Sequential on 1000 random blocks") {
       ++blocks;
     }
   }
-  CHECK(blocks == 1000);
+  CHECK(blocks == 2 * kCases);
   // The test must exercise conflicts, not just independent blocks.
-  CHECK(reexecutions > 1000);
-  CHECK(aborts > 100);
+  CHECK(reexecutions > 1000 / test::kRandomCaseDivisor);
+  CHECK(aborts > 100 / test::kRandomCaseDivisor);
 }
 
 }  // namespace
