@@ -41,7 +41,8 @@ using ChildMain = int (*)(int argc, char** argv);
 /// From now on spawn_process forks and runs `child_main(args)` in the child instead of executing
 /// args[0] (nullptr: execute again). A forked child skips dynamic loading and finds in memory what
 /// this process loaded before (models/common/input_reuse.hpp); its outputs are the same.
-/// `PIPESIM_CHILDREN=exec` in the environment keeps exec (set_child_main is then a no-op).
+/// `PIPESIM_CHILDREN=exec` in the environment keeps exec (set_child_main is then a no-op);
+/// "fork" is the default; pipesim's main() rejects any other value (exit 2).
 void set_child_main(ChildMain child_main) noexcept;
 
 /// Whether spawn_process forks (set_child_main was given an entry point and PIPESIM_CHILDREN is

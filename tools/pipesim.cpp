@@ -329,6 +329,12 @@ int pipesim_main(int argc, char** argv) {
 }
 
 int main(int argc, char** argv) {
+  if (const char* mode = std::getenv("PIPESIM_CHILDREN");
+      mode != nullptr && std::string_view(mode) != "exec" && std::string_view(mode) != "fork") {
+    fmt::print(stderr,
+               "pipesim: PIPESIM_CHILDREN={}: expected \"fork\" (the default) or \"exec\"\n", mode);
+    return 2;
+  }
   // Sweep points, capacity points and compare variants are forks of this process.
   tools::set_child_main(&child_main);
   if (argc >= 2 && tools::children_forked()) {

@@ -175,6 +175,12 @@ for mode in fork exec; do
 done
 grep -q "to run (-j 2, forked)" "$tmp/m-fork.err" || { cat "$tmp/m-fork.err"; exit 1; }
 grep -q "to run (-j 2, exec)" "$tmp/m-exec.err" || { cat "$tmp/m-exec.err"; exit 1; }
+set +e
+PIPESIM_CHILDREN=spawn "$pipesim" sweep "$tmp/m.json" --out "$tmp/m-bad" 2> "$tmp/m-bad.err"
+code=$?
+set -e
+[[ $code -eq 2 ]] && grep -q 'PIPESIM_CHILDREN=spawn: expected "fork"' "$tmp/m-bad.err" \
+  || { echo "PIPESIM_CHILDREN=spawn: exit $code"; cat "$tmp/m-bad.err"; exit 1; }
 for p in p0000 p0001 p0002 p0003 p0004; do
   for f in summary.json blocks.csv; do
     cmp "$tmp/m-fork/points/$p/$f" "$tmp/m-exec/points/$p/$f" \
