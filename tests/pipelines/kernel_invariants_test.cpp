@@ -3,13 +3,18 @@
 #include <doctest/doctest.h>
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <utility>
 #include <vector>
 
+#include "models/common/input_reuse.hpp"
+#include "models/execution/state.hpp"
+#include "models/pipelines/kernel/execution_config.hpp"
 #include "models/pipelines/kernel/faults.hpp"
 #include "models/pipelines/kernel/home_index.hpp"
 #include "models/pipelines/kernel/invariants.hpp"
+#include "models/workload/tx_source.hpp"
 #include "sim/scenario.hpp"
 
 using pipesim::pipelines::DuplicateTxFinder;
@@ -169,4 +174,29 @@ TEST_CASE("TxsByHome: a payload's transactions grouped by home node, block order
   CHECK(homes.at(43, none, 0).empty());
   homes.forget(42);
   CHECK(at(0) == std::vector<std::uint64_t>{3, 9, 6});  // rebuilt
+}
+
+// Last in this file: input reuse is process-wide and cannot be turned off.
+TEST_CASE("genesis_state: with input reuse the layer is kept per accounts object") {
+  pipesim::sim::Scenario s;
+  s.network.validators = 4;
+  pipesim::execution::StateBuilder b;
+  b.set_balance(pipesim::workload::transfer_account(0), pipesim::execution::U256{1000});
+  const auto accounts = std::make_shared<const pipesim::execution::StateMap>(b.take());
+  using pipesim::pipelines::genesis_state;
+  const auto fresh = genesis_state(s, accounts);
+  CHECK(genesis_state(s, accounts).get() != fresh.get());  // reuse off: built again
+  pipesim::enable_input_reuse();
+  const auto kept = genesis_state(s, accounts);
+  CHECK(genesis_state(s, accounts).get() == kept.get());
+  CHECK(kept->root() == fresh->root());
+  // An equal map that is another object, or another validator count: built again.
+  const auto copy = std::make_shared<const pipesim::execution::StateMap>(*accounts);
+  const auto other_object = genesis_state(s, copy);
+  CHECK(other_object.get() != kept.get());
+  CHECK(other_object->root() == fresh->root());
+  s.network.validators = 5;
+  const auto more = genesis_state(s, copy);
+  CHECK(more.get() != other_object.get());
+  CHECK(more->root() != fresh->root());
 }

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "models/common/data_dir.hpp"
+#include "models/common/input_reuse.hpp"
 #include "models/workload/replay_cache.hpp"
 #include "models/workload/tx_source.hpp"
 
@@ -298,4 +299,36 @@ TEST_CASE("replay cache: pruning keeps the newest files and removes stale tempor
   CHECK(fs::exists(new_tmp));  // may be a writer at work
   CHECK(fs::exists(cache.path / "other.txt"));
   CHECK(prune_replay_cache((cache.path / "absent").string()) == 0);
+}
+
+// Last in this file: input reuse is process-wide and cannot be turned off (the tests above load
+// without it).
+TEST_CASE("replay cache: with input reuse the shared stream is loaded once per blocks") {
+  const std::string root = pipesim::data_dir();
+  TempDir cache("replay-cache-reuse");
+  ReplayCacheOutcome outcome{};
+  const auto alone =
+      load_shared_recorded_stream("eth_mainnet", root, kBlocks, cache.path.string(), &outcome);
+  CHECK(outcome == ReplayCacheOutcome::kWritten);
+  const auto again =
+      load_shared_recorded_stream("eth_mainnet", root, kBlocks, cache.path.string(), &outcome);
+  CHECK(outcome == ReplayCacheOutcome::kHit);  // reuse off: a new object, read from the cache
+  CHECK(alone.get() != again.get());
+
+  pipesim::enable_input_reuse();
+  const auto kept =
+      load_shared_recorded_stream("eth_mainnet", root, kBlocks, cache.path.string(), &outcome);
+  CHECK(outcome == ReplayCacheOutcome::kHit);
+  const auto reused =
+      load_shared_recorded_stream("eth_mainnet", root, kBlocks, cache.path.string(), &outcome);
+  CHECK(outcome == ReplayCacheOutcome::kReused);
+  CHECK(reused.get() == kept.get());
+  check_same(*alone, *reused);
+  // Other blocks: loaded, and kept instead.
+  const std::vector<std::uint64_t> two(kBlocks.begin(), kBlocks.begin() + 2);
+  const auto other =
+      load_shared_recorded_stream("eth_mainnet", root, two, cache.path.string(), &outcome);
+  CHECK(outcome == ReplayCacheOutcome::kWritten);
+  CHECK(other.get() != kept.get());
+  CHECK(other->txs.size() < kept->txs.size());
 }
