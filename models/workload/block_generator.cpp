@@ -6,6 +6,8 @@
 #include <random>
 #include <stdexcept>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "models/common/random.hpp"
 #include "models/execution/vm.hpp"
@@ -190,13 +192,21 @@ execution::StateMap BlockGenerator::genesis_state() const {
     b.set_balance(account(i), initial_balance());
     b.set_nonce(account(i), 0);
   }
+  // An account's balance and allowance slots are the same in every token (Solidity mapping
+  // slots hash the owner, not the contract): hashed once per account, not once per token.
+  std::vector<std::pair<Hash32, Hash32>> slots;
+  if (cfg_.tokens > 0) {
+    slots.reserve(n);
+    for (std::uint32_t i = 0; i < n; ++i)
+      slots.emplace_back(execution::erc20_balance_slot(account(i)),
+                         execution::erc20_allowance_slot(account(i), account((i + 1) % n)));
+  }
   for (std::uint32_t t = 0; t < cfg_.tokens; ++t) {
     const Address tok = token(t);
     b.set_code(tok, CodeKind::kErc20);
     for (std::uint32_t i = 0; i < n; ++i) {
-      b.set_storage(tok, execution::erc20_balance_slot(account(i)), U256{kTokenUnits});
-      b.set_storage(tok, execution::erc20_allowance_slot(account(i), account((i + 1) % n)),
-                    U256{kAllowance});
+      b.set_storage(tok, slots[i].first, U256{kTokenUnits});
+      b.set_storage(tok, slots[i].second, U256{kAllowance});
     }
   }
   for (std::uint32_t p = 0; p < cfg_.pairs; ++p) {

@@ -17,5 +17,4 @@ set -e
 [[ $code -eq 2 ]] || { echo "--set with a bad value: expected 2, got $code"; exit 1; }
 grep -q "network.latency.constant_ms" "$tmp/err2" || { cat "$tmp/err2"; exit 1; }
 [[ ! -e "$tmp/out2" ]] || { echo "output folder created"; exit 1; }
-for s in scenarios/*.json scenarios/propagation/*.json; do "$pipesim" validate "$s" >/dev/null; done
 echo "bad input: ok"
