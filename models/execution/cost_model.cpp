@@ -1,6 +1,7 @@
 #include "models/execution/cost_model.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 namespace pipesim::execution {
 
@@ -104,6 +105,22 @@ double CostModel::root_s(std::uint64_t nodes) const {
   return (task_overhead_us + static_cast<double>(nodes) * per_node_us) * 1e-6;
 }
 
+double CostModel::as_built_nodes_s(std::uint64_t nodes) const {
+  const double per_node_us = trie_node_hash_us + trie_node_miss_fraction * cold_latency_us();
+  return static_cast<double>(nodes) * per_node_us * 1e-6;
+}
+
+double CostModel::modelled_nodes_s(std::uint64_t hashed, std::uint64_t loaded) const {
+  return (static_cast<double>(hashed) * trie_node_hash_us +
+          static_cast<double>(loaded) * cold_latency_us()) *
+         1e-6;
+}
+
+std::uint32_t CostModel::cached_trie_levels() const {
+  if (!(trie_cached_levels > 0)) return 0;
+  return static_cast<std::uint32_t>(std::min(64.0, std::floor(trie_cached_levels)));
+}
+
 double CostModel::iops_floor_s(std::uint64_t disk_reads) const {
   if (state_tier != StorageTier::kDisk || disk_iops <= 0) return 0.0;
   return static_cast<double>(disk_reads) / disk_iops;
@@ -135,6 +152,9 @@ const std::vector<CostKey>& cost_model_numeric_keys() {
       {"validate_read_us", &M::validate_read_us},
       {"trie_node_hash_us", &M::trie_node_hash_us},
       {"trie_node_miss_fraction", &M::trie_node_miss_fraction},
+      {"account_trie_leaves", &M::account_trie_leaves},
+      {"storage_trie_leaves", &M::storage_trie_leaves},
+      {"trie_cached_levels", &M::trie_cached_levels},
   };
   return keys;
 }
