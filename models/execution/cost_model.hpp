@@ -103,12 +103,12 @@ struct CostModel {
   double mv_read_us = 0.1;
   double validate_read_us = 0.05;
   // State commitment: Keccak-256 runs at ~0.5-1 GB/s per core, a ~0.5 KiB branch node plus its
-  // RLP encoding ~1 us. Half of the updated nodes (the lower levels of each path) are assumed
-  // not cached and loaded from the tier first (assumption). docs/calibration.md ("State
-  // commitment share") reports the share this gives on the shipped blocks: ~20 % of Sequential's
-  // block time in memory and ~22 % on disk, below the 45-75 % issue 13 cites for production
-  // clients on disk: the shipped partial tries hash ~1.4 nodes per updated leaf where a
-  // mainnet-sized trie would hash ~5.5 (estimate). Not tuned to the published share.
+  // RLP encoding ~1 us. Tries as built: half of the updated nodes (the lower levels of each
+  // path) are assumed not cached and loaded from the tier first (assumption). The shipped
+  // partial tries hash ~1.4 nodes per updated leaf (~20 % of Sequential's block time in memory,
+  // ~22 % on disk); a modelled mainnet-sized trie (below) ~5.6. docs/calibration.md ("State
+  // commitment share") reports both against the 45-75 % issue 13 cites for production clients
+  // on disk. Not tuned to the published share.
   double trie_node_hash_us = 1.0;
   double trie_node_miss_fraction = 0.5;
   // Modelled trie depth (docs/execution.md, "State commitment"). 0 = the tries as built over
