@@ -68,6 +68,10 @@ constexpr std::uint64_t kMaxValidators = 1'000'000;
 constexpr std::uint64_t kMaxCores = 4096;
 constexpr NumRange kCpuCostUs{0.0, false, 1e6};
 constexpr NumRange kCpuCostNsPerGas{0.0, false, 1e6};
+// Modelled trie sizes: up to 10^18 leaves (16^15; Ethereum's account trie has ~3 x 10^8) and
+// the 64 nibble levels of a 32-byte key.
+constexpr NumRange kTrieLeaves{0.0, false, 1e18};
+constexpr NumRange kTrieLevels{0.0, false, 64.0};
 constexpr NumRange kDuration{0.0, true, 1e7};
 /// Protocol rounds (blocks, relay slots, timeouts) and generated transactions per run.
 constexpr double kMaxRounds = 1e7;
@@ -613,6 +617,10 @@ void visit(V& v, CostModelConfig& c) {
   v.number("validate_read_us", c.validate_read_us, kCpuCostUs);
   v.number("trie_node_hash_us", c.trie_node_hash_us, kCpuCostUs);
   v.number("trie_node_miss_fraction", c.trie_node_miss_fraction, kFraction);
+  v.number("account_trie_leaves", c.account_trie_leaves, kTrieLeaves);
+  v.number("storage_trie_leaves", c.storage_trie_leaves, kTrieLeaves);
+  v.number("trie_cached_levels", c.trie_cached_levels, kTrieLevels);
+  v.boolean("parallel_commitment", c.parallel_commitment);
 }
 
 }  // namespace
@@ -646,6 +654,10 @@ execution::CostModel CostModelConfig::model() const {
   m.validate_read_us = validate_read_us;
   m.trie_node_hash_us = trie_node_hash_us;
   m.trie_node_miss_fraction = trie_node_miss_fraction;
+  m.account_trie_leaves = account_trie_leaves;
+  m.storage_trie_leaves = storage_trie_leaves;
+  m.trie_cached_levels = trie_cached_levels;
+  m.parallel_commitment = parallel_commitment;
   return m;
 }
 
@@ -676,6 +688,10 @@ void CostModelConfig::assign(const execution::CostModel& m) {
   validate_read_us = m.validate_read_us;
   trie_node_hash_us = m.trie_node_hash_us;
   trie_node_miss_fraction = m.trie_node_miss_fraction;
+  account_trie_leaves = m.account_trie_leaves;
+  storage_trie_leaves = m.storage_trie_leaves;
+  trie_cached_levels = m.trie_cached_levels;
+  parallel_commitment = m.parallel_commitment;
 }
 
 namespace {

@@ -216,6 +216,10 @@ struct CostModelConfig {
   double validate_read_us = execution::CostModel{}.validate_read_us;
   double trie_node_hash_us = execution::CostModel{}.trie_node_hash_us;
   double trie_node_miss_fraction = execution::CostModel{}.trie_node_miss_fraction;
+  double account_trie_leaves = execution::CostModel{}.account_trie_leaves;  // 0 = as built
+  double storage_trie_leaves = execution::CostModel{}.storage_trie_leaves;  // 0 = as built
+  double trie_cached_levels = execution::CostModel{}.trie_cached_levels;
+  bool parallel_commitment = execution::CostModel{}.parallel_commitment;
   /// The executors' cost model.
   execution::CostModel model() const;
   /// Sets every field from a preset's model (state_tier as its name).

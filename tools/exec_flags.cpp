@@ -58,6 +58,12 @@ void set_cost_key(ex::CostModel& c, const std::string& kv) {
     c.async_io = val == "true";
     return;
   }
+  if (key == "parallel_commitment") {
+    if (val != "true" && val != "false")
+      throw std::invalid_argument("--cost parallel_commitment: '" + val + "' is not true or false");
+    c.parallel_commitment = val == "true";
+    return;
+  }
   if (key == "state_tier") {
     c.state_tier = require_tier("--cost state_tier", val);
     return;

@@ -28,7 +28,7 @@ bool is_cost_flag(std::string_view flag);
 ///                  async_io if it was already set;
 ///   --tier T       state_tier = memory | page_cache | disk;
 ///   --cost KEY=V   one key: a numeric key of cost_model_numeric_keys(), memory_cache_bytes,
-///                  state_tier (as --tier) or async_io (true | false).
+///                  state_tier (as --tier), async_io or parallel_commitment (true | false).
 /// Throws std::invalid_argument naming the flag and the bad value, e.g. "--tier: 'ssd' is not
 /// memory, page_cache or disk", "--cost: unknown key 'foo'". Precondition: is_cost_flag(flag).
 void apply_cost_flag(execution::CostModel& cost, std::string_view flag, const std::string& value);

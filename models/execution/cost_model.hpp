@@ -103,14 +103,32 @@ struct CostModel {
   double mv_read_us = 0.1;
   double validate_read_us = 0.05;
   // State commitment: Keccak-256 runs at ~0.5-1 GB/s per core, a ~0.5 KiB branch node plus its
-  // RLP encoding ~1 us. Half of the updated nodes (the lower levels of each path) are assumed
-  // not cached and loaded from the tier first (assumption). docs/calibration.md ("State
-  // commitment share") reports the share this gives on the shipped blocks: ~20 % of Sequential's
-  // block time in memory and ~22 % on disk, below the 45-75 % issue 13 cites for production
-  // clients on disk: the shipped partial tries hash ~1.4 nodes per updated leaf where a
-  // mainnet-sized trie would hash ~5.5 (estimate). Not tuned to the published share.
+  // RLP encoding ~1 us. Tries as built: half of the updated nodes (the lower levels of each
+  // path) are assumed not cached and loaded from the tier first (assumption). The shipped
+  // partial tries hash ~1.4 nodes per updated leaf (~20 % of Sequential's block time in memory,
+  // ~22 % on disk); a modelled mainnet-sized trie (below) ~5.6. docs/calibration.md ("State
+  // commitment share") reports both against the 45-75 % issue 13 cites for production clients
+  // on disk. Not tuned to the published share.
   double trie_node_hash_us = 1.0;
   double trie_node_miss_fraction = 0.5;
+  // Modelled trie depth (docs/execution.md, "State commitment"). 0 = the tries as built over
+  // the state the simulation holds (the as-built count above, trie_node_miss_fraction). > 0: the
+  // commit's nodes are counted from the block's updated keys in a trie of that many leaves
+  // (trie_update.hpp: ceil(log16 N) branch levels, distinct prefixes per level, plus leaves):
+  // account_trie_leaves for the account trie, storage_trie_leaves for each written contract's
+  // storage trie. Branch nodes at depth >= trie_cached_levels are loaded from the tier
+  // (cold_latency_us) before hashing; the upper levels are in the client's node cache. Default
+  // 6 levels (depths 0-5, 1.1 x 10^6 nodes of ~0.5 KiB, ~0.55 GiB): the order of geth's trie
+  // clean cache, 15 % (--cache.trie) of its 4,096 MB mainnet --cache (go-ethereum
+  // cmd/utils/flags.go); 7 levels would need ~8.5 GiB more. Whole levels (a fraction is dropped).
+  double account_trie_leaves = 0;
+  double storage_trie_leaves = 0;
+  double trie_cached_levels = 6;
+  // Parallel commitment (reth's parallel state root: the storage tries of different contracts
+  // on different workers, then the account trie): the commit becomes several spans on the
+  // executor's workers (trie_update.hpp, schedule_commit); the account trie is split into its
+  // 16 subtries when its depth is modelled. false: one commit span on worker 0.
+  bool parallel_commitment = false;
 
   /// CPU microseconds of interpreting `tx` (gas_used as executed), without tx_fixed_us and
   /// without state accesses: opcode classes if tx carries a recorded OpcodeProfile, else the
@@ -141,6 +159,15 @@ struct CostModel {
   /// trie_node_miss_fraction of them loaded from the storage tier first (the path nodes not
   /// cached), plus one task overhead (its measured share of block time: docs/calibration.md).
   double root_s(std::uint64_t nodes) const;
+  /// Virtual seconds of `nodes` nodes of an as-built trie (root_s without the task overhead).
+  double as_built_nodes_s(std::uint64_t nodes) const;
+  /// Virtual seconds of a modelled trie update: `hashed` nodes x trie_node_hash_us plus
+  /// `loaded` nodes x the tier's read latency (no task overhead).
+  double modelled_nodes_s(std::uint64_t hashed, std::uint64_t loaded) const;
+  /// Whether either trie's depth is modelled (account_trie_leaves or storage_trie_leaves > 0).
+  bool models_trie_depth() const { return account_trie_leaves > 0 || storage_trie_leaves > 0; }
+  /// trie_cached_levels as whole levels (0..64).
+  std::uint32_t cached_trie_levels() const;
   /// Cold-read latency part of execute_s (for reporting I/O time).
   double io_s(std::uint32_t cold_reads, std::uint32_t warm_reads) const;
   /// Lower bound on a phase that issues `disk_reads` reads to the disk tier (IOPS limit); zero

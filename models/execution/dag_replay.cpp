@@ -285,9 +285,7 @@ ReplayOutcome replay_block(const Block& block, const std::shared_ptr<const State
     R.stats.re_execution_fraction = static_cast<double>(R.stats.re_executed) / n;
     R.stats.mean_batch_size = static_cast<double>(n) / R.stats.batches;
   }
-  double commit_s = 0;
-  for (const Span& s : out.schedule)
-    if (s.kind == SpanKind::kCommit) commit_s = s.end_s - s.start_s;
+  const double commit_s = out.commit_s;
   double seq = sig_end;
   BasicStateMap<bool> touched;
   for (std::uint32_t i : R.serial_order) {

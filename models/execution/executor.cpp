@@ -6,6 +6,7 @@
 
 #include "models/execution/batch_occ.hpp"
 #include "models/execution/block_stm.hpp"
+#include "models/execution/keccak.hpp"
 #include "models/execution/optimistic.hpp"
 #include "models/execution/sequential.hpp"
 
@@ -115,6 +116,86 @@ double schedule_sig_recovery(std::size_t n_txs, std::uint32_t threads, const Cos
   return end;
 }
 
+CommitPlan plan_commit(const StateLayer& post, const CommitStats& built, const CostModel& cost) {
+  CommitPlan plan;
+  const double overhead_s = cost.task_overhead_us * 1e-6;
+  const std::uint32_t cached = cost.cached_trie_levels();
+  // The block's writes, grouped by account (sorted by address, then kind, then slot).
+  struct Account {
+    Hash32 key;                 // Keccak256(address): its account-trie key
+    std::vector<Hash32> slots;  // Keccak256(slot) of each storage slot written
+  };
+  std::vector<Account> accounts;
+  const Address* last = nullptr;
+  const auto entries = post.writes().sorted();
+  for (const auto& [key, value] : entries) {
+    if (last == nullptr || *last != key.address) {
+      accounts.push_back(Account{keccak256(key.address), {}});
+      last = &key.address;
+    }
+    if (key.kind == KeyKind::kStorage) accounts.back().slots.push_back(keccak256(key.slot));
+  }
+  std::sort(accounts.begin(), accounts.end(),
+            [](const Account& a, const Account& b) { return a.key < b.key; });
+  const bool account_modelled = cost.account_trie_leaves > 0;
+
+  // Storage tries: modelled from the written slots, or as built (CommitStats::storage_tries).
+  std::uint64_t storage_built = 0;
+  for (const auto& [key, nodes] : built.storage_tries) storage_built += nodes;
+  auto add_storage = [&](const Hash32& account_key, std::uint64_t nodes, double nodes_s) {
+    plan.storage.push_back(
+        CommitTask{overhead_s + nodes_s, account_modelled ? int{account_key[0] >> 4} : -1});
+    plan.serial_s += nodes_s;
+    plan.nodes += nodes;
+  };
+  if (cost.storage_trie_leaves > 0) {
+    const std::uint32_t depth = modelled_trie_depth(cost.storage_trie_leaves);
+    for (const Account& a : accounts) {
+      if (a.slots.empty()) continue;
+      const TrieUpdateWork w = count_trie_update(a.slots, depth, cached);
+      add_storage(a.key, w.nodes, cost.modelled_nodes_s(w.nodes, w.loaded));
+      plan.loaded += w.loaded;
+    }
+  } else {
+    for (const auto& [key, nodes] : built.storage_tries)
+      add_storage(key, nodes, cost.as_built_nodes_s(nodes));
+  }
+
+  // The account trie: modelled per subtrie (the root's 16 children) plus the root node, or as
+  // built in one piece.
+  if (account_modelled) {
+    const std::uint32_t depth = modelled_trie_depth(cost.account_trie_leaves);
+    std::array<std::vector<Hash32>, 16> groups;
+    for (const Account& a : accounts) groups[a.key[0] >> 4].push_back(a.key);
+    const std::uint64_t root_nodes = depth > 0 && !accounts.empty() ? 1 : 0;
+    const std::uint64_t root_loaded = root_nodes > 0 && cached == 0 ? 1 : 0;
+    for (std::size_t j = 0; j < 16; ++j) {
+      if (groups[j].empty()) continue;
+      const TrieUpdateWork w = count_trie_update(groups[j], depth, cached);
+      const std::uint64_t nodes = w.nodes - root_nodes;  // the root is counted once, below
+      const std::uint64_t loaded = w.loaded - root_loaded;
+      const double nodes_s = cost.modelled_nodes_s(nodes, loaded);
+      plan.subtries[j] = overhead_s + nodes_s;
+      plan.serial_s += nodes_s;
+      plan.nodes += nodes;
+      plan.loaded += loaded;
+    }
+    const double root_nodes_s = cost.modelled_nodes_s(root_nodes, root_loaded);
+    plan.root_s = overhead_s + root_nodes_s;
+    plan.serial_s += root_nodes_s;
+    plan.nodes += root_nodes;
+    plan.loaded += root_loaded;
+  } else {
+    const std::uint64_t nodes = built.nodes_hashed - storage_built;
+    const double nodes_s = cost.as_built_nodes_s(nodes);
+    plan.root_s = overhead_s + nodes_s;
+    plan.serial_s += nodes_s;
+    plan.nodes += nodes;
+  }
+  plan.serial_s += overhead_s;  // one task when the commit runs on one worker
+  return plan;
+}
+
 void finish_outcome(ExecutionOutcome& out, const Block& block, const BlockEnv& env,
                     const std::shared_ptr<const StateLayer>& pre_state, StateMap delta,
                     const U256& lazy_fees, bool any_included, BlockStorage& storage,
@@ -141,10 +222,35 @@ void finish_outcome(ExecutionOutcome& out, const Block& block, const BlockEnv& e
   Span c;
   c.worker = 0;
   c.start_s = commit_start_s;
-  c.end_s = commit_start_s + cfg.cost.root_s(out.commit_stats.nodes_hashed);
   c.tx_index = static_cast<std::uint32_t>(block.txs.size());
   c.kind = SpanKind::kCommit;
-  out.schedule.push_back(c);
+  const bool has_root = out.state_root.has_value();
+  const bool parallel = has_root && cfg.cost.parallel_commitment && cfg.threads > 1;
+  if (!has_root || (!cfg.cost.models_trie_depth() && !parallel)) {
+    c.end_s = commit_start_s + cfg.cost.root_s(out.commit_stats.nodes_hashed);
+    out.schedule.push_back(c);
+    out.commit_s = c.end_s - c.start_s;
+  } else {
+    const CommitPlan plan = plan_commit(*out.post_state, out.commit_stats, cfg.cost);
+    out.commit_stats.nodes_hashed = plan.nodes;
+    out.commit_stats.nodes_loaded = plan.loaded;
+    double end = commit_start_s;
+    if (!parallel) {
+      c.end_s = commit_start_s + plan.serial_s;
+      out.schedule.push_back(c);
+      end = c.end_s;
+    } else {
+      for (const CommitSlot& slot :
+           schedule_commit(plan.storage, plan.subtries, plan.root_s, cfg.threads)) {
+        c.worker = slot.worker;
+        c.start_s = commit_start_s + slot.start_s;
+        c.end_s = commit_start_s + slot.end_s;
+        out.schedule.push_back(c);
+        end = std::max(end, c.end_s);
+      }
+    }
+    out.commit_s = end - commit_start_s;
+  }
   auto before = [](const Span& a, const Span& b) {
     if (a.start_s != b.start_s) return a.start_s < b.start_s;
     return a.worker < b.worker;

@@ -10,11 +10,16 @@
 //   1. signature recovery of every transaction, spread round-robin over `threads` workers
 //      (state-independent); execution starts when all are done;
 //   2. execution / validation tasks per the executor;
-//   3. one commit span on worker 0: applying the block's writes and hashing the trie
-//      (CommitStats::nodes_hashed x trie_node_hash_us; without a root, only the task overhead).
+//   3. the commit: applying the block's writes and hashing the trie. By default one span on
+//      worker 0 (CostModel::root_s of CommitStats::nodes_hashed; without a root, only the task
+//      overhead). With a modelled trie depth (CostModel::account_trie_leaves,
+//      storage_trie_leaves) the nodes are counted from the block's updated keys
+//      (trie_update.hpp); with parallel_commitment and threads > 1 the commit is several spans
+//      on the workers (storage tries, account subtries, then the root: schedule_commit).
 // makespan_s is the end of the last span.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -26,6 +31,7 @@
 #include "models/execution/cost_model.hpp"
 #include "models/execution/state.hpp"
 #include "models/execution/transaction.hpp"
+#include "models/execution/trie_update.hpp"
 #include "models/execution/vm.hpp"
 
 namespace pipesim::execution {
@@ -149,6 +155,7 @@ struct ExecutionOutcome {
   ExecutionStats stats;
   std::vector<Span> schedule;     // sorted by (start_s, worker)
   double makespan_s = 0;          // virtual seconds (reference core)
+  double commit_s = 0;            // the commit phase: end of its last span - its start
   std::uint64_t gas_used = 0;     // sum of receipts' gas_used
   bool lazy_beneficiary = false;  // whether fees were credited lazily for this block
 };
@@ -233,6 +240,22 @@ struct OverlayReader final : StateReader {
 /// Appends sig-recovery spans (tx i on worker i % threads) and returns when all are done.
 double schedule_sig_recovery(std::size_t n_txs, std::uint32_t threads, const CostModel& cost,
                              std::vector<Span>& schedule);
+
+/// The commit of a block whose post-state is `post` (its writes: the updated keys) and whose
+/// as-built trie work is `built` (CommitStats of post's root), under `cost`'s trie model:
+/// per-task durations (virtual seconds, each with one task overhead) for schedule_commit and
+/// the single-worker duration. Nodes are modelled (trie_update.hpp) for the account trie if
+/// cost.account_trie_leaves > 0 and for the storage tries if cost.storage_trie_leaves > 0, as
+/// built otherwise (trie_node_miss_fraction of them loaded).
+struct CommitPlan {
+  std::vector<CommitTask> storage;    // one per storage trie re-hashed
+  std::array<double, 16> subtries{};  // account subtries (modelled account trie only; 0 = none)
+  double root_s = 0;                  // the root node, or the whole as-built account trie
+  double serial_s = 0;                // everything as one task on one worker
+  std::uint64_t nodes = 0;            // nodes hashed, all tries
+  std::uint64_t loaded = 0;           // modelled nodes loaded from the tier
+};
+CommitPlan plan_commit(const StateLayer& post, const CommitStats& built, const CostModel& cost);
 
 /// Finishes an outcome: credits lazy fees into `delta` (reading the beneficiary through
 /// `storage`), builds the post-state layer, computes the root if asked, appends the commit span

@@ -313,6 +313,7 @@ Hash32 StateCommitment::root(CommitStats* stats) {
   assert(impl_ && "use of a moved-from StateCommitment");
   Impl& s = *impl_;
   std::uint64_t nodes = 0;
+  std::vector<std::pair<Hash32, std::uint64_t>> storage_tries;
   Hash32 result;
   if (s.kind == CommitmentKind::kFlatHash) {
     if (!s.pending.empty()) {
@@ -342,14 +343,21 @@ Hash32 StateCommitment::root(CommitStats* stats) {
       if (data == nullptr) {
         s.account_trie.erase(key);
       } else {
-        const Hash32 storage_root = data->storage.root_hash(&nodes);
+        std::uint64_t storage_nodes = 0;
+        const Hash32 storage_root = data->storage.root_hash(&storage_nodes);
+        if (storage_nodes > 0) storage_tries.emplace_back(key, storage_nodes);
+        nodes += storage_nodes;
         s.account_trie.put(key, account_rlp(data->fields, storage_root));
       }
     }
     s.dirty.clear();
     result = s.account_trie.root_hash(&nodes);
   }
-  if (stats != nullptr) stats->nodes_hashed = nodes;
+  if (stats != nullptr) {
+    stats->nodes_hashed = nodes;
+    stats->storage_tries = std::move(storage_tries);
+    stats->nodes_loaded = 0;
+  }
   return result;
 }
 

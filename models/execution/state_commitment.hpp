@@ -14,6 +14,8 @@
 #include <cstdint>
 #include <memory>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "models/common/bytes.hpp"
 
@@ -34,6 +36,12 @@ struct AccountFields {
 /// Statistics of one `root()` call, for the cost model (trie hashing per updated node).
 struct CommitStats {
   std::uint64_t nodes_hashed = 0;  // trie nodes (re)encoded and hashed, or change records hashed
+  /// Of nodes_hashed (MPT only): each storage trie re-hashed, as (Keccak256(address), nodes),
+  /// ascending by hashed address. The rest of nodes_hashed is the account trie's.
+  std::vector<std::pair<Hash32, std::uint64_t>> storage_tries;
+  /// Trie nodes loaded from the storage tier before hashing: set by the executors when the
+  /// trie depth is modelled (CostModel::account_trie_leaves, storage_trie_leaves); 0 otherwise.
+  std::uint64_t nodes_loaded = 0;
 };
 
 /// Value-semantics state commitment. Not thread-safe; copies share immutable structure.

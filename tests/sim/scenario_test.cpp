@@ -259,6 +259,44 @@ TEST_CASE("integer fields accept integral numbers only") {
         18446744073709551615ULL);
 }
 
+TEST_CASE("cost_model: modelled trie depth and parallel commitment keys") {
+  // Defaults: the tries as built, one commit span.
+  const pipesim::execution::CostModel d =
+      parse_scenario(json::object()).pipeline.cost_model.model();
+  CHECK(d.account_trie_leaves == 0);
+  CHECK(d.storage_trie_leaves == 0);
+  CHECK(d.trie_cached_levels == 6);
+  CHECK_FALSE(d.parallel_commitment);
+  CHECK_FALSE(d.models_trie_depth());
+  // Given keys reach the executors' model; a preset's values are overridden by given keys.
+  const pipesim::execution::CostModel m =
+      parse_scenario(json::parse(R"({"pipeline": {"cost_model": {"preset": "reth-nvme-disk",
+          "account_trie_leaves": 1e6, "trie_cached_levels": 3, "parallel_commitment": false}}})"))
+          .pipeline.cost_model.model();
+  CHECK(m.account_trie_leaves == 1e6);
+  CHECK(m.storage_trie_leaves ==
+        pipesim::execution::cost_model_preset("reth-nvme-disk")->storage_trie_leaves);
+  CHECK(m.trie_cached_levels == 3);
+  CHECK_FALSE(m.parallel_commitment);
+  // The disk preset models mainnet-sized tries and commits in parallel (cost_model.cpp).
+  const pipesim::execution::CostModel reth =
+      parse_scenario(json::parse(R"({"pipeline": {"cost_model": {"preset": "reth-nvme-disk"}}})"))
+          .pipeline.cost_model.model();
+  CHECK(reth.account_trie_leaves == 293'281'024.0);
+  CHECK(reth.storage_trie_leaves == 1e6);
+  CHECK(reth.parallel_commitment);
+  // Range errors name the key's path.
+  CHECK(parse_error(json::parse(R"({"pipeline": {"cost_model": {"trie_cached_levels": 65}}})")) ==
+        "pipeline.cost_model.trie_cached_levels: value 65 is out of range, expected a number in "
+        "[0, 64]");
+  CHECK(parse_error(json::parse(R"({"pipeline": {"cost_model": {"account_trie_leaves": -1}}})"))
+            .find("pipeline.cost_model.account_trie_leaves: value -1 is out of range") == 0);
+  CHECK(parse_error(json::parse(R"({"pipeline": {"cost_model": {"storage_trie_leaves": 1e19}}})"))
+            .find("pipeline.cost_model.storage_trie_leaves: value") == 0);
+  CHECK(parse_error(json::parse(R"({"pipeline": {"cost_model": {"parallel_commitment": 1}}})"))
+            .find("pipeline.cost_model.parallel_commitment: value 1 has the wrong type") == 0);
+}
+
 TEST_CASE("cross-field checks") {
   CHECK(parse_error(json::parse(R"({"network": {"latency": {"min_ms": 5, "max_ms": 4}}})")) ==
         "network.latency.min_ms: value 5 is out of range, expected a number <= "
@@ -404,7 +442,7 @@ TEST_CASE("docs/scenario.md documents every key and its complete example loads")
   const std::string doc = read_text(kSource / "docs/scenario.md");
   std::set<std::string> keys;
   leaf_paths(to_json(parse_scenario(json::object())), "", keys);
-  CHECK(keys.size() == 147);
+  CHECK(keys.size() == 151);
   for (const auto& key : keys) {
     CHECK_MESSAGE(doc.find("| `" + key + "` |") != std::string::npos,
                   "docs/scenario.md has no table row for " << key);

@@ -35,6 +35,16 @@ TEST_CASE("exec_flags: --preset, --tier and --cost set the cost model in command
   CHECK(c.state_tier == ex::StorageTier::kMemory);
   apply_cost_flag(c, "--cost", "async_io=true");
   CHECK(c.async_io);
+  apply_cost_flag(c, "--cost", "account_trie_leaves=2.93e8");
+  CHECK(c.account_trie_leaves == doctest::Approx(2.93e8));
+  apply_cost_flag(c, "--cost", "storage_trie_leaves=1e6");
+  CHECK(c.storage_trie_leaves == doctest::Approx(1e6));
+  apply_cost_flag(c, "--cost", "trie_cached_levels=4");
+  CHECK(c.cached_trie_levels() == 4);
+  apply_cost_flag(c, "--cost", "parallel_commitment=true");
+  CHECK(c.parallel_commitment);
+  apply_cost_flag(c, "--cost", "parallel_commitment=false");
+  CHECK_FALSE(c.parallel_commitment);
   // A later --preset replaces everything but async_io.
   apply_cost_flag(c, "--preset", "pevm-i9-12900k-memory");
   CHECK(c.cold_read_us == doctest::Approx(ex::CostModel{}.cold_read_us));
@@ -61,6 +71,12 @@ TEST_CASE("exec_flags: errors name the flag and the bad value") {
                        std::invalid_argument);
   CHECK_THROWS_WITH_AS(apply_cost_flag(c, "--cost", "async_io=yes"),
                        "--cost async_io: 'yes' is not true or false", std::invalid_argument);
+  CHECK_THROWS_WITH_AS(apply_cost_flag(c, "--cost", "parallel_commitment=1"),
+                       "--cost parallel_commitment: '1' is not true or false",
+                       std::invalid_argument);
+  CHECK_THROWS_WITH_AS(apply_cost_flag(c, "--cost", "account_trie_leaves=-5"),
+                       "--cost account_trie_leaves: '-5' is not a number >= 0",
+                       std::invalid_argument);
   CHECK_THROWS_WITH_AS(apply_cost_flag(c, "--preset", "geth"),
                        "--preset: unknown preset 'geth' (presets: pevm-i9-12900k-memory, "
                        "reth-nvme-disk)",
