@@ -278,13 +278,13 @@ TEST_CASE("cost_model: modelled trie depth and parallel commitment keys") {
         pipesim::execution::cost_model_preset("reth-nvme-disk")->storage_trie_leaves);
   CHECK(m.trie_cached_levels == 3);
   CHECK_FALSE(m.parallel_commitment);
-  // The disk preset models mainnet-sized tries and commits in parallel (cost_model.cpp).
+  // The disk preset models mainnet-sized tries and commits in one span (cost_model.cpp).
   const pipesim::execution::CostModel reth =
       parse_scenario(json::parse(R"({"pipeline": {"cost_model": {"preset": "reth-nvme-disk"}}})"))
           .pipeline.cost_model.model();
   CHECK(reth.account_trie_leaves == 293'281'024.0);
   CHECK(reth.storage_trie_leaves == 1e6);
-  CHECK(reth.parallel_commitment);
+  CHECK_FALSE(reth.parallel_commitment);
   // Range errors name the key's path.
   CHECK(parse_error(json::parse(R"({"pipeline": {"cost_model": {"trie_cached_levels": 65}}})")) ==
         "pipeline.cost_model.trie_cached_levels: value 65 is out of range, expected a number in "
