@@ -1,5 +1,7 @@
 #include "models/execution/batch_occ.hpp"
 
+#include "models/execution/vm.hpp"
+
 #include <algorithm>
 #include <stdexcept>
 
@@ -9,9 +11,42 @@ void declared_access(const Transaction& tx, std::vector<StateKey>& reads,
                      std::vector<StateKey>& writes) {
   reads.assign({StateKey::nonce(tx.from), StateKey::balance(tx.from)});
   writes = reads;
-  if (tx.kind == TxKind::kNativeTransfer) {
-    reads.push_back(StateKey::balance(tx.to));
-    writes.push_back(StateKey::balance(tx.to));
+  // A slot that is read and written (the read-modify-write of a balance, a counter, a reserve).
+  const auto update = [&](const Address& contract, const Hash32& slot) {
+    reads.push_back(StateKey::storage(contract, slot));
+    writes.push_back(StateKey::storage(contract, slot));
+  };
+  switch (tx.kind) {
+    case TxKind::kNativeTransfer:
+      reads.push_back(StateKey::balance(tx.to));
+      writes.push_back(StateKey::balance(tx.to));
+      break;
+    case TxKind::kErc20Transfer:  // token.transfer(party, amount)
+      update(tx.to, erc20_balance_slot(tx.from));
+      update(tx.to, erc20_balance_slot(tx.party));
+      break;
+    case TxKind::kErc20Approve:  // token.approve(party, amount): a blind write
+      writes.push_back(StateKey::storage(tx.to, erc20_allowance_slot(tx.from, tx.party)));
+      break;
+    case TxKind::kErc20TransferFrom:  // token.transferFrom(party, party2, amount)
+      update(tx.to, erc20_allowance_slot(tx.party, tx.from));
+      update(tx.to, erc20_balance_slot(tx.party));
+      update(tx.to, erc20_balance_slot(tx.party2));
+      break;
+    case TxKind::kAmmSwap:
+      // The pair's reserves; the token addresses live in the pair's storage, not in the
+      // calldata, so the token balances it moves are left to detection.
+      reads.push_back(StateKey::storage(tx.to, word_slot(kPairToken0Slot)));
+      reads.push_back(StateKey::storage(tx.to, word_slot(kPairToken1Slot)));
+      update(tx.to, word_slot(kPairReserve0Slot));
+      update(tx.to, word_slot(kPairReserve1Slot));
+      break;
+    case TxKind::kNftMint:
+      update(tx.to, word_slot(kNftNextIdSlot));
+      update(tx.to, nft_balance_slot(tx.from));
+      break;
+    case TxKind::kAccessTrace:
+      break;
   }
   if (tx.kind == TxKind::kAccessTrace && tx.trace) {
     reads.insert(reads.end(), tx.trace->reads.begin(), tx.trace->reads.end());

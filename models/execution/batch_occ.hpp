@@ -35,10 +35,13 @@
 
 namespace pipesim::execution {
 
-/// The access sets a transaction declares before execution (its envelope): reads and writes of
-/// the sender's nonce and balance; a native transfer's recipient balance (read and written); an
-/// access trace's recorded read keys and write keys (increment writes are also reads).
-/// Replaces `reads` and `writes`.
+/// The access sets a transaction declares before execution (its envelope and calldata, as an
+/// EIP-2930 access list would): reads and writes of the sender's nonce and balance; a native
+/// transfer's recipient balance; an ERC-20 call's balance and allowance slots of the parties it
+/// names; a swap's pair slots (token addresses read, reserves updated; the token balances it moves
+/// are not declared, since the tokens are in the pair's storage); an NFT mint's next-id and
+/// minter-balance slots; an access trace's recorded read keys and write keys (increment writes
+/// are also reads). Slots as laid out in models/execution/vm.hpp. Replaces `reads` and `writes`.
 void declared_access(const Transaction& tx, std::vector<StateKey>& reads,
                      std::vector<StateKey>& writes);
 
