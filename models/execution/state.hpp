@@ -176,7 +176,8 @@ struct StateKeyHash {
          0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
     if (k.kind == KeyKind::kStorage) {
       const std::uint8_t* s = k.slot.data();
-      for (int i = 0; i < 4; ++i) h = (h ^ load64(s + 8 * i)) * 0x100000001b3ULL + (h >> 29);
+      for (std::size_t i = 0; i < 4; ++i)
+        h = (h ^ load64(s + 8 * i)) * 0x100000001b3ULL + (h >> 29);
     }
     return static_cast<std::size_t>(fmix(h));
   }
