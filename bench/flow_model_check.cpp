@@ -32,6 +32,7 @@ std::vector<double> simgrid_arrivals(const std::vector<sg4::Host*>& hosts,
   std::vector<double> arrivals(flows.size(), 0.0);
   sg4::Actor::create("driver", hosts[0], [&]() {
     std::vector<sg4::CommPtr> comms;
+    comms.reserve(flows.size());
     for (const Flow& f : flows) {
       comms.push_back(sg4::Comm::sendto_async(hosts[f.from], hosts[f.to], size));
     }

@@ -217,7 +217,7 @@ const json& read_array(const json& v, const std::string& path, const char* of) {
   return v;
 }
 
-std::string quoted_list(Choices choices) {
+std::string quoted_list(const Choices& choices) {
   std::string out;
   for (std::string_view c : choices) out += fmt::format("{}\"{}\"", out.empty() ? "" : ", ", c);
   return out;
@@ -234,7 +234,7 @@ struct KeyCollector {
   void number(std::string_view key, double&, const NumRange&) { keys.emplace_back(key); }
   void boolean(std::string_view key, bool&) { keys.emplace_back(key); }
   void text(std::string_view key, std::string&) { keys.emplace_back(key); }
-  void choice(std::string_view key, std::string&, Choices) { keys.emplace_back(key); }
+  void choice(std::string_view key, std::string&, const Choices&) { keys.emplace_back(key); }
   void texts(std::string_view key, std::vector<std::string>&) { keys.emplace_back(key); }
   void numbers(std::string_view key, std::vector<double>&, const NumRange&) {
     keys.emplace_back(key);
@@ -289,7 +289,7 @@ class Reader {
   void text(std::string_view key, std::string& out) {
     if (const json* v = find(key)) out = read_text(*v, join(path_, key));
   }
-  void choice(std::string_view key, std::string& out, Choices choices) {
+  void choice(std::string_view key, std::string& out, const Choices& choices) {
     const json* v = find(key);
     if (v == nullptr) return;
     const std::string path = join(path_, key);
@@ -442,7 +442,7 @@ class Writer {
   void number(std::string_view key, double& v, const NumRange&) { at(key) = v; }
   void boolean(std::string_view key, bool& v) { at(key) = v; }
   void text(std::string_view key, std::string& v) { at(key) = v; }
-  void choice(std::string_view key, std::string& v, Choices) { at(key) = v; }
+  void choice(std::string_view key, std::string& v, const Choices&) { at(key) = v; }
   void texts(std::string_view key, std::vector<std::string>& v) { at(key) = v; }
   void numbers(std::string_view key, std::vector<double>& v, const NumRange&) { at(key) = v; }
   void matrix(std::string_view key, std::vector<std::vector<double>>& v, const NumRange&) {

@@ -392,7 +392,8 @@ struct PolkadotConfig {
   /// Collator's block-building budget (ms); 0 = by mode: 500 (sync) / 2000 (async), the
   /// parachain template's authoring durations.
   double authoring_time_ms = 0.0;
-  std::uint64_t pov_size_limit_bytes = 5 * 1024 * 1024;  // HostConfiguration max_pov_size
+  std::uint64_t pov_size_limit_bytes =
+      std::uint64_t{5} * 1024 * 1024;                    // HostConfiguration max_pov_size
   std::uint32_t max_candidate_depth = 3;                 // AsyncBackingParams (async only)
   std::uint32_t allowed_ancestry_len = 2;                // AsyncBackingParams (async only)
   std::uint32_t unincluded_segment_capacity = 3;         // parachain template (async only)

@@ -366,6 +366,7 @@ int calibrate_main(int argc, char** argv) {
       if (rows[i].workload == "mainnet") rel_mainnet.push_back(std::abs(rel[i]));
     }
     std::vector<double> abs_rel;
+    abs_rel.reserve(rel.size());
     for (double r : rel) abs_rel.push_back(std::abs(r));
     const double r2 = 1 - ss_res / ss_tot;
     // R² in log space as well (blocks span four orders of magnitude).

@@ -398,6 +398,7 @@ int run_experiment(const Inputs& in, const std::string& exe, unsigned jobs, doub
       fmt::print(stderr, "pipesim capacity: round {}: extending unsaturated series\n", round + 1);
   }
   std::vector<Capacity> caps;
+  caps.reserve(series.size());
   for (const Series& s : series) caps.push_back(capacity_of(s, spec.saturation));
   // Timeline runs: each pipeline on the first topology at timeline_load_fraction x capacity,
   // traced (trace.json, blocks.csv) for the per-pipeline timeline figure.

@@ -53,7 +53,7 @@ std::string checked_name(const ojson& v, const std::string& path) {
   if (!v.is_string() || v.get<std::string>().empty()) {
     fail(path, fmt::format("value {} is not valid, expected a non-empty string", v.dump()));
   }
-  const std::string s = v.get<std::string>();
+  std::string s = v.get<std::string>();
   for (char c : s) {
     if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-')) {
       fail(path, fmt::format("value \"{}\" is not valid, expected letters, digits, _ and -", s));

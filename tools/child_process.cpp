@@ -20,7 +20,7 @@ extern char** environ;
 namespace pipesim::tools {
 
 std::string child_glibc_tunables(const char* parent_value) {
-  const std::string current = parent_value != nullptr ? parent_value : "";
+  std::string current = parent_value != nullptr ? parent_value : "";
   if (current.find("glibc.malloc.hugetlb=") != std::string::npos) return current;
   return current.empty() ? std::string(kChildMallocTunable) : current + ":" + kChildMallocTunable;
 }
@@ -41,6 +41,7 @@ pid_t fork_child(const std::vector<std::string>& args, const std::filesystem::pa
   // use the whole runtime (malloc, stdio) after fork.
   std::vector<std::string> argv_text = args;
   std::vector<char*> argv;
+  argv.reserve(argv_text.size() + 1);
   for (auto& a : argv_text) argv.push_back(a.data());
   argv.push_back(nullptr);
   const std::string parent = std::to_string(getpid());
@@ -86,6 +87,7 @@ pid_t spawn_process(const std::vector<std::string>& args, const std::filesystem:
   if (args.empty()) throw std::invalid_argument("spawn_process: empty command");
   if (g_child_main != nullptr) return fork_child(args, log);
   std::vector<char*> argv;
+  argv.reserve(args.size() + 1);
   for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
   posix_spawn_file_actions_t actions;
@@ -105,6 +107,7 @@ pid_t spawn_process(const std::vector<std::string>& args, const std::filesystem:
   env_text.push_back(parent);
   env_text.push_back(tunables + child_glibc_tunables(std::getenv("GLIBC_TUNABLES")));
   std::vector<char*> envp;
+  envp.reserve(env_text.size() + 1);
   for (auto& e : env_text) envp.push_back(e.data());
   envp.push_back(nullptr);
   pid_t pid = 0;

@@ -83,6 +83,7 @@ int plot_main(int argc, char** argv) {
   std::vector<std::string> args{python, script.string()};
   for (int i = 1; i < argc; ++i) args.emplace_back(argv[i]);
   std::vector<char*> cargs;
+  cargs.reserve(args.size() + 1);
   for (auto& a : args) cargs.push_back(a.data());
   cargs.push_back(nullptr);
   pid_t pid = 0;

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
@@ -346,7 +347,7 @@ int exit_code(const CollectResult& r) {
 // ---- Running points. ---------------------------------------------------------------------------
 
 std::string mmss(double seconds) {
-  const auto s = static_cast<long long>(seconds + 0.5);
+  const long long s = std::llround(seconds);
   return fmt::format("{:02}:{:02}", s / 60, s % 60);
 }
 

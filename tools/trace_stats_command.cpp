@@ -2,6 +2,7 @@
 
 #include <fmt/core.h>
 
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <exception>
@@ -78,7 +79,7 @@ struct Totals {
     ++blocks;
     txs += s.txs;
     gas += s.gas;
-    independent += static_cast<std::uint64_t>(s.independent_fraction * s.txs + 0.5);
+    independent += static_cast<std::uint64_t>(std::llround(s.independent_fraction * s.txs));
     chain_ratio_sum += s.chain_ratio;
     conflict_sum += s.conflict_rate;
     r_exact += s.read_keys_exact;
@@ -186,6 +187,7 @@ int trace_stats_main(int argc, char** argv) {
       if (o.blocks != 0 && numbers.size() > o.blocks) numbers.resize(o.blocks);
       fmt::print("# eth-bal: {} blocks from {}\n", numbers.size(), dir);
       std::vector<workload::BalTraced> traced;
+      traced.reserve(numbers.size());
       for (std::uint64_t n : numbers)
         traced.push_back(workload::bal_to_traced(workload::read_bal_block(dir, n)));
       std::shared_ptr<const execution::StateLayer> state;

@@ -353,7 +353,7 @@ void HotStuff::propose(Ctx& ctx) {
   if (pit == blocks_.end()) return;  // parent pruned (a conflicting block was committed)
   const Payload payload = *ready_payload_;
   ready_payload_.reset();
-  const std::optional<Payload> second = std::move(conflicting_payload_);
+  const std::optional<Payload> second = conflicting_payload_;
   conflicting_payload_.reset();
 
   const bool corrupt = byzantine(ByzantineWindow::Kind::kInvalidExecutionVote, ctx.now) != nullptr;

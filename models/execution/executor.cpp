@@ -106,7 +106,8 @@ double schedule_sig_recovery(std::size_t n_txs, std::uint32_t threads, const Cos
   for (std::size_t i = 0; i < n_txs; ++i) {
     Span s;
     s.worker = static_cast<std::uint32_t>(i % threads);
-    s.start_s = static_cast<double>(i / threads) * d;
+    const std::size_t wave = i / threads;  // the round of `threads` recoveries it falls in
+    s.start_s = static_cast<double>(wave) * d;
     s.end_s = s.start_s + d;
     s.tx_index = static_cast<std::uint32_t>(i);
     s.kind = SpanKind::kSigRecover;

@@ -22,9 +22,9 @@ Hash32 keccak_of(std::string_view s) {
 
 U256 U256::from_be(const Hash32& b) {
   U256 r;
-  for (int i = 0; i < 4; ++i) {
+  for (std::size_t i = 0; i < 4; ++i) {
     std::uint64_t v = 0;
-    for (int j = 0; j < 8; ++j) v = (v << 8) | b[static_cast<std::size_t>(8 * (3 - i) + j)];
+    for (std::size_t j = 0; j < 8; ++j) v = (v << 8) | b[8 * (3 - i) + j];
     r.limb[i] = v;
   }
   return r;
@@ -32,10 +32,10 @@ U256 U256::from_be(const Hash32& b) {
 
 Hash32 U256::to_be() const {
   Hash32 out{};
-  for (int i = 0; i < 4; ++i) {
+  for (std::size_t i = 0; i < 4; ++i) {
     std::uint64_t v = limb[i];
-    for (int j = 7; j >= 0; --j) {
-      out[static_cast<std::size_t>(8 * (3 - i) + j)] = static_cast<std::uint8_t>(v & 0xff);
+    for (std::size_t j = 8; j-- > 0;) {  // least significant byte last
+      out[8 * (3 - i) + j] = static_cast<std::uint8_t>(v & 0xff);
       v >>= 8;
     }
   }

@@ -178,8 +178,8 @@ Bytes account_rlp(const AccountFields& f, const Hash32& storage_root) {
   const ByteView balance = rlp::trim_leading_zeros(f.balance);
   Bytes nonce;
   rlp::append_uint(nonce, f.nonce);
-  const std::size_t payload =
-      nonce.size() + rlp::string_length(balance) + 2 * (1 + 32);  // two 32-byte strings
+  const std::size_t payload = nonce.size() + rlp::string_length(balance) +
+                              std::size_t{2} * (1 + 32);  // two 32-byte strings
   Bytes out;
   out.reserve(rlp::list_header_length(payload) + payload);
   rlp::append_list_header(out, payload);

@@ -30,8 +30,7 @@ std::uint32_t Transaction::calldata_bytes() const {
     case TxKind::kErc20Approve:   // approve(address,uint256)
       return 4 + 2 * 32;
     case TxKind::kErc20TransferFrom:  // transferFrom(address,address,uint256)
-      return 4 + 3 * 32;
-    case TxKind::kAmmSwap:  // swap(bool zeroForOne, uint256 amountIn, uint256 minOut)
+    case TxKind::kAmmSwap:            // swap(bool zeroForOne, uint256 amountIn, uint256 minOut)
       return 4 + 3 * 32;
     case TxKind::kNftMint:  // mint()
       return 4;

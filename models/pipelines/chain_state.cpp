@@ -155,13 +155,14 @@ void ChainState::finalize(std::uint64_t payload_id) {
   std::uint64_t p = payload_id;
   for (std::size_t depth = 0; s.entries.count(p); ++depth) {
     Impl::Entry& e = s.entries.at(p);
+    const std::uint64_t parent = e.parent;
     if (depth <= kKeepFinalAncestors) {
       kept.emplace(p, std::move(e));
     } else {
       s.final_results.emplace(p, e.result);
     }
     if (p == kGenesis) break;
-    p = kept.count(p) ? kept.at(p).parent : e.parent;
+    p = parent;
   }
   // Descendants of the final payload (ids ascend from parent to child).
   for (auto& [id, e] : s.entries) {

@@ -19,8 +19,7 @@ Address mix_address(std::uint8_t tag, std::uint32_t i) {
   Address a{};
   a[0] = tag;
   a[1] = 0xdd;
-  for (int k = 0; k < 4; ++k)
-    a[static_cast<std::size_t>(16 + k)] = static_cast<std::uint8_t>(i >> (24 - 8 * k));
+  for (std::size_t k = 0; k < 4; ++k) a[16 + k] = static_cast<std::uint8_t>(i >> (24 - 8 * k));
   return a;
 }
 

@@ -14,7 +14,7 @@
 namespace pipesim::sim::output {
 namespace {
 
-constexpr std::size_t kBufferBytes = 64 * 1024;
+constexpr std::size_t kBufferBytes = std::size_t{64} * 1024;
 
 std::string errno_text(int err) {
   return std::system_category().message(err);

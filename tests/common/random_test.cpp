@@ -64,6 +64,7 @@ TEST_CASE("random: pinned draws of std::mt19937_64(20261206)") {
     std::mt19937_64 g(kRandomTestSeed);
     const std::vector<std::uint64_t> expected = {882, 350, 174, 967, 223, 132, 3, 758};
     std::vector<std::uint64_t> got;
+    got.reserve(8);
     for (int i = 0; i < 8; ++i) got.push_back(uniform_below(g, 1000));
     CHECK(got == expected);
   }
@@ -71,6 +72,7 @@ TEST_CASE("random: pinned draws of std::mt19937_64(20261206)") {
     std::mt19937_64 g(kRandomTestSeed);
     const std::vector<std::uint64_t> expected = {6, 3, 2, 6, 2, 1, 1, 5};
     std::vector<std::uint64_t> got;
+    got.reserve(8);
     for (int i = 0; i < 8; ++i) got.push_back(uniform_int(g, 1, 6));
     CHECK(got == expected);
   }
@@ -96,6 +98,7 @@ TEST_CASE("random: pinned draws of std::mt19937_64(20261206)") {
     const AliasTable table(w);
     const std::vector<std::uint32_t> expected = {3, 3, 0, 3, 3, 1, 1, 0, 1, 3, 3, 1};
     std::vector<std::uint32_t> got;
+    got.reserve(12);
     for (int i = 0; i < 12; ++i) got.push_back(table(g));
     CHECK(got == expected);
   }
@@ -288,7 +291,7 @@ TEST_CASE("random: shuffle permutes, uniformly") {
   for (int i = 0; i < 60000; ++i) {
     int a[3] = {0, 1, 2};
     shuffle(a, a + 3, g);
-    ++counts[static_cast<std::size_t>(a[0] * 2 + (a[1] > a[2] ? 1 : 0))];
+    ++counts[static_cast<std::size_t>(a[0]) * 2 + (a[1] > a[2] ? 1 : 0)];
   }
   CHECK(random_test_chi_square(counts, std::vector<double>(6, 1.0 / 6), 60000) < 20.515);
 

@@ -398,7 +398,7 @@ TEST_CASE("dag_bft: agreement, at-most-once and causal order over seeds and wave
             per_round[v.round].insert(v.source);
             top = std::max(top, v.round);
           }
-          for (Round r = 1; r + 3 * L < top; ++r) CHECK(per_round[r].size() == n);
+          for (Round r = 1; r + Round{3} * L < top; ++r) CHECK(per_round[r].size() == n);
           for (const Ordered& o : net.log(i).commits)
             for (const OrderedVertex& v : o.vertices) weak_links += v.header->weak_parents.size();
         }
@@ -422,7 +422,7 @@ TEST_CASE("dag_bft: liveness with f crashed nodes (at start and mid-run)") {
     check_safety(net, 7, {1, 4});
     for (NodeId i : {0u, 2u, 3u, 5u, 6u}) {
       CAPTURE(i);
-      CHECK(net.log(i).order.size() > at3[i] + 5 * 10);  // still ordering after the crash
+      CHECK(net.log(i).order.size() > at3[i] + 50);  // still ordering after the crash
     }
   }
 }

@@ -67,7 +67,7 @@ TEST_CASE("sequential schedule: sig recovery in parallel, execution serial, then
   const double per_tx = c.cost.execute_s(Transaction{}, 21'000, 3, 0, 3);
   CHECK(out.makespan_s == doctest::Approx(sig_phase + 100 * per_tx + c.cost.root_s(0)));
   // Lazy: the beneficiary received all fees once.
-  CHECK(out.post_state->get(StateKey::balance(b.beneficiary)) == U256{100 * 21'000});
+  CHECK(out.post_state->get(StateKey::balance(b.beneficiary)) == U256{std::uint64_t{100} * 21'000});
   CHECK(out.lazy_beneficiary);
 }
 

@@ -120,6 +120,7 @@ TEST_CASE("commitment: insertion order and batching do not matter") {
     Hash32 value;
   };
   std::vector<Write> writes;
+  writes.reserve(400);
   for (int i = 0; i < 400; ++i) {
     writes.push_back({addr(static_cast<std::uint8_t>(rng() % 12)), word(rng() % 50), word(rng())});
   }
@@ -133,7 +134,8 @@ TEST_CASE("commitment: insertion order and batching do not matter") {
       writes.end());
 
   StateCommitment forward;
-  for (std::uint8_t i = 0; i < 12; ++i) forward.set_account(addr(i), fields(i, 100u * i));
+  for (std::uint8_t i = 0; i < 12; ++i)
+    forward.set_account(addr(i), fields(i, std::uint64_t{100} * i));
   for (const auto& w : writes) forward.set_storage(w.a, w.slot, w.value);
 
   StateCommitment shuffled;
@@ -142,7 +144,8 @@ TEST_CASE("commitment: insertion order and batching do not matter") {
     shuffled.set_storage(writes[i].a, writes[i].slot, writes[i].value);
     if (i % 37 == 0) shuffled.root();  // intermediate roots must not change the final one
   }
-  for (std::uint8_t i = 12; i-- > 0;) shuffled.set_account(addr(i), fields(i, 100u * i));
+  for (std::uint8_t i = 12; i-- > 0;)
+    shuffled.set_account(addr(i), fields(i, std::uint64_t{100} * i));
   CHECK(forward.root() == shuffled.root());
 }
 
@@ -173,7 +176,7 @@ TEST_CASE("commitment: a zero write deletes the slot; erase_account drops the st
 TEST_CASE("commitment: copies are independent forks and share unchanged structure") {
   StateCommitment base;
   for (std::uint8_t i = 0; i < 50; ++i) {
-    base.set_account(addr(i), fields(i, i * 10u));
+    base.set_account(addr(i), fields(i, std::uint64_t{10} * i));
     for (std::uint64_t s = 0; s < 20; ++s) base.set_storage(addr(i), word(s), word(s + i + 1));
   }
   const Hash32 base_root = base.root();

@@ -95,7 +95,7 @@ TEST_CASE("StateMap behaves like std::map under random inserts") {
 StateMap genesis_map() {
   StateBuilder b;
   for (std::uint8_t i = 1; i <= 20; ++i) {
-    b.set_balance(state_addr(i), U256{1000u * i});
+    b.set_balance(state_addr(i), U256{std::uint64_t{1000} * i});
     b.set_nonce(state_addr(i), i);
   }
   b.set_code(state_addr(100), CodeKind::kErc20);

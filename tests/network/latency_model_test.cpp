@@ -153,6 +153,7 @@ TEST_CASE("lognormal latency: median, log-moments, floor") {
   const auto v = all_pairs(m);
   CHECK(median(v) == doctest::Approx(0.050).epsilon(0.03));
   std::vector<double> logs;
+  logs.reserve(v.size());
   for (double x : v) logs.push_back(std::log(x));
   CHECK(mean(logs) == doctest::Approx(std::log(0.050)).epsilon(0.01));
   CHECK(stddev(logs) == doctest::Approx(0.5).epsilon(0.03));
@@ -264,6 +265,7 @@ TEST_CASE("jitter: U[0, jitter) from the caller's RNG, reproducible") {
   CHECK(m.jitter_s() == doctest::Approx(0.005));
   std::mt19937_64 rng(123);
   std::vector<double> j;
+  j.reserve(20000);
   for (int i = 0; i < 20000; ++i) j.push_back(m.jitter_sample_s(rng));
   CHECK(*std::min_element(j.begin(), j.end()) >= 0.0);
   CHECK(*std::max_element(j.begin(), j.end()) < 0.005);

@@ -154,6 +154,7 @@ TEST_CASE("aws: commonware jitter is (p90 - p50) / 2 of the round trip") {
   CHECK(m.base_latency_s(0, 1) == doctest::Approx(0.069622 / 2));
   std::mt19937_64 rng(11);
   std::vector<double> v;
+  v.reserve(100'000);
   for (int i = 0; i < 100'000; ++i) v.push_back(m.sample_latency_s(0, 1, rng));
   double mean = 0.0;
   for (double x : v) mean += x;

@@ -44,7 +44,7 @@ void check_simple_undirected(const Topology& t) {
 }
 
 std::filesystem::path topology_temp_file(const std::string& name, const std::string& text) {
-  const auto path = std::filesystem::temp_directory_path() / name;
+  auto path = std::filesystem::temp_directory_path() / name;
   std::ofstream(path) << text;
   return path;
 }

@@ -23,7 +23,7 @@ const std::vector<VivaldiPeer>& harvard() {
 }
 
 std::filesystem::path vivaldi_temp_file(const std::string& name, const std::string& text) {
-  const auto path = std::filesystem::temp_directory_path() / name;
+  auto path = std::filesystem::temp_directory_path() / name;
   std::ofstream(path) << text;
   return path;
 }

@@ -437,8 +437,8 @@ std::string slurp(const std::filesystem::path& p) {
 }
 
 std::filesystem::path fresh_dir(const char* name) {
-  const auto d = std::filesystem::temp_directory_path() /
-                 (std::string("pipesim-runfolder-") + name + "-" + std::to_string(::getpid()));
+  auto d = std::filesystem::temp_directory_path() /
+           (std::string("pipesim-runfolder-") + name + "-" + std::to_string(::getpid()));
   std::filesystem::remove_all(d);
   return d;
 }

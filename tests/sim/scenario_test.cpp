@@ -202,7 +202,7 @@ TEST_CASE("PIPESIM_DATA_DIR overrides the preset folder") {
 }
 
 TEST_CASE("error messages: path, value and expectation") {
-  const auto with = [](const char* path, json value) {
+  const auto with = [](const char* path, const json& value) {
     json doc = json::object();
     apply_override(doc, std::string(path) + "=" + value.dump());
     return parse_error(doc);

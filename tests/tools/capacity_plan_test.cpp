@@ -32,6 +32,7 @@ LoadPoint synthetic(double offered, double cap, double base_s) {
 
 std::vector<LoadPoint> curve(const std::vector<double>& loads, double cap, double base_s) {
   std::vector<LoadPoint> out;
+  out.reserve(loads.size());
   for (double l : loads) out.push_back(synthetic(l, cap, base_s));
   return out;
 }

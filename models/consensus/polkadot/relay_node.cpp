@@ -92,7 +92,7 @@ Effects RelayChainNode::on_message(double now, NodeId from, const MessagePtr& ms
   return {};
 }
 
-Effects RelayChainNode::on_authored(double now, std::shared_ptr<const RelayBlock> block) {
+Effects RelayChainNode::on_authored(double now, const std::shared_ptr<const RelayBlock>& block) {
   best_block_ = make_message(*block);
   Effects out;
   out.emplace_back(Broadcast{best_block_});

@@ -58,7 +58,7 @@ class RelayChainNode {
   /// RelayBlock, Chunk, ChunkRequest, ForkAnnounce and Bitfield messages (others are ignored).
   Effects on_message(double now, NodeId from, const MessagePtr& msg);
   /// The block this node authored in answer to AuthorSlot: imported locally, broadcast.
-  Effects on_authored(double now, std::shared_ptr<const RelayBlock> block);
+  Effects on_authored(double now, const std::shared_ptr<const RelayBlock>& block);
 
   /// The block this node authored in answer to AuthorSlot{slot, parent} forks at parent + 1 and
   /// was orphaned: announce it so that peers ahead send their best block.
