@@ -170,7 +170,8 @@ void AsyncBacking::commit_included(NodeId c, const pd::RelayBlock& b) {
   for (CandidateId id : b.included) {
     const CandRec& rec = cands_.at(id);
     if (rec.para != para) continue;
-    feed_.record_committed(c, rec.txs, rt_.now(), rec.txs.empty() ? 0 : rec.gas / rec.txs.size());
+    feed_.record_committed(c, id, rec.txs, rt_.now(),
+                           rec.txs.empty() ? 0 : rec.gas / rec.txs.size());
   }
 }
 

@@ -90,8 +90,8 @@ void AsyncExecution::executed_final(NodeId node, std::uint64_t p) {
   const std::uint64_t h = payload_height(p);
   ns.executed_final_height = std::max(ns.executed_final_height, h);
   const Stages& st = ns.stages[p];
-  for (std::uint64_t t : home_txs(node, p)) {
-    rec_.tx_executed(t, std::max(st.executed, st.finalized));
+  if (const PayloadRecord* record = payload(p)) {
+    feed_.record_executed(node, p, record->txs, std::max(st.executed, st.finalized));
   }
   if (auto v = ns.pending_verify.find(p); v != ns.pending_verify.end()) {
     const Hash32 claim = v->second;

@@ -1,18 +1,12 @@
 // HotStuffPipeline's per-node commit work that is shared across validators (issue 16's scale
-// bench, 1,000 validators): the home groups of a payload's transactions and the
-// no_transaction_committed_twice check over the honest committed chains.
+// bench, 1,000 validators): the no_transaction_committed_twice check over the honest committed
+// chains. (The home groups of a payload's transactions are the workload feed's.)
 #include <fmt/format.h>
 
 #include "models/pipelines/hotstuff_pipeline.hpp"
 #include "models/pipelines/kernel/invariants.hpp"
 
 namespace pipesim::pipelines {
-
-std::span<const std::uint64_t> HotStuffPipeline::home_txs(NodeId node, std::uint64_t payload_id) {
-  const PayloadRecord* p = payload(payload_id);
-  if (p == nullptr) return {};
-  return homes_.at(payload_id, p->txs, node);
-}
 
 std::string HotStuffPipeline::first_committed_twice(
     const std::vector<bool>& honest, const std::vector<const BlockHeader*>* longest) const {

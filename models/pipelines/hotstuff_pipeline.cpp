@@ -193,9 +193,8 @@ void HotStuffPipeline::account_commit(NodeId node, const BlockHeader& h) {
     }
   }
   // Latency to commit is measured at each transaction's entry node.
-  // (home_txs: the payload's transactions grouped by entry node once, not scanned per node.)
   const std::uint64_t gas_each = h.tx_count ? executed_gas(h) / h.tx_count : 0;
-  for (std::uint64_t t : home_txs(node, h.payload_id)) rec_.tx_committed(t, now, gas_each);
+  feed_.record_committed(node, h.payload_id, p.txs, now, gas_each);
 }
 
 }  // namespace pipesim::pipelines

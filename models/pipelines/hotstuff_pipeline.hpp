@@ -23,7 +23,6 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -32,7 +31,6 @@
 #include "models/pipelines/chain_state.hpp"
 #include "models/pipelines/kernel/driver.hpp"
 #include "models/pipelines/kernel/execution_lane.hpp"
-#include "models/pipelines/kernel/home_index.hpp"
 #include "models/pipelines/kernel/metrics.hpp"
 #include "models/pipelines/kernel/workload_feed.hpp"
 #include "models/workload/tx_source.hpp"
@@ -131,9 +129,6 @@ class HotStuffPipeline : public sim::Application {
   /// header (a header embeds its QC's signer list, ~2.7 KB at n = 1,000: a copy per node and
   /// block grew as n x blocks). Valid for the pipeline's lifetime.
   const std::vector<const BlockHeader*>& committed_chain(NodeId node) const;
-  /// Transactions of payload `payload_id` whose home (entry node) is `node`, in block order;
-  /// empty for an unknown payload. Grouped once per payload (kernel/home_index.hpp).
-  std::span<const std::uint64_t> home_txs(NodeId node, std::uint64_t payload_id);
   /// Executes `payload_id` on its parent through `chain` (compute once per chain).
   std::shared_ptr<const ExecutedBlock> execute_payload(ChainState& chain, std::uint64_t payload_id,
                                                        bool corrupt = false);
@@ -146,7 +141,6 @@ class HotStuffPipeline : public sim::Application {
   sim::Recorder& rec_;
   WorkloadFeed feed_;  // built first: chain_ starts from its source's genesis
   ChainState chain_;   // the honest execution (compute once, charge everywhere)
-  TxsByHome homes_{[this](std::uint64_t t) { return feed_.entry_of(feed_.tx(t)); }};
   double block_time_s_ = 1.0;
   NodeId reference_node_ = 0;
 

@@ -55,7 +55,9 @@ class Interleaved final : public HotStuffPipeline {
     auto it = executed.find(h.id);
     const double when = it != executed.end() ? it->second : rt_.now();
     if (it != executed.end()) executed.erase(it);
-    for (std::uint64_t t : home_txs(node, h.payload_id)) rec_.tx_executed(t, when);
+    if (const PayloadRecord* p = payload(h.payload_id)) {
+      feed_.record_executed(node, h.payload_id, p->txs, when);
+    }
     if (node == reference_node_) {
       if (auto r = chain_.find(h.payload_id)) final_roots_[h.height] = r->state_root;
       chain_.finalize(h.payload_id);

@@ -95,7 +95,7 @@ void SpeculateOrderReplay::on_ordered(NodeId node, const cs::Ordered& o, double 
   }
   const sim::BlockRef ref{k + 1, a.anchor.digest, a.anchor.round, a.anchor.source};
   rec_.block_stage(node, ref, "ordered", now);
-  feed_.record_committed(node, a.txs, now, a.gas);
+  feed_.record_committed(node, k, a.txs, now, a.gas);
   // Ordering latency of this node's own vertices, proposal -> ordered.
   for (const auto& v : o.vertices) {
     if (v.header->source != node) continue;
@@ -145,7 +145,7 @@ void SpeculateOrderReplay::replayed(NodeId node, std::uint64_t k, const sim::Blo
   s.replayed = k + 1;
   rec_.block_stage(node, ref, "replayed", done);
   if (node == reference_node_) replay_time_s_.push_back(duration);
-  feed_.record_executed(node, ab.txs, done);
+  feed_.record_executed(node, k, ab.txs, done);
   std::erase_if(s.inflight, [&](const auto& entry) {
     return std::find(ab.batch_ids.begin(), ab.batch_ids.end(), entry.first) != ab.batch_ids.end();
   });

@@ -163,12 +163,16 @@ TEST_CASE("TxsByHome: a payload's transactions grouped by home node, block order
       [](std::uint64_t tx) { return static_cast<std::uint32_t>(tx % 3); });
   const std::vector<std::uint64_t> txs{7, 3, 4, 9, 1, 6, 10};  // homes 1 0 1 0 1 0 1
   const auto at = [&](std::uint32_t node) {
-    const auto s = homes.at(42, txs, node);
-    return std::vector<std::uint64_t>(s.begin(), s.end());
+    std::vector<std::uint64_t> got;
+    for (const std::uint32_t i : homes.at(42, txs, node)) got.push_back(txs[i]);
+    return got;
   };
   CHECK(at(0) == std::vector<std::uint64_t>{3, 9, 6});
   CHECK(at(1) == std::vector<std::uint64_t>{7, 4, 1, 10});
   CHECK(at(2).empty());
+  const auto positions = homes.at(42, txs, 1);
+  CHECK(std::vector<std::uint32_t>(positions.begin(), positions.end()) ==
+        std::vector<std::uint32_t>{0, 2, 4, 6});
   CHECK(at(5).empty());
   const std::vector<std::uint64_t> none;
   CHECK(homes.at(43, none, 0).empty());

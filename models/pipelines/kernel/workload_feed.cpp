@@ -58,28 +58,24 @@ bool WorkloadFeed::visible(const workload::TxArrival& t, sim::NodeId at, double 
   return t.submit_time_s + rt_.base_latency_s(home, at) <= now;
 }
 
-void WorkloadFeed::record_committed(sim::NodeId node, std::span<const std::uint64_t> txs,
-                                    double at_s, std::uint64_t gas_each) const {
+void WorkloadFeed::record_committed(sim::NodeId node, std::uint64_t key,
+                                    std::span<const std::uint64_t> txs, double at_s,
+                                    std::uint64_t gas_each) {
   sim::Recorder& rec = rt_.recorder();
-  for (std::uint64_t t : txs) {
-    if (entry_of(txs_[t]) == node) rec.tx_committed(t, at_s, gas_each);
-  }
+  for (const std::uint32_t i : homes_.at(key, txs, node)) rec.tx_committed(txs[i], at_s, gas_each);
 }
 
-void WorkloadFeed::record_committed(sim::NodeId node, std::span<const std::uint64_t> txs,
-                                    double at_s, std::span<const std::uint64_t> gas) const {
+void WorkloadFeed::record_committed(sim::NodeId node, std::uint64_t key,
+                                    std::span<const std::uint64_t> txs, double at_s,
+                                    std::span<const std::uint64_t> gas) {
   sim::Recorder& rec = rt_.recorder();
-  for (std::size_t i = 0; i < txs.size(); ++i) {
-    if (entry_of(txs_[txs[i]]) == node) rec.tx_committed(txs[i], at_s, gas[i]);
-  }
+  for (const std::uint32_t i : homes_.at(key, txs, node)) rec.tx_committed(txs[i], at_s, gas[i]);
 }
 
-void WorkloadFeed::record_executed(sim::NodeId node, std::span<const std::uint64_t> txs,
-                                   double at_s) const {
+void WorkloadFeed::record_executed(sim::NodeId node, std::uint64_t key,
+                                   std::span<const std::uint64_t> txs, double at_s) {
   sim::Recorder& rec = rt_.recorder();
-  for (std::uint64_t t : txs) {
-    if (entry_of(txs_[t]) == node) rec.tx_executed(t, at_s);
-  }
+  for (const std::uint32_t i : homes_.at(key, txs, node)) rec.tx_executed(txs[i], at_s);
 }
 
 void WorkloadFeed::window(double from_s) {

@@ -12,7 +12,10 @@
 //    (entry, v) elsewhere when the feed gossips (an analytic mempool gossip model), never
 //    otherwise.
 //  - Latencies: a transaction's commit and execution are recorded where it entered
-//    (record_committed, record_executed: the other nodes' views are not sampled).
+//    (record_committed, record_executed: the other nodes' views are not sampled). Each entry
+//    (payload, anchor, candidate: a pipeline-chosen key) is grouped by entry node once
+//    (kernel/home_index.hpp), so each node reads its own transactions instead of scanning the
+//    entry (validators x transactions per entry).
 //  - Gossip bytes: with FeedPolicy::gossip_bytes, each transaction's encoded size is counted as
 //    one copy from its entry node to every other live validator at its submission
 //    (Runtime::account_broadcast_bytes); whether they also occupy links is the runtime's
@@ -27,6 +30,7 @@
 #include <span>
 #include <vector>
 
+#include "models/pipelines/kernel/home_index.hpp"
 #include "models/workload/tx_source.hpp"
 #include "sim/runtime.hpp"
 #include "sim/scenario.hpp"
@@ -74,16 +78,20 @@ class WorkloadFeed {
   /// Whether `tx` is in `at`'s mempool at `now` (see the file comment).
   bool visible(const workload::TxArrival& tx, sim::NodeId at, double now) const;
 
-  /// Records, for those of `txs` (arrival ids, in order) that entered at `node`, their commit at
-  /// `at_s` (simulated s) with `gas_each` gas each (Recorder::tx_committed).
-  void record_committed(sim::NodeId node, std::span<const std::uint64_t> txs, double at_s,
-                        std::uint64_t gas_each) const;
+  /// Records, for those of `txs` (entry `key`'s arrival ids, in block order) that entered at
+  /// `node`, their commit at `at_s` (simulated s) with `gas_each` gas each
+  /// (Recorder::tx_committed). `key` names the entry (payload, anchor, candidate id: one key
+  /// space per pipeline) and must come with the same `txs` on every call: its grouping by entry
+  /// node is built on the first call and kept.
+  void record_committed(sim::NodeId node, std::uint64_t key, std::span<const std::uint64_t> txs,
+                        double at_s, std::uint64_t gas_each);
   /// As above with each transaction's own gas: `gas[i]` for txs[i] (same length).
-  void record_committed(sim::NodeId node, std::span<const std::uint64_t> txs, double at_s,
-                        std::span<const std::uint64_t> gas) const;
+  void record_committed(sim::NodeId node, std::uint64_t key, std::span<const std::uint64_t> txs,
+                        double at_s, std::span<const std::uint64_t> gas);
   /// Records, for those of `txs` that entered at `node`, their execution at `at_s`
-  /// (Recorder::tx_executed).
-  void record_executed(sim::NodeId node, std::span<const std::uint64_t> txs, double at_s) const;
+  /// (Recorder::tx_executed); `key` as for record_committed.
+  void record_executed(sim::NodeId node, std::uint64_t key, std::span<const std::uint64_t> txs,
+                       double at_s);
 
   const workload::TxArrival& tx(std::uint64_t id) const { return txs_[id]; }
   std::size_t size() const { return txs_.size(); }
@@ -98,6 +106,7 @@ class WorkloadFeed {
   FeedPolicy policy_;
   std::unique_ptr<workload::TxSource> source_;
   std::vector<sim::NodeId> entry_nodes_;
+  TxsByHome homes_{[this](std::uint64_t t) { return entry_of(txs_[t]); }};
   std::deque<workload::TxArrival> txs_;  // by id; a deque keeps addresses stable
   std::vector<workload::TxArrival> arrivals_;
   WindowFn on_window_;
