@@ -1,7 +1,8 @@
 // executor_bench: wall-clock time of each executor (the simulator's own cost of running a block,
 // not the virtual time it predicts) on generated blocks, no state trie (compute_root = false).
 //
-// usage: executor_bench [txs_per_block=5000] [blocks=5] [threads=8]
+// usage: executor_bench [txs_per_block=5000] [blocks=5] [threads=8] [executor]
+// (`executor`: run only that one of the names below, e.g. for an A/B of two builds)
 // Workloads: "transfers" (native transfers, 1000 accounts), "mixed" (transfer/erc20/swap
 // 2:2:1, 1000 accounts, 8 tokens, 4 pairs), "dependent" (native transfers among 2 accounts).
 // Executors: sequential, block_stm, batch_occ (index_window formation), batch_occ/declared
@@ -37,6 +38,7 @@ int main(int argc, char** argv) {
   const Case cases[] = {{"transfers", 1000, "transfer=1"},
                         {"mixed", 1000, "transfer=2,erc20=2,swap=1"},
                         {"dependent", 2, "transfer=1"}};
+  const std::string only = argc > 4 ? argv[4] : "";
   const char* executors[] = {"sequential", "block_stm", "batch_occ", "batch_occ/declared",
                              "optimistic"};
   fmt::print("{:<18} {:<10} {:>12} {:>12}\n", "executor", "workload", "wall_ms/blk", "tx/wall_s");
@@ -52,6 +54,7 @@ int main(int argc, char** argv) {
     std::vector<execution::Block> chain;
     for (int b = 0; b <= blocks; ++b) chain.push_back(gen.next_block(txs));
     for (const char* name : executors) {
+      if (!only.empty() && only != name) continue;
       execution::ExecutorConfig cfg;
       cfg.threads = threads;
       cfg.compute_root = false;

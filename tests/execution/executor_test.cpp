@@ -192,8 +192,12 @@ TEST_CASE("Batch OCC declared_conflicts: serialisable, fewer aborts on a contend
     CHECK(td.stats.aborts == 0);
   }
   // Same-sender chains are declared (sender nonce): a dependent block aborts nothing.
+  // Each transaction waits on the one before it: one per round, 40 rounds.
   const auto dep = occ->execute(same_sender_block(40), genesis(100), declared);
   CHECK(dep.stats.aborts == 0);
+  CHECK(dep.stats.rounds == 40);
+  CHECK(std::all_of(dep.stats.occ_rounds.begin(), dep.stats.occ_rounds.end(),
+                    [](const OccRoundStats& r) { return r.batch_size == 1; }));
   CHECK(to_string(OccFormation::kDeclaredConflicts) == std::string("declared_conflicts"));
   CHECK(parse_occ_formation("index_window") == OccFormation::kIndexWindow);
   CHECK_FALSE(parse_occ_formation("window").has_value());
