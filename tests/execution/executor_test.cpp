@@ -150,13 +150,23 @@ TEST_CASE("Batch OCC: per-round statistics add up to the block's counters") {
   CHECK(none.abort_fraction_overall == 0.0);
 }
 
-TEST_CASE("Batch OCC declared_conflicts: serialisable, fewer aborts on a contended block") {
+/// A generated block of `txs` transactions of `mix` among `accounts` accounts, and its
+/// pre-state.
+struct GeneratedBlock {
+  std::shared_ptr<const StateLayer> pre;
+  Block block;
+};
+GeneratedBlock generated_block(std::uint32_t accounts, const char* mix, std::uint32_t txs) {
   BlockGeneratorConfig g;
-  g.accounts = 100;
-  g.mix = workload::TxMix::parse("transfer=2,erc20=2,swap=1");
+  g.accounts = accounts;
+  g.mix = workload::TxMix::parse(mix);
   BlockGenerator gen(g);
   auto pre = gen.genesis(std::nullopt);
-  const Block b = gen.next_block(1000);
+  return {std::move(pre), gen.next_block(txs)};
+}
+
+TEST_CASE("Batch OCC declared_conflicts: serialisable, fewer aborts on a contended block") {
+  const auto [pre, b] = generated_block(100, "transfer=2,erc20=2,swap=1", 1000);
   const auto seq = make_executor("sequential")->execute(b, pre, config(8));
   auto occ = make_executor("batch_occ");
   ExecutorConfig window = config(8), declared = config(8);
@@ -177,12 +187,8 @@ TEST_CASE("Batch OCC declared_conflicts: serialisable, fewer aborts on a contend
   // ERC-20 calls and NFT mints declare every slot they touch (calldata names the token and the
   // parties): the declared formation never aborts on them, the index window does.
   {
-    BlockGeneratorConfig tg;
-    tg.accounts = 50;
-    tg.mix = workload::TxMix::parse("erc20=4,approve=1,transfer_from=2,nft_mint=1");
-    BlockGenerator tgen(tg);
-    auto tpre = tgen.genesis(std::nullopt);
-    const Block tb = tgen.next_block(600);
+    const auto [tpre, tb] =
+        generated_block(50, "erc20=4,approve=1,transfer_from=2,nft_mint=1", 600);
     const auto tseq = make_executor("sequential")->execute(tb, tpre, config(8));
     const auto tw = occ->execute(tb, tpre, window);
     const auto td = occ->execute(tb, tpre, declared);
@@ -235,12 +241,7 @@ TEST_CASE("Block-STM: eager beneficiary credits serialise the block, lazy ones d
 }
 
 TEST_CASE("executors are deterministic: identical outcome on repeated runs") {
-  BlockGeneratorConfig g;
-  g.accounts = 50;
-  g.mix = workload::TxMix::parse("transfer=1,erc20=1,swap=1,nft_mint=1,trace=1");
-  BlockGenerator gen(g);
-  auto pre = gen.genesis(std::nullopt);
-  Block b = gen.next_block(300);
+  const auto [pre, b] = generated_block(50, "transfer=1,erc20=1,swap=1,nft_mint=1,trace=1", 300);
   for (const std::string& n : executor_names()) {
     auto a = make_executor(n)->execute(b, pre, config(7));
     auto c = make_executor(n)->execute(b, pre, config(7));
