@@ -64,29 +64,24 @@ constexpr const char* kUsage =
     "  --sweep-latency L1,L2,..  Block-STM speedup, blocking vs async I/O, with the disk tier\n"
     "                  at each read latency (us), at --threads\n"
     "Speedup = Sequential makespan / executor makespan, in virtual time, on the same N workers\n"
-    "(Sequential recovers signatures on all N workers but executes on one).\n";
+    "(Sequential recovers signatures on all N workers but executes on one).\n"
+    "A flag's value may follow it or be joined with '=' (--threads 8, --threads=8); a switch\n"
+    "(--eager, --async-io, --root, --sweep) takes none.\n";
 
-struct Options {
-  std::string executor = "block_stm";
-  std::uint32_t threads = 8;
+/// The shared flags (exec_flags::ExecutorFlags) and the block generator's and sweeps'.
+struct Options : exec_flags::ExecutorFlags {
   std::uint32_t accounts = 1000;
   std::uint32_t txs = 1000;
   std::string mix = "transfer=1";
   std::uint64_t seed = 1;
-  bool eager = false;
   bool async_io = false;
-  bool root = false;
-  std::uint32_t batch = 0;
-  execution::OccFormation formation = execution::OccFormation::kIndexWindow;
   bool sweep = false;
-  std::string csv;  // empty: no CSV
   std::vector<std::uint32_t> sweep_threads{1, 2, 4, 8, 16, 32};
   std::vector<std::uint32_t> sweep_accounts{2, 10, 100, 1000, 10000};
   std::uint32_t tokens = 2;
   std::uint32_t pairs = 1;
   double hot_fraction = 0;
   double hot_probability = 0;
-  execution::CostModel cost;                 // --preset, --tier, --cost
   std::vector<std::uint32_t> sweep_latency;  // empty: no latency sweep
 };
 
@@ -109,64 +104,41 @@ std::vector<std::uint32_t> parse_list(const std::string& flag, const std::string
 
 Options parse(int argc, char** argv) {
   Options o;
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    std::string value;
-    bool has_value = false;
-    if (auto eq = arg.find('='); arg.rfind("--", 0) == 0 && eq != std::string::npos) {
-      value = arg.substr(eq + 1);
-      arg = arg.substr(0, eq);
-      has_value = true;
-    }
-    auto next = [&]() -> std::string {
-      if (has_value) return value;
-      if (i + 1 >= argc) throw std::invalid_argument(arg + ": missing value");
-      return argv[++i];
-    };
-    if (arg == "--executor")
-      o.executor = next();
-    else if (arg == "--threads")
-      o.threads = static_cast<std::uint32_t>(parse_uint(arg, next(), 1));
-    else if (arg == "--accounts")
-      o.accounts = static_cast<std::uint32_t>(parse_uint(arg, next(), 2));
-    else if (arg == "--txs")
-      o.txs = static_cast<std::uint32_t>(parse_uint(arg, next(), 1));
-    else if (arg == "--mix")
-      o.mix = next();
-    else if (arg == "--seed")
-      o.seed = parse_uint(arg, next(), 0);
-    else if (arg == "--batch")
-      o.batch = static_cast<std::uint32_t>(parse_uint(arg, next(), 1));
-    else if (arg == "--formation") {
-      o.formation = execution::require_occ_formation("--formation", next());
-    } else if (arg == "--eager")
-      o.eager = true;
-    else if (arg == "--async-io")
+  exec_flags::FlagWalker args(argc, argv);
+  while (args.next()) {
+    const std::string& arg = args.flag();
+    if (exec_flags::apply_executor_flag(o, args)) continue;
+    if (arg == "--accounts") {
+      o.accounts = static_cast<std::uint32_t>(parse_uint(arg, args.value(), 2));
+    } else if (arg == "--txs") {
+      o.txs = static_cast<std::uint32_t>(parse_uint(arg, args.value(), 1));
+    } else if (arg == "--mix") {
+      o.mix = args.value();
+    } else if (arg == "--seed") {
+      o.seed = parse_uint(arg, args.value(), 0);
+    } else if (arg == "--async-io") {
+      args.no_value();
       o.async_io = true;
-    else if (arg == "--root")
-      o.root = true;
-    else if (arg == "--sweep")
+    } else if (arg == "--sweep") {
+      args.no_value();
       o.sweep = true;
-    else if (arg == "--csv")
-      o.csv = next();
-    else if (arg == "--sweep-threads")
-      o.sweep_threads = parse_list(arg, next(), 1);
-    else if (arg == "--sweep-accounts")
-      o.sweep_accounts = parse_list(arg, next(), 2);
-    else if (arg == "--tokens")
-      o.tokens = static_cast<std::uint32_t>(parse_uint(arg, next(), 1));
-    else if (arg == "--pairs")
-      o.pairs = static_cast<std::uint32_t>(parse_uint(arg, next(), 1));
-    else if (arg == "--hot-fraction")
-      o.hot_fraction = parse_double(arg, next());
-    else if (arg == "--hot-probability")
-      o.hot_probability = parse_double(arg, next());
-    else if (exec_flags::is_cost_flag(arg))
-      exec_flags::apply_cost_flag(o.cost, arg, next());
-    else if (arg == "--sweep-latency")
-      o.sweep_latency = parse_list(arg, next(), 1);
-    else
+    } else if (arg == "--sweep-threads") {
+      o.sweep_threads = parse_list(arg, args.value(), 1);
+    } else if (arg == "--sweep-accounts") {
+      o.sweep_accounts = parse_list(arg, args.value(), 2);
+    } else if (arg == "--tokens") {
+      o.tokens = static_cast<std::uint32_t>(parse_uint(arg, args.value(), 1));
+    } else if (arg == "--pairs") {
+      o.pairs = static_cast<std::uint32_t>(parse_uint(arg, args.value(), 1));
+    } else if (arg == "--hot-fraction") {
+      o.hot_fraction = parse_double(arg, args.value());
+    } else if (arg == "--hot-probability") {
+      o.hot_probability = parse_double(arg, args.value());
+    } else if (arg == "--sweep-latency") {
+      o.sweep_latency = parse_list(arg, args.value(), 1);
+    } else {
       throw std::invalid_argument("unknown option '" + arg + "'");
+    }
   }
   execution::make_executor(o.executor);  // validates the name
   return o;

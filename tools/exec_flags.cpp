@@ -8,6 +8,56 @@ namespace pipesim::exec_flags {
 
 namespace ex = execution;
 
+bool FlagWalker::next() {
+  if (++i_ >= argc_) return false;
+  flag_ = argv_[i_];
+  has_inline_value_ = false;
+  inline_value_.clear();
+  if (const auto eq = flag_.find('='); flag_.rfind("--", 0) == 0 && eq != std::string::npos) {
+    inline_value_ = flag_.substr(eq + 1);
+    flag_.resize(eq);
+    has_inline_value_ = true;
+  }
+  return true;
+}
+
+std::string FlagWalker::value() {
+  if (has_inline_value_) return inline_value_;
+  if (i_ + 1 >= argc_) throw std::invalid_argument(flag_ + ": missing value");
+  return argv_[++i_];
+}
+
+bool apply_executor_flag(ExecutorFlags& flags, FlagWalker& args) {
+  const std::string& arg = args.flag();
+  if (arg == "--executor") {
+    flags.executor = args.value();
+  } else if (arg == "--threads") {
+    flags.threads = static_cast<std::uint32_t>(parse_uint(arg, args.value(), 1));
+  } else if (arg == "--batch") {
+    flags.batch = static_cast<std::uint32_t>(parse_uint(arg, args.value(), 1));
+  } else if (arg == "--formation") {
+    flags.formation = ex::require_occ_formation("--formation", args.value());
+  } else if (arg == "--eager") {
+    args.no_value();
+    flags.eager = true;
+  } else if (arg == "--root") {
+    args.no_value();
+    flags.root = true;
+  } else if (arg == "--csv") {
+    flags.csv = args.value();
+  } else if (is_cost_flag(arg)) {
+    apply_cost_flag(flags.cost, arg, args.value());
+  } else {
+    return false;
+  }
+  return true;
+}
+
+void FlagWalker::no_value() const {
+  if (has_inline_value_)
+    throw std::invalid_argument(flag_ + ": takes no value (got '" + inline_value_ + "')");
+}
+
 std::uint64_t parse_uint(const std::string& flag, const std::string& v, std::uint64_t min) {
   std::size_t used = 0;
   unsigned long long x = 0;

@@ -1,5 +1,6 @@
 // Flag parsing shared by `pipesim exec` (tools/exec_command.cpp) and `pipesim exec --mainnet`
-// (tools/exec_mainnet.cpp): integers, non-negative numbers and the cost-model flags
+// (tools/exec_mainnet.cpp): the walk over the arguments, integers, non-negative numbers and the
+// cost-model flags
 // (--preset NAME, --tier T, --cost KEY=V). One implementation, so both subcommands accept the
 // same values and print the same errors. Unit-tested in tests/tools/exec_flags_test.cpp.
 #pragma once
@@ -9,8 +10,51 @@
 #include <string_view>
 
 #include "models/execution/cost_model.hpp"
+#include "models/execution/executor.hpp"
 
 namespace pipesim::exec_flags {
+
+/// Walks a subcommand's arguments argv[1..argc) one flag at a time. "--flag=value" and
+/// "--flag value" are the same flag and value.
+class FlagWalker {
+ public:
+  FlagWalker(int argc, char** argv) : argc_(argc), argv_(argv) {}
+  /// Moves to the next argument; false when there is none.
+  bool next();
+  /// The current argument, without its "=value" part.
+  const std::string& flag() const { return flag_; }
+  /// The current flag's value: its "=value" part, else the next argument (consumed). Throws
+  /// std::invalid_argument "<flag>: missing value" when there is neither.
+  std::string value();
+  /// For a switch (a flag without a value): throws std::invalid_argument "<flag>: takes no
+  /// value (got '<value>')" when it was given as "--flag=value".
+  void no_value() const;
+
+ private:
+  int argc_;
+  char** argv_;
+  int i_ = 0;
+  std::string flag_;
+  std::string inline_value_;
+  bool has_inline_value_ = false;
+};
+
+/// The flags both subcommands take, with their defaults.
+struct ExecutorFlags {
+  std::string executor = "block_stm";  // --executor NAME (validated by make_executor)
+  std::uint32_t threads = 8;           // --threads N >= 1
+  std::uint32_t batch = 0;             // --batch N: Batch OCC transactions per round (0 = threads)
+  execution::OccFormation formation = execution::OccFormation::kIndexWindow;  // --formation
+  bool eager = false;         // --eager: beneficiary credited in every transaction
+  bool root = false;          // --root: compute the state root
+  std::string csv;            // --csv FILE (empty: no CSV)
+  execution::CostModel cost;  // --preset, --tier, --cost
+};
+
+/// Applies `args`' current flag to `flags` if it is one of ExecutorFlags' (consuming its value);
+/// false otherwise. Throws std::invalid_argument as parse_uint, FlagWalker::value/no_value,
+/// require_occ_formation and apply_cost_flag do.
+bool apply_executor_flag(ExecutorFlags& flags, FlagWalker& args);
 
 /// `v` as an integer >= min; throws std::invalid_argument "<flag>: '<v>' is not an integer >=
 /// <min>" otherwise.

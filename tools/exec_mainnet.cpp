@@ -57,66 +57,34 @@ constexpr const char* kUsage =
     "rounds and abort fractions pooled over every block's rounds (a round's abort fraction =\n"
     "aborted / executed).\n";
 
-struct Options {
+/// The shared flags (exec_flags::ExecutorFlags) and the block selection.
+struct Options : exec_flags::ExecutorFlags {
   std::vector<std::uint64_t> blocks;
-  std::string executor = "block_stm";
-  std::uint32_t threads = 8;
-  std::uint32_t batch = 0;  // Batch OCC transactions per round (0 = threads)
-  execution::OccFormation formation = execution::OccFormation::kIndexWindow;
-  bool eager = false;
   bool approximate = false;
   std::string data_dir;
-  std::string csv;
-  bool root = false;
-  execution::CostModel cost;  // --preset, --tier, --cost
 };
 
 Options parse(int argc, char** argv) {
   Options o;
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    std::string value;
-    bool has_value = false;
-    if (auto eq = arg.find('='); arg.rfind("--", 0) == 0 && eq != std::string::npos) {
-      value = arg.substr(eq + 1);
-      arg = arg.substr(0, eq);
-      has_value = true;
-    }
-    auto next = [&]() -> std::string {
-      if (has_value) return value;
-      if (i + 1 >= argc) throw std::invalid_argument(arg + ": missing value");
-      return argv[++i];
-    };
+  exec_flags::FlagWalker args(argc, argv);
+  while (args.next()) {
+    const std::string& arg = args.flag();
+    if (exec_flags::apply_executor_flag(o, args)) continue;
     if (arg == "--mainnet") {
-      continue;
+      args.no_value();
     } else if (arg == "--blocks") {
-      const std::string v = next();
+      const std::string v = args.value();
       std::size_t pos = 0;
       while (pos <= v.size()) {
         const std::size_t comma = std::min(v.find(',', pos), v.size());
         o.blocks.push_back(parse_uint(arg, v.substr(pos, comma - pos), 0));
         pos = comma + 1;
       }
-    } else if (arg == "--executor") {
-      o.executor = next();
-    } else if (arg == "--threads") {
-      o.threads = static_cast<std::uint32_t>(parse_uint(arg, next(), 1));
-    } else if (arg == "--batch") {
-      o.batch = static_cast<std::uint32_t>(parse_uint(arg, next(), 1));
-    } else if (arg == "--formation") {
-      o.formation = execution::require_occ_formation("--formation", next());
-    } else if (arg == "--eager") {
-      o.eager = true;
     } else if (arg == "--approximate") {
+      args.no_value();
       o.approximate = true;
     } else if (arg == "--data-dir") {
-      o.data_dir = next();
-    } else if (arg == "--csv") {
-      o.csv = next();
-    } else if (arg == "--root") {
-      o.root = true;
-    } else if (exec_flags::is_cost_flag(arg)) {
-      exec_flags::apply_cost_flag(o.cost, arg, next());
+      o.data_dir = args.value();
     } else {
       throw std::invalid_argument("unknown option '" + arg + "' (with --mainnet)");
     }

@@ -5,11 +5,14 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace ex = pipesim::execution;
 using pipesim::exec_flags::apply_cost_flag;
+using pipesim::exec_flags::apply_executor_flag;
 using pipesim::exec_flags::is_cost_flag;
 using pipesim::exec_flags::parse_double;
 using pipesim::exec_flags::parse_uint;
@@ -99,4 +102,58 @@ TEST_CASE("exec_flags: integers and numbers") {
                        "--hot-fraction: 'inf' is not a number >= 0", std::invalid_argument);
   CHECK_THROWS_WITH_AS(parse_double("--hot-fraction", ""),
                        "--hot-fraction: '' is not a number >= 0", std::invalid_argument);
+}
+
+TEST_CASE("exec_flags: FlagWalker reads --flag value and --flag=value alike") {
+  using pipesim::exec_flags::FlagWalker;
+  std::string a0 = "exec", a1 = "--threads", a2 = "8", a3 = "--cost=tx_fixed_us=2", a4 = "--root",
+              a5 = "--csv";
+  std::vector<char*> argv{a0.data(), a1.data(), a2.data(), a3.data(), a4.data(), a5.data()};
+  FlagWalker w(static_cast<int>(argv.size()), argv.data());
+  REQUIRE(w.next());
+  CHECK(w.flag() == "--threads");
+  CHECK(w.value() == "8");
+  REQUIRE(w.next());
+  CHECK(w.flag() == "--cost");
+  CHECK(w.value() == "tx_fixed_us=2");  // only the first '=' splits
+  CHECK_THROWS_WITH_AS(w.no_value(), "--cost: takes no value (got 'tx_fixed_us=2')",
+                       std::invalid_argument);
+  REQUIRE(w.next());
+  CHECK(w.flag() == "--root");
+  CHECK_NOTHROW(w.no_value());
+  REQUIRE(w.next());
+  CHECK(w.flag() == "--csv");
+  CHECK_THROWS_WITH_AS(w.value(), "--csv: missing value", std::invalid_argument);
+  CHECK_FALSE(w.next());
+}
+
+TEST_CASE("exec_flags: the executor flags both subcommands share") {
+  using pipesim::exec_flags::ExecutorFlags;
+  using pipesim::exec_flags::FlagWalker;
+  std::vector<std::string> words{"exec",        "--executor=batch_occ",
+                                 "--threads",   "4",
+                                 "--batch=2",   "--formation=declared_conflicts",
+                                 "--eager",     "--root",
+                                 "--csv=x.csv", "--tier=disk",
+                                 "--accounts",  "10"};
+  std::vector<char*> argv(words.size());
+  std::transform(words.begin(), words.end(), argv.begin(), [](std::string& w) { return w.data(); });
+  FlagWalker args(static_cast<int>(argv.size()), argv.data());
+  ExecutorFlags f;
+  for (int i = 0; i < 8; ++i) {
+    REQUIRE(args.next());
+    CHECK(apply_executor_flag(f, args));
+  }
+  CHECK(f.executor == "batch_occ");
+  CHECK(f.threads == 4);
+  CHECK(f.batch == 2);
+  CHECK(f.formation == ex::OccFormation::kDeclaredConflicts);
+  CHECK(f.eager);
+  CHECK(f.root);
+  CHECK(f.csv == "x.csv");
+  CHECK(f.cost.state_tier == ex::StorageTier::kDisk);
+  REQUIRE(args.next());
+  CHECK_FALSE(apply_executor_flag(f, args));  // --accounts is the caller's
+  CHECK(args.value() == "10");
+  CHECK_FALSE(args.next());
 }
