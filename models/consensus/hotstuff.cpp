@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 namespace pipesim::consensus {
 
@@ -353,8 +354,7 @@ void HotStuff::propose(Ctx& ctx) {
   if (pit == blocks_.end()) return;  // parent pruned (a conflicting block was committed)
   const Payload payload = *ready_payload_;
   ready_payload_.reset();
-  const std::optional<Payload> second = conflicting_payload_;
-  conflicting_payload_.reset();
+  const std::optional<Payload> second = std::exchange(conflicting_payload_, std::nullopt);
 
   const bool corrupt = byzantine(ByzantineWindow::Kind::kInvalidExecutionVote, ctx.now) != nullptr;
   const BlockHeader h = make_header(round, pit->second.header, payload, corrupt);
