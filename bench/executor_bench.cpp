@@ -12,7 +12,10 @@
 // ExecutorConfig), so the same file measures older builds for a before/after comparison.
 #include <fmt/core.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdio>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -41,6 +44,14 @@ int main(int argc, char** argv) {
   const std::string only = argc > 4 ? argv[4] : "";
   const char* executors[] = {"sequential", "block_stm", "batch_occ", "batch_occ/declared",
                              "optimistic"};
+  if (!only.empty() &&
+      std::find(std::begin(executors), std::end(executors), only) == std::end(executors)) {
+    fmt::print(stderr,
+               "executor_bench: unknown executor '{}' (sequential, block_stm, batch_occ, "
+               "batch_occ/declared, optimistic)\n",
+               only);
+    return 2;
+  }
   fmt::print("{:<18} {:<10} {:>12} {:>12}\n", "executor", "workload", "wall_ms/blk", "tx/wall_s");
   for (const Case& c : cases) {
     workload::BlockGeneratorConfig g;
